@@ -1,0 +1,3 @@
+export * from './time.ts';
+export * from './series.ts';
+export * from './activity.ts';

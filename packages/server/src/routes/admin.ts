@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { adminCreateApiKey, adminGetWorkspace, adminPutWorkspace, ALL_PERMISSIONS } from '@brazen/contract';
+import type { Workspace } from '@brazen/store';
+import { hashKey, newApiKey } from '../auth.ts';
+import { checkTimeZone, type ApiContext } from '../context.ts';
+import { badRequest } from '../errors.ts';
+import { route } from './route.ts';
+
+const COLLECTIONS = ['apps', 'campaigns', 'canvases', 'segments', 'cards'] as const;
+
+export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  route(app, adminCreateApiKey, async ({ body }) => {
+    const unknown = body.permissions.filter((p) => !ALL_PERMISSIONS.includes(p));
+    if (unknown.length > 0) throw badRequest(`permissions has unknown permission ${unknown.join(', ')}`);
+    const key = newApiKey();
+    await ctx.store.addApiKey({ name: body.name, hash: hashKey(key), permissions: body.permissions, createdAt: new Date(ctx.now()).toISOString() });
+    return { message: 'success', name: body.name, key, permissions: body.permissions };
+  });
+
+  route(app, adminGetWorkspace, async () => ({ message: 'success', time_zone: 'UTC', ...(await ctx.getWorkspace()) }) as never);
+
+  route(app, adminPutWorkspace, async ({ body }) => {
+    const ws = await mergeWorkspace(await ctx.store.getWorkspace(), body as unknown as Record<string, unknown>);
+    await ctx.putWorkspace(ws);
+    return { message: 'success', time_zone: 'UTC', ...ws } as never;
+  });
+}
+
+/** Upserts each object by id into the stored document; settings given replace the stored ones. */
+export async function mergeWorkspace(current: Workspace, patch: Record<string, unknown>): Promise<Workspace> {
+  const next: Workspace = structuredClone(current);
+  const { api_key: _key, ...rest } = patch;
+  for (const [key, value] of Object.entries(rest)) {
+    if ((COLLECTIONS as readonly string[]).includes(key)) continue;
+    if (key === 'time_zone') next.time_zone = checkTimeZone(value);
+    else if (key === 'currency_rates') next.currency_rates = checkRates(value);
+    else next[key] = value;
+  }
+  for (const name of COLLECTIONS) {
+    const given = rest[name];
+    if (given === undefined) continue;
+    if (!Array.isArray(given)) throw badRequest(`${name} must be an array`);
+    const list = [...(next[name] as Array<Record<string, unknown>>)];
+    given.forEach((item, i) => {
+      if (typeof item !== 'object' || item === null || typeof (item as { id?: unknown }).id !== 'string' || !(item as { id: string }).id) {
+        throw badRequest(`${name}[${i}].id is required and must be a non-empty string`);
+      }
+      const at = list.findIndex((x) => x.id === (item as { id: string }).id);
+      if (at >= 0) list[at] = item as Record<string, unknown>;
+      else list.push(item as Record<string, unknown>);
+    });
+    (next as Record<string, unknown>)[name] = list;
+  }
+  return next;
+}
+
+function checkRates(value: unknown): Record<string, number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('currency_rates must be an object of currency: USD per unit');
+  const out: Record<string, number> = {};
+  for (const [code, rate] of Object.entries(value)) {
+    if (!/^[A-Za-z]{3}$/.test(code)) throw badRequest(`currency_rates.${code} must be named by an ISO 4217 code`);
+    if (typeof rate !== 'number' || !(rate > 0)) throw badRequest(`currency_rates.${code} must be a positive number`);
+    out[code.toUpperCase()] = rate;
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  eventsDataSeries, eventsList, purchasesProductList, purchasesQuantitySeries, purchasesRevenueSeries, sessionsDataSeries,
+} from '@brazen/contract';
+import { binIntoUnits, roundMoney, type SeriesUnit, type Unit } from '@brazen/analytics';
+import type { CounterBucket, CounterKind } from '@brazen/store';
+import { ApiError } from '../errors.ts';
+import type { ApiContext } from '../context.ts';
+import { route } from './route.ts';
+
+const LIST_PAGE = 250;
+
+/** Sessions, custom events and purchases: counts per day or hour from the 15-minute counters. */
+export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const series = async (
+    kind: CounterKind,
+    query: { length: number; unit?: Unit; ending_at?: string; app_id?: string; segment_id?: string },
+    name?: string,
+  ): Promise<{ units: SeriesUnit[]; buckets: CounterBucket[] }> => {
+    await ctx.checkApp(query.app_id);
+    await ctx.checkSegment(query.segment_id);
+    const units = await ctx.units(query);
+    const buckets = await ctx.store.counterSeries({
+      kind,
+      name,
+      appId: query.app_id,
+      from: units[0].start,
+      to: units[units.length - 1].end,
+    });
+    return { units, buckets };
+  };
+
+  /** A name that was never recorded is most likely a typo: say so rather than answer zeros. */
+  /** A name that was never recorded is most likely a typo: say so rather than answer zeros. */
+  const checkKnown = async (kind: 'custom_event' | 'purchase', name: string, param: string) => {
+    if (!(await ctx.store.hasCounterName(kind, name))) {
+      const what = kind === 'custom_event' ? 'custom event' : 'product';
+      throw new ApiError(400, `${param} "${name}" names no ${what} recorded in this workspace`);
+    }
+  };
+
+  route(app, sessionsDataSeries, async ({ query }) => {
+    const { units, buckets } = await series('session', query);
+    const totals = binIntoUnits(units, buckets, (b) => b.count);
+    return { message: 'success', data: units.map((u, i) => ({ time: u.time, sessions: totals[i] })) };
+  });
+
+  route(app, eventsList, async ({ query }) => ({
+    message: 'success',
+    events: await ctx.store.eventNames((query.page ?? 0) * LIST_PAGE, LIST_PAGE),
+  }));
+
+  route(app, eventsDataSeries, async ({ query }) => {
+    await checkKnown('custom_event', query.event, 'event');
+    const { units, buckets } = await series('custom_event', query, query.event);
+    const totals = binIntoUnits(units, buckets, (b) => b.count);
+    return { message: 'success', data: units.map((u, i) => ({ time: u.time, count: totals[i] })) };
+  });
+
+  route(app, purchasesProductList, async ({ query }) => ({
+    message: 'success',
+    products: await ctx.store.productIds((query.page ?? 0) * LIST_PAGE, LIST_PAGE),
+  }));
+
+  route(app, purchasesRevenueSeries, async ({ query }) => {
+    if (query.product !== undefined) await checkKnown('purchase', query.product, 'product');
+    const { units, buckets } = await series('purchase', query, query.product);
+    const totals = binIntoUnits(units, buckets, (b) => b.revenue);
+    return { message: 'success', data: units.map((u, i) => ({ time: u.time, revenue: roundMoney(totals[i]) })) };
+  });
+
+  route(app, purchasesQuantitySeries, async ({ query }) => {
+    if (query.product !== undefined) await checkKnown('purchase', query.product, 'product');
+    const { units, buckets } = await series('purchase', query, query.product);
+    const totals = binIntoUnits(units, buckets, (b) => b.quantity);
+    return { message: 'success', data: units.map((u, i) => ({ time: u.time, purchase_quantity: totals[i] })) };
+  });
+}
+

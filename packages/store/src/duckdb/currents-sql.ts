@@ -1,0 +1,86 @@
+import { COUNTER_KIND_SQL } from './schema.ts';
+import { literal } from './sql.ts';
+
+/** Top-level fields read from every Currents record (1-based positions in `v`). */
+const FIELDS = [
+  'id', 'event_type', 'time', 'user_id', 'external_user_id', 'app_id', 'name', 'product_id',
+  'campaign_id', 'message_variation_id', 'canvas_id', 'canvas_variation_id', 'canvas_step_id',
+  'send_id', 'card_id', 'platform', 'price', 'currency', 'quantity',
+] as const;
+const at = (field: (typeof FIELDS)[number]) => `v[${FIELDS.indexOf(field) + 1}]`;
+
+/** Parses the request file once into a typed staging table, keeping each record whole. */
+export function stageSql(file: string, format: 'ndjson' | 'array'): string {
+  const paths = FIELDS.map((f) => `'$.${f}'`).join(', ');
+  const fmt = format === 'ndjson' ? 'newline_delimited' : 'array';
+  return `CREATE OR REPLACE TEMP TABLE typed AS
+    SELECT s.idx, s.payload, s.jt, k.category,
+      ${at('id')} AS id, ${at('event_type')} AS event_type,
+      TRY_CAST(${at('time')} AS DOUBLE) AS time, ${at('time')} AS time_raw,
+      ${at('user_id')} AS user_id, ${at('external_user_id')} AS external_user_id, ${at('app_id')} AS app_id,
+      CASE WHEN k.category = 'purchase' THEN ${at('product_id')} ELSE ${at('name')} END AS name,
+      ${at('campaign_id')} AS campaign_id, ${at('message_variation_id')} AS message_variation_id,
+      ${at('canvas_id')} AS canvas_id, ${at('canvas_variation_id')} AS canvas_variation_id,
+      ${at('canvas_step_id')} AS canvas_step_id, ${at('send_id')} AS send_id, ${at('card_id')} AS card_id,
+      ${at('platform')} AS platform,
+      TRY_CAST(${at('price')} AS DOUBLE) AS price, ${at('price')} AS price_raw,
+      upper(${at('currency')}) AS currency,
+      TRY_CAST(${at('quantity')} AS INTEGER) AS quantity, ${at('quantity')} AS quantity_raw
+    FROM (
+      SELECT (row_number() OVER ()) - 1 AS idx, j AS payload, json_type(j) AS jt,
+             json_extract_string(j, [${paths}]) AS v
+      FROM read_json_objects(${literal(file)}, format='${fmt}', maximum_object_size=16777216) t(j)
+    ) s LEFT JOIN event_types k ON k.event_type = ${at('event_type')}`;
+}
+
+/** Records rejected one by one, with the reason naming the field. */
+export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
+  SELECT idx, message FROM (
+    SELECT t.idx, CASE
+      WHEN t.jt IS DISTINCT FROM 'OBJECT' THEN 'record must be a JSON object'
+      WHEN t.id IS NULL OR t.id = '' THEN 'id is required'
+      WHEN t.event_type IS NULL THEN 'event_type is required'
+      WHEN t.category IS NULL THEN 'event_type "' || t.event_type || '" is not a Braze Currents event type'
+      WHEN t.time IS NULL THEN 'time must be a number of epoch seconds'
+      WHEN t.user_id IS NULL AND t.external_user_id IS NULL THEN 'user_id or external_user_id is required'
+      WHEN t.category = 'custom_event' AND t.name IS NULL THEN 'name is required for a custom event'
+      WHEN t.category = 'purchase' AND t.name IS NULL THEN 'product_id is required for a purchase'
+      WHEN t.category = 'purchase' AND t.price IS NULL THEN 'price must be a number'
+      WHEN t.quantity_raw IS NOT NULL AND (t.quantity IS NULL OR t.quantity < 1) THEN 'quantity must be a positive integer'
+      WHEN t.category = 'purchase' AND r.usd IS NULL
+        THEN 'currency "' || t.currency || '" has no exchange rate: add currency_rates.' || t.currency || ' to the workspace'
+    END AS message
+    FROM typed t LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD'))
+  WHERE message IS NOT NULL`;
+
+/** Valid records, first of each id in the request, with revenue in USD. */
+export const FRESH_SQL = `CREATE OR REPLACE TEMP TABLE fresh AS
+  SELECT t.*, hash(t.id) AS id_hash,
+         CASE WHEN t.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue
+  FROM typed t LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')
+  WHERE t.idx NOT IN (SELECT idx FROM errs)
+  QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.idx) = 1`;
+
+/** Ids of this batch already stored: the integer hash narrows the search before the exact match. */
+export const STORED_DUPLICATES_SQL = `DELETE FROM fresh WHERE id IN (
+  SELECT e.id FROM events e WHERE e.id_hash IN (SELECT id_hash FROM fresh))`;
+
+export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
+  SELECT r.bk, r.ek, coalesce(b.uid, e.uid) AS uid, b.uid AS buid, e.uid AS euid
+  FROM (SELECT DISTINCT coalesce(user_id, '') AS bk, coalesce(external_user_id, '') AS ek FROM fresh) r
+  LEFT JOIN identities b ON b.kind = 'braze_id' AND b.value = r.bk AND r.bk <> ''
+  LEFT JOIN identities e ON e.kind = 'external_id' AND e.value = r.ek AND r.ek <> ''`;
+
+export const INS_FROM_FRESH_SQL = `INSERT INTO ins
+  SELECT f.id, f.id_hash, f.event_type, f.category, f.time, m.uid, f.app_id, f.name, f.campaign_id,
+         f.message_variation_id, f.canvas_id, f.canvas_variation_id, f.canvas_step_id, f.send_id,
+         f.card_id, f.platform, f.price, f.currency, f.quantity, f.revenue, f.payload
+  FROM fresh f JOIN umap m ON m.bk = coalesce(f.user_id, '') AND m.ek = coalesce(f.external_user_id, '')`;
+
+export const COUNTERS_FROM_INS_SQL = `INSERT INTO counters
+  SELECT floor(time / 900)::INTEGER AS bucket, kind,
+         CASE WHEN kind IN ('custom_event', 'purchase') THEN name ELSE '' END AS name, coalesce(app_id, '') AS app_id,
+         count(*) AS n, sum(coalesce(quantity, 1)) AS quantity, sum(coalesce(revenue, 0)) AS revenue
+  FROM (SELECT *, ${COUNTER_KIND_SQL} AS kind FROM ins) WHERE kind IS NOT NULL
+  GROUP BY ALL
+  ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, quantity = quantity + EXCLUDED.quantity, revenue = revenue + EXCLUDED.revenue`;

@@ -1,0 +1,37 @@
+/** Tables of the embedded store. `events` keeps every record in full; the rest are identities,
+ * definitions, and the rollups maintained at ingestion so that series answer in milliseconds. */
+export const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS users (uid INTEGER, braze_id VARCHAR, created_at DOUBLE)`,
+  // kind: braze_id, external_id, alias (name \u001f label), email, phone, device_id
+  `CREATE TABLE IF NOT EXISTS identities (kind VARCHAR, value VARCHAR, uid INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS attributes (uid INTEGER, name VARCHAR, value JSON, time DOUBLE, seq BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS events (
+     id VARCHAR, id_hash UBIGINT, event_type VARCHAR, category VARCHAR, time DOUBLE, uid INTEGER,
+     app_id VARCHAR, name VARCHAR, campaign_id VARCHAR, message_variation_id VARCHAR,
+     canvas_id VARCHAR, canvas_variation_id VARCHAR, canvas_step_id VARCHAR, send_id VARCHAR,
+     card_id VARCHAR, platform VARCHAR, price DOUBLE, currency VARCHAR, quantity INTEGER,
+     revenue DOUBLE, payload JSON)`,
+  // 15-minute UTC buckets; name and app_id are '' when absent.
+  `CREATE TABLE IF NOT EXISTS counters (
+     bucket INTEGER, kind VARCHAR, name VARCHAR, app_id VARCHAR,
+     n BIGINT, quantity BIGINT, revenue DOUBLE, PRIMARY KEY (bucket, kind, name, app_id))`,
+  // Local days (workspace time zone) on which a user had a session; scope '' is all apps.
+  `CREATE TABLE IF NOT EXISTS user_days (scope VARCHAR, uid INTEGER, day INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS daily (
+     scope VARCHAR, day INTEGER, dau BIGINT, new_users BIGINT, mau_diff BIGINT, PRIMARY KEY (scope, day))`,
+  `CREATE TABLE IF NOT EXISTS api_keys (hash VARCHAR PRIMARY KEY, name VARCHAR, permissions VARCHAR, created_at VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS workspace (id INTEGER PRIMARY KEY, doc VARCHAR)`,
+];
+
+/** Columns shared by the staging table of an ingestion batch and `events`. */
+export const EVENT_COLUMNS = [
+  'id', 'id_hash', 'event_type', 'category', 'time', 'uid', 'app_id', 'name', 'campaign_id',
+  'message_variation_id', 'canvas_id', 'canvas_variation_id', 'canvas_step_id', 'send_id', 'card_id',
+  'platform', 'price', 'currency', 'quantity', 'revenue', 'payload',
+] as const;
+
+/** Category of a Currents event type → the counter it feeds. */
+export const COUNTER_KIND_SQL = `CASE category
+  WHEN 'session_start' THEN 'session' WHEN 'custom_event' THEN 'custom_event'
+  WHEN 'purchase' THEN 'purchase' WHEN 'uninstall' THEN 'uninstall' END`;

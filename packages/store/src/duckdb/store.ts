@@ -1,0 +1,690 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
+import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
+import { ActivityIndex, dayLabel, dayNumber, type ActivityTuple } from '@brazen/analytics';
+import type {
+  ApiKeyRecord, AttributeRecord, CounterBucket, CounterQuery, CurrentsBody, CurrentsResult, DailyQuery,
+  EventRecord, Store, TrackBatch, TrackResult, UserRef, Workspace,
+} from '../types.ts';
+import { StoreError } from '../types.ts';
+import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
+import {
+  COUNTERS_FROM_INS_SQL, ERRORS_SQL, FRESH_SQL, INS_FROM_FRESH_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
+} from './currents-sql.ts';
+import { SCHEMA } from './schema.ts';
+import { one, rows } from './sql.ts';
+import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
+
+export interface DuckDbStoreOptions {
+  /** Folder holding `brazen.duckdb`; `:memory:` for a throwaway store. */
+  dataDir: string;
+  /** Epoch milliseconds; injected by tests. */
+  now?: () => number;
+}
+
+const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
+
+/** The embedded default: one DuckDB file, one writer at a time, reads on their own connection. */
+export class DuckDbStore implements Store {
+  readonly engine = 'duckdb';
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private readonly activity = new ActivityIndex();
+  private nextUid = 1;
+  private attributeSeq = 0;
+  private zone = 'UTC';
+  private rates: Record<string, number> = {};
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+    private readonly now: () => number,
+  ) {}
+
+  static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
+    let path = ':memory:';
+    if (options.dataDir !== ':memory:') {
+      mkdirSync(options.dataDir, { recursive: true });
+      path = join(options.dataDir, 'brazen.duckdb');
+    }
+    const instance = await DuckDBInstance.create(path);
+    const writer = await instance.connect();
+    const reader = await instance.connect();
+    const store = new DuckDbStore(instance, writer, reader, options.now ?? Date.now);
+    await store.init();
+    return store;
+  }
+
+  private async init(): Promise<void> {
+    for (const ddl of SCHEMA) await this.writer.run(ddl);
+    await this.writer.run(`CREATE OR REPLACE TEMP TABLE event_types (event_type VARCHAR, category VARCHAR)`);
+    const app = await this.writer.createAppender('event_types', 'main', 'temp');
+    for (const t of CURRENTS_EVENT_TYPES) {
+      app.appendVarchar(t.eventType);
+      app.appendVarchar(t.category);
+      app.endRow();
+    }
+    app.closeSync();
+    await this.writer.run(`CREATE OR REPLACE TEMP TABLE rates (currency VARCHAR, usd DOUBLE)`);
+    await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT * FROM events LIMIT 0`);
+
+    const ws = await this.getWorkspace();
+    this.applyWorkspaceSettings(ws);
+    await this.loadRates();
+    const max = await one<{ uid: number | null; seq: bigint | null }>(
+      this.writer,
+      `SELECT (SELECT max(uid) FROM users) AS uid, (SELECT max(seq) FROM attributes) AS seq`,
+    );
+    this.nextUid = (max?.uid ?? 0) + 1;
+    this.attributeSeq = Number(max?.seq ?? 0);
+    const built = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'activity_zone'`);
+    if (built && built.value !== this.zone) await this.serialized(() => this.rebuildActivity());
+    else await this.loadActivity();
+  }
+
+  private applyWorkspaceSettings(ws: Workspace): void {
+    this.zone = ws.time_zone ?? 'UTC';
+    this.rates = { USD: 1, ...(ws.currency_rates ?? {}) };
+  }
+
+  private async loadRates(): Promise<void> {
+    await this.writer.run(`DELETE FROM rates`);
+    const app = await this.writer.createAppender('rates', 'main', 'temp');
+    for (const [currency, usd] of Object.entries(this.rates)) {
+      app.appendVarchar(currency.toUpperCase());
+      app.appendDouble(usd);
+      app.endRow();
+    }
+    app.closeSync();
+  }
+
+  private async loadActivity(): Promise<void> {
+    this.activity.clear();
+    const reader = await this.writer.runAndReadAll(
+      `SELECT scope, uid, min(day)::INTEGER AS first, max(day)::INTEGER AS last FROM user_days GROUP BY scope, uid`,
+    );
+    for (const [scope, uid, first, last] of reader.getRows() as Array<[string, number, number, number]>) {
+      this.activity.load(scope, uid, first, last);
+    }
+  }
+
+  /** Recomputes the day-based rollups in the current time zone from the stored session starts. */
+  private async rebuildActivity(): Promise<void> {
+    await this.transaction(async () => {
+      await this.writer.run(`DELETE FROM user_days`);
+      await this.writer.run(`DELETE FROM daily`);
+      await this.writer.run(`INSERT INTO user_days ${sessionDaysSql('events', this.zone)}`);
+      await this.writer.run(`INSERT INTO daily ${DAILY_FROM_USER_DAYS}`);
+      await this.writer.run(
+        `INSERT OR REPLACE INTO meta VALUES ('activity_zone', $zone)`,
+        { zone: this.zone },
+      );
+    });
+    await this.loadActivity();
+  }
+
+  /** Runs write work one batch at a time, in the order it arrived. */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(work, work);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      const result = await work();
+      await this.writer.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.writer.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.serialized(async () => undefined);
+    this.writer.closeSync();
+    this.reader.closeSync();
+    this.instance.closeSync();
+  }
+
+  // ---------------------------------------------------------------- ingestion
+
+  ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
+    return this.serialized(async () => {
+      try {
+        await this.writer.run(stageSql(body.file, body.format));
+      } catch (error) {
+        throw new StoreError(400, malformedMessage(error));
+      }
+      await this.writer.run(ERRORS_SQL);
+      await this.writer.run(FRESH_SQL);
+      const errors = await rows<{ idx: bigint; message: string }>(this.writer, `SELECT idx, message FROM errs ORDER BY idx`);
+      const counts = await one<{ valid: number; typed: number }>(
+        this.writer,
+        `SELECT (SELECT count(*) FROM fresh)::INTEGER AS valid, (SELECT count(*) FROM typed)::INTEGER AS typed`,
+      );
+      const withinRequestDuplicates = (counts?.typed ?? 0) - errors.length - (counts?.valid ?? 0);
+      let stored = 0;
+      await this.transaction(async () => {
+        await this.writer.run(STORED_DUPLICATES_SQL);
+        await this.writer.run(REFS_SQL);
+        await this.createCurrentsUsers();
+        await this.writer.run(`DELETE FROM ins`);
+        await this.writer.run(INS_FROM_FRESH_SQL);
+        stored = await this.storeInserted();
+      });
+      const commit = this.pendingActivity;
+      this.pendingActivity = undefined;
+      commit?.();
+      return {
+        stored,
+        duplicates: (counts?.valid ?? 0) - stored + withinRequestDuplicates,
+        errors: errors.map((e) => ({ type: 'currents', index: Number(e.idx), message: e.message })),
+      };
+    });
+  }
+
+  /** Gives a uid to every user named in the batch that is not known yet, and records new identities. */
+  private async createCurrentsUsers(): Promise<void> {
+    const open = await rows<{ bk: string; ek: string; uid: number | null; buid: number | null; euid: number | null }>(
+      this.writer,
+      `SELECT bk, ek, uid, buid, euid FROM umap
+       WHERE (bk <> '' AND buid IS NULL) OR (ek <> '' AND euid IS NULL) ORDER BY bk, ek`,
+    );
+    if (open.length === 0) return;
+    const byBraze = new Map<string, number>();
+    const byExternal = new Map<string, number>();
+    const identities: Array<[string, string, number]> = [];
+    const users: Array<[number, string]> = [];
+    const assigned: Array<[string, string, number]> = [];
+    for (const row of open) {
+      let uid = row.uid ?? (row.bk ? byBraze.get(row.bk) : undefined) ?? (row.ek ? byExternal.get(row.ek) : undefined);
+      if (uid === undefined) {
+        uid = this.nextUid++;
+        const brazeId = row.bk || newBrazeId();
+        users.push([uid, brazeId]);
+        if (!row.bk) identities.push(['braze_id', brazeId, uid]);
+      }
+      if (row.bk && row.buid === null && !byBraze.has(row.bk)) {
+        byBraze.set(row.bk, uid);
+        identities.push(['braze_id', row.bk, uid]);
+      }
+      if (row.ek && row.euid === null && !byExternal.has(row.ek)) {
+        byExternal.set(row.ek, uid);
+        identities.push(['external_id', row.ek, uid]);
+      }
+      if (row.uid === null) assigned.push([row.bk, row.ek, uid]);
+    }
+    await this.appendUsers(users);
+    await this.appendIdentities(identities);
+    if (assigned.length > 0) {
+      await this.writer.run(`CREATE OR REPLACE TEMP TABLE umap_new (bk VARCHAR, ek VARCHAR, uid INTEGER)`);
+      const app = await this.writer.createAppender('umap_new', 'main', 'temp');
+      for (const [bk, ek, uid] of assigned) {
+        app.appendVarchar(bk);
+        app.appendVarchar(ek);
+        app.appendInteger(uid);
+        app.endRow();
+      }
+      app.closeSync();
+      await this.writer.run(`UPDATE umap SET uid = n.uid FROM umap_new n WHERE umap.bk = n.bk AND umap.ek = n.ek`);
+    }
+  }
+
+  private async appendUsers(users: Array<[number, string]>): Promise<void> {
+    if (users.length === 0) return;
+    const created = this.now() / 1000;
+    const app = await this.writer.createAppender('users');
+    for (const [uid, brazeId] of users) {
+      app.appendInteger(uid);
+      app.appendVarchar(brazeId);
+      app.appendDouble(created);
+      app.endRow();
+    }
+    app.closeSync();
+  }
+
+  private async appendIdentities(identities: Array<[string, string, number]>): Promise<void> {
+    if (identities.length === 0) return;
+    const app = await this.writer.createAppender('identities');
+    for (const [kind, value, uid] of identities) {
+      app.appendVarchar(kind);
+      app.appendVarchar(value);
+      app.appendInteger(uid);
+      app.endRow();
+    }
+    app.closeSync();
+  }
+
+  private pendingActivity: (() => void) | undefined;
+
+  /** Stores the rows of `ins` and updates every rollup from them. Runs inside the batch's transaction. */
+  private async storeInserted(): Promise<number> {
+    const count = await one<{ n: number }>(this.writer, `SELECT count(*)::INTEGER AS n FROM ins`);
+    const n = count?.n ?? 0;
+    if (n === 0) return 0;
+    await this.writer.run(`UPDATE ins SET id_hash = hash(id) WHERE id_hash IS NULL`);
+    await this.writer.run(`INSERT INTO events SELECT * FROM ins`);
+    await this.writer.run(COUNTERS_FROM_INS_SQL);
+    const tuples = (await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone))).getRows() as Array<
+      [string, number, number]
+    >;
+    if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
+    return n;
+  }
+
+  private async recordActivity(tuples: ActivityTuple[]): Promise<void> {
+    const plan = this.activity.plan(tuples);
+    const history = new Map<string, number[]>();
+    if (plan.needHistory.length > 0) {
+      await this.writer.run(`CREATE OR REPLACE TEMP TABLE hist_req (scope VARCHAR, uid INTEGER)`);
+      const app = await this.writer.createAppender('hist_req', 'main', 'temp');
+      for (const { scope, uid } of plan.needHistory) {
+        app.appendVarchar(scope);
+        app.appendInteger(uid);
+        app.endRow();
+      }
+      app.closeSync();
+      const found = (
+        await this.writer.runAndReadAll(
+          `SELECT d.scope, d.uid, list(d.day ORDER BY d.day) FROM user_days d JOIN hist_req h USING (scope, uid) GROUP BY ALL`,
+        )
+      ).getRowsJS() as Array<[string, number, number[]]>;
+      for (const [scope, uid, days] of found) history.set(`${scope}\u0000${uid}`, days.map(Number));
+    }
+    const change = this.activity.change(tuples, (scope, uid) => history.get(`${scope}\u0000${uid}`) ?? []);
+    if (change.newDays.length > 0) {
+      const app = await this.writer.createAppender('user_days');
+      for (const t of change.newDays) {
+        app.appendVarchar(t.scope);
+        app.appendInteger(t.uid);
+        app.appendInteger(t.day);
+        app.endRow();
+      }
+      app.closeSync();
+    }
+    if (change.deltas.length > 0) {
+      await this.writer.run(
+        `CREATE OR REPLACE TEMP TABLE daily_delta (scope VARCHAR, day INTEGER, dau BIGINT, new_users BIGINT, mau_diff BIGINT)`,
+      );
+      const app = await this.writer.createAppender('daily_delta', 'main', 'temp');
+      for (const d of change.deltas) {
+        app.appendVarchar(d.scope);
+        app.appendInteger(d.day);
+        app.appendBigInt(BigInt(d.dau));
+        app.appendBigInt(BigInt(d.newUsers));
+        app.appendBigInt(BigInt(d.mauDiff));
+        app.endRow();
+      }
+      app.closeSync();
+      await this.writer.run(
+        `INSERT INTO daily SELECT * FROM daily_delta ON CONFLICT DO UPDATE SET
+           dau = dau + EXCLUDED.dau, new_users = new_users + EXCLUDED.new_users, mau_diff = mau_diff + EXCLUDED.mau_diff`,
+      );
+    }
+    this.pendingActivity = change.commit;
+  }
+
+  track(batch: TrackBatch): Promise<TrackResult> {
+    return this.serialized(async () => {
+      await this.transaction(async () => {
+        const uids = await this.resolveTrackUsers(batch);
+        await this.writer.run(`DELETE FROM ins`);
+        const events = [...batch.events, ...batch.purchases];
+        if (events.length > 0) {
+          const app = await this.writer.createAppender('ins', 'main', 'temp');
+          for (const e of events) this.appendEvent(app, e, uids.get(e.user)!);
+          app.closeSync();
+          await this.storeInserted();
+        }
+        await this.storeAttributes(batch.attributes, uids);
+      });
+      const commit = this.pendingActivity;
+      this.pendingActivity = undefined;
+      commit?.();
+      return {
+        attributesProcessed: batch.attributes.length,
+        eventsProcessed: batch.events.length,
+        purchasesProcessed: batch.purchases.length,
+        errors: [],
+      };
+    });
+  }
+
+  private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): void {
+    const category = e.eventType === 'users.behaviors.Purchase' ? 'purchase' : 'custom_event';
+    const revenue = category === 'purchase' ? (e.price ?? 0) * (e.quantity ?? 1) * (this.rates[e.currency ?? 'USD'] ?? NaN) : null;
+    app.appendVarchar(e.id);
+    app.appendNull(); // id_hash: filled below by SQL
+    app.appendVarchar(e.eventType);
+    app.appendVarchar(category);
+    app.appendDouble(e.time);
+    app.appendInteger(uid);
+    appendText(app, e.appId);
+    appendText(app, e.name);
+    for (let i = 0; i < 8; i++) app.appendNull(); // campaign, variation, canvas x3, send, card, platform
+    if (e.price == null) app.appendNull();
+    else app.appendDouble(e.price);
+    appendText(app, e.currency);
+    if (e.quantity == null) app.appendNull();
+    else app.appendInteger(e.quantity);
+    if (revenue == null) app.appendNull();
+    else app.appendDouble(revenue);
+    app.appendVarchar(JSON.stringify(e.payload));
+    app.endRow();
+  }
+
+  /** uid of every user the batch names; unknown users are created unless only updated. */
+  private async resolveTrackUsers(batch: TrackBatch): Promise<Map<UserRef, number>> {
+    const refs: Array<{ user: UserRef; create: boolean }> = [
+      ...batch.attributes.map((a) => ({ user: a.user, create: !a.updateExistingOnly })),
+      ...batch.events.map((e) => ({ user: e.user, create: true })),
+      ...batch.purchases.map((p) => ({ user: p.user, create: true })),
+    ];
+    const known = await this.lookupIdentities(refs.flatMap((r) => identityKeys(r.user)));
+    const result = new Map<UserRef, number>();
+    const newIdentities: Array<[string, string, number]> = [];
+    const newUsers: Array<[number, string]> = [];
+    for (const { user, create } of refs) {
+      const keys = identityKeys(user);
+      let uid: number | undefined;
+      for (const k of keys) {
+        uid = known.get(k.key);
+        if (uid !== undefined) break;
+      }
+      if (uid === undefined) {
+        if (!create) continue;
+        uid = this.nextUid++;
+        const brazeId = user.braze_id ?? newBrazeId();
+        newUsers.push([uid, brazeId]);
+        if (!user.braze_id) {
+          newIdentities.push(['braze_id', brazeId, uid]);
+          known.set(`braze_id\u0000${brazeId}`, uid);
+        }
+      }
+      for (const k of keys) {
+        if (!known.has(k.key)) {
+          known.set(k.key, uid);
+          newIdentities.push([k.kind, k.value, uid]);
+        }
+      }
+      result.set(user, uid);
+    }
+    await this.appendUsers(newUsers);
+    await this.appendIdentities(newIdentities);
+    return result;
+  }
+
+  private async lookupIdentities(keys: IdentityKey[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    if (keys.length === 0) return found;
+    await this.writer.run(`CREATE OR REPLACE TEMP TABLE lookup (kind VARCHAR, value VARCHAR)`);
+    const app = await this.writer.createAppender('lookup', 'main', 'temp');
+    for (const k of keys) {
+      app.appendVarchar(k.kind);
+      app.appendVarchar(k.value);
+      app.endRow();
+    }
+    app.closeSync();
+    // Email and phone may name several users; the most recent one is meant.
+    const hits = await rows<{ kind: string; value: string; uid: number }>(
+      this.writer,
+      `SELECT i.kind, i.value, max(i.uid) AS uid FROM identities i JOIN (SELECT DISTINCT kind, value FROM lookup) l
+         ON i.kind = l.kind AND i.value = l.value GROUP BY ALL`,
+    );
+    for (const h of hits) found.set(`${h.kind}\u0000${h.value}`, h.uid);
+    return found;
+  }
+
+  private async storeAttributes(attributes: AttributeRecord[], uids: Map<UserRef, number>): Promise<void> {
+    const needed = attributes.filter((a) => uids.has(a.user));
+    if (needed.length === 0) return;
+    const current = await this.currentValues(
+      needed.flatMap((a) => [
+        ...Object.keys(a.increments ?? {}).map((name) => [uids.get(a.user)!, name] as const),
+        ...Object.keys(a.arrayEdits ?? {}).map((name) => [uids.get(a.user)!, name] as const),
+      ]),
+    );
+    const app = await this.writer.createAppender('attributes');
+    const identities: Array<[string, string, number]> = [];
+    for (const a of needed) {
+      const uid = uids.get(a.user)!;
+      const values: Record<string, unknown> = { ...a.values };
+      for (const [name, by] of Object.entries(a.increments ?? {})) {
+        const key = `${uid}\u0000${name}`;
+        const before = current.get(key);
+        const next = (typeof before === 'number' ? before : 0) + by;
+        values[name] = next;
+        current.set(key, next);
+      }
+      for (const [name, edit] of Object.entries(a.arrayEdits ?? {})) {
+        const key = `${uid}\u0000${name}`;
+        const before = current.get(key);
+        let list = Array.isArray(before) ? [...before] : [];
+        for (const v of edit.add ?? []) list.push(v);
+        const removed = new Set((edit.remove ?? []).map((v) => JSON.stringify(v)));
+        list = list.filter((v) => !removed.has(JSON.stringify(v)));
+        values[name] = list;
+        current.set(key, list);
+      }
+      for (const [name, value] of Object.entries(values)) {
+        app.appendInteger(uid);
+        app.appendVarchar(name);
+        app.appendVarchar(JSON.stringify(value ?? null));
+        app.appendDouble(a.time);
+        app.appendBigInt(BigInt(++this.attributeSeq));
+        app.endRow();
+        if ((name === 'email' || name === 'phone') && typeof value === 'string' && value !== '') {
+          identities.push([name, value, uid]);
+        }
+      }
+    }
+    app.closeSync();
+    await this.appendIdentities(identities);
+  }
+
+  private async currentValues(pairs: ReadonlyArray<readonly [number, string]>): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    if (pairs.length === 0) return out;
+    await this.writer.run(`CREATE OR REPLACE TEMP TABLE attr_req (uid INTEGER, name VARCHAR)`);
+    const app = await this.writer.createAppender('attr_req', 'main', 'temp');
+    for (const [uid, name] of pairs) {
+      app.appendInteger(uid);
+      app.appendVarchar(name);
+      app.endRow();
+    }
+    app.closeSync();
+    const found = await rows<{ uid: number; name: string; value: string }>(
+      this.writer,
+      `SELECT a.uid, a.name, a.value::VARCHAR AS value FROM attributes a JOIN (SELECT DISTINCT uid, name FROM attr_req) r USING (uid, name)
+       QUALIFY row_number() OVER (PARTITION BY a.uid, a.name ORDER BY a.time DESC, a.seq DESC) = 1`,
+    );
+    for (const f of found) out.set(`${f.uid}\u0000${f.name}`, JSON.parse(f.value));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  async counterSeries(q: CounterQuery): Promise<CounterBucket[]> {
+    const filters = [`kind = $kind`, `bucket >= $from`, `bucket < $to`];
+    const params: Record<string, unknown> = { kind: q.kind, from: Math.floor(q.from / 900), to: Math.ceil(q.to / 900) };
+    if (q.name !== undefined) {
+      filters.push(`name = $name`);
+      params.name = q.name;
+    }
+    if (q.appId !== undefined) {
+      filters.push(`app_id = $app`);
+      params.app = q.appId;
+    }
+    const found = (
+      await this.reader.runAndReadAll(
+        `SELECT bucket, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counters
+         WHERE ${filters.join(' AND ')} GROUP BY bucket ORDER BY bucket`,
+        params as never,
+      )
+    ).getRows() as Array<[number, number, number, number]>;
+    return found.map(([bucket, count, quantity, revenue]) => ({ start: bucket * 900, count, quantity, revenue }));
+  }
+
+  async dailySeries(q: DailyQuery): Promise<Map<string, number>> {
+    const from = dayNumber(q.fromDay);
+    const to = dayNumber(q.toDay);
+    const scope = q.appId ?? '';
+    const out = new Map<string, number>();
+    if (q.metric === 'mau') {
+      const base = await one<{ m: number | null }>(
+        this.reader,
+        `SELECT sum(mau_diff)::DOUBLE AS m FROM daily WHERE scope = $scope AND day < $from`,
+        { scope, from },
+      );
+      const diffs = (
+        await this.reader.runAndReadAll(
+          `SELECT day, mau_diff::DOUBLE FROM daily WHERE scope = $scope AND day BETWEEN $from AND $to`,
+          { scope, from, to },
+        )
+      ).getRows() as Array<[number, number]>;
+      const byDay = new Map(diffs);
+      let running = base?.m ?? 0;
+      for (let day = from; day <= to; day++) {
+        running += byDay.get(day) ?? 0;
+        out.set(dayLabel(day), running);
+      }
+      return out;
+    }
+    const column = q.metric === 'dau' ? 'dau' : 'new_users';
+    const found = (
+      await this.reader.runAndReadAll(
+        `SELECT day, ${column}::DOUBLE FROM daily WHERE scope = $scope AND day BETWEEN $from AND $to`,
+        { scope, from, to },
+      )
+    ).getRows() as Array<[number, number]>;
+    for (const [day, value] of found) out.set(dayLabel(day), value);
+    return out;
+  }
+
+  async eventNames(offset: number, limit: number): Promise<string[]> {
+    return this.names('custom_event', offset, limit);
+  }
+
+  async productIds(offset: number, limit: number): Promise<string[]> {
+    return this.names('purchase', offset, limit);
+  }
+
+  async hasCounterName(kind: 'custom_event' | 'purchase', name: string): Promise<boolean> {
+    const hit = await one<{ n: number }>(
+      this.reader,
+      `SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM counters WHERE kind = $kind AND name = $name LIMIT 1)`,
+      { kind, name },
+    );
+    return (hit?.n ?? 0) > 0;
+  }
+
+  private async names(kind: string, offset: number, limit: number): Promise<string[]> {
+    const found = (
+      await this.reader.runAndReadAll(
+        `SELECT DISTINCT name FROM counters WHERE kind = $kind ORDER BY name LIMIT ${limit} OFFSET ${offset}`,
+        { kind },
+      )
+    ).getRows() as Array<[string]>;
+    return found.map(([name]) => name);
+  }
+
+  private async uidOf(user: UserRef): Promise<number | undefined> {
+    for (const k of identityKeys(user)) {
+      const hit = await one<{ uid: number }>(
+        this.reader,
+        `SELECT max(uid) AS uid FROM identities WHERE kind = $kind AND value = $value`,
+        { kind: k.kind, value: k.value },
+      );
+      if (hit?.uid != null) return hit.uid;
+    }
+    return undefined;
+  }
+
+  async userEvents(user: UserRef): Promise<EventRecord[]> {
+    const uid = await this.uidOf(user);
+    if (uid === undefined) return [];
+    const found = await rows<{
+      id: string; event_type: string; time: number; app_id: string | null; name: string | null;
+      price: number | null; currency: string | null; quantity: number | null; payload: string;
+    }>(
+      this.reader,
+      `SELECT id, event_type, time, app_id, name, price, currency, quantity, payload::VARCHAR AS payload
+       FROM events WHERE uid = $uid ORDER BY time, id`,
+      { uid },
+    );
+    return found.map((r) => ({
+      id: r.id, eventType: r.event_type, time: r.time, user, appId: r.app_id, name: r.name,
+      price: r.price, currency: r.currency, quantity: r.quantity, payload: JSON.parse(r.payload),
+    }));
+  }
+
+  async userAttributes(user: UserRef): Promise<Record<string, unknown> | undefined> {
+    const uid = await this.uidOf(user);
+    if (uid === undefined) return undefined;
+    const found = await rows<{ name: string; value: string }>(
+      this.reader,
+      `SELECT name, value::VARCHAR AS value FROM attributes WHERE uid = $uid
+       QUALIFY row_number() OVER (PARTITION BY name ORDER BY time DESC, seq DESC) = 1 ORDER BY name`,
+      { uid },
+    );
+    return Object.fromEntries(found.map((r) => [r.name, JSON.parse(r.value)]));
+  }
+
+  async countEvents(): Promise<number> {
+    const r = await one<{ n: number }>(this.reader, `SELECT count(*)::DOUBLE AS n FROM events`);
+    return r?.n ?? 0;
+  }
+
+  // ---------------------------------------------------------------- workspace and keys
+
+  async getWorkspace(): Promise<Workspace> {
+    const r = await one<{ doc: string }>(this.reader, `SELECT doc FROM workspace WHERE id = 1`);
+    return r ? (JSON.parse(r.doc) as Workspace) : structuredClone(EMPTY_WORKSPACE);
+  }
+
+  putWorkspace(ws: Workspace): Promise<void> {
+    return this.serialized(async () => {
+      await this.writer.run(`INSERT OR REPLACE INTO workspace VALUES (1, $doc)`, { doc: JSON.stringify(ws) });
+      const zoneBefore = this.zone;
+      this.applyWorkspaceSettings(ws);
+      await this.loadRates();
+      if (this.zone !== zoneBefore) await this.rebuildActivity();
+    });
+  }
+
+  addApiKey(key: ApiKeyRecord): Promise<void> {
+    return this.serialized(async () => {
+      await this.writer.run(`INSERT OR REPLACE INTO api_keys VALUES ($hash, $name, $permissions, $created)`, {
+        hash: key.hash,
+        name: key.name,
+        permissions: JSON.stringify(key.permissions),
+        created: key.createdAt,
+      });
+    });
+  }
+
+  async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    const r = await one<{ hash: string; name: string; permissions: string; created_at: string }>(
+      this.reader,
+      `SELECT * FROM api_keys WHERE hash = $hash`,
+      { hash },
+    );
+    return r && { hash: r.hash, name: r.name, permissions: JSON.parse(r.permissions), createdAt: r.created_at };
+  }
+}
+
+function appendText(app: DuckDBAppender, value: string | null | undefined): void {
+  if (value == null) app.appendNull();
+  else app.appendVarchar(value);
+}
+
+function malformedMessage(error: unknown): string {
+  const text = String(error instanceof Error ? error.message : error);
+  const line = /line (\d+)/.exec(text);
+  return line ? `body is not valid JSON: record on line ${line[1]} cannot be read` : 'body is not valid JSON';
+}
+

@@ -1,0 +1,2 @@
+export * from './types.ts';
+export { DuckDbStore, type DuckDbStoreOptions } from './duckdb/store.ts';

@@ -1,0 +1,169 @@
+/** The Store is the only part of brazen that knows how data is kept. Routes and analytics speak to it
+ * in Braze's vocabulary (events, users, daily activity); each engine decides how to answer fast. */
+
+/** How a user is named in an ingested object. At least one field is set. */
+export interface UserRef {
+  braze_id?: string;
+  external_id?: string;
+  alias?: { alias_name: string; alias_label: string };
+  email?: string;
+  phone?: string;
+}
+
+/** One behaviour or engagement event, normalised. `payload` keeps the record as received. */
+export interface EventRecord {
+  id: string;
+  eventType: string;
+  /** Epoch seconds. */
+  time: number;
+  user: UserRef;
+  appId?: string | null;
+  /** Custom event name, or product id for purchases. */
+  name?: string | null;
+  price?: number | null;
+  currency?: string | null;
+  quantity?: number | null;
+  payload: Record<string, unknown>;
+}
+
+export interface AttributeRecord {
+  user: UserRef;
+  /** Epoch seconds. */
+  time: number;
+  /** Standard and custom attributes to set, values already resolved (no `inc`/`add` operators). */
+  values: Record<string, unknown>;
+  /** Increments of numeric custom attributes, applied to the stored value. */
+  increments?: Record<string, number>;
+  /** Array custom attribute edits applied to the stored value. */
+  arrayEdits?: Record<string, { add?: unknown[]; remove?: unknown[] }>;
+  updateExistingOnly?: boolean;
+}
+
+export interface TrackBatch {
+  attributes: AttributeRecord[];
+  events: EventRecord[];
+  purchases: EventRecord[];
+}
+
+export interface RejectedObject {
+  /** Which array of the request (`attributes`, `events`, `purchases`) or `currents`. */
+  type: string;
+  index: number;
+  message: string;
+}
+
+export interface TrackResult {
+  attributesProcessed: number;
+  eventsProcessed: number;
+  purchasesProcessed: number;
+  errors: RejectedObject[];
+}
+
+export interface CurrentsResult {
+  /** Records newly stored. */
+  stored: number;
+  /** Records whose id was already stored (or repeated in the same request): not counted again. */
+  duplicates: number;
+  errors: RejectedObject[];
+}
+
+/** A Currents request body, kept as bytes: the store parses it itself (it is the hot path). */
+export interface CurrentsBody {
+  /** Path of a file holding the body. */
+  file: string;
+  format: 'ndjson' | 'array';
+}
+
+export type CounterKind = 'session' | 'custom_event' | 'purchase' | 'uninstall';
+
+export interface CounterQuery {
+  kind: CounterKind;
+  /** Event name or product id; all when absent. */
+  name?: string;
+  appId?: string;
+  /** Epoch seconds, inclusive. */
+  from: number;
+  /** Epoch seconds, exclusive. */
+  to: number;
+}
+
+/** Totals of one 15-minute UTC bucket (every time zone offset in use is a multiple of 15 minutes). */
+export interface CounterBucket {
+  /** Epoch seconds of the bucket's start. */
+  start: number;
+  count: number;
+  quantity: number;
+  revenue: number;
+}
+
+export const BUCKET_SECONDS = 900;
+
+export type DailyMetric = 'dau' | 'mau' | 'new_users';
+
+export interface DailyQuery {
+  metric: DailyMetric;
+  appId?: string;
+  /** Local calendar days of the workspace time zone, `YYYY-MM-DD`, inclusive. */
+  fromDay: string;
+  toDay: string;
+}
+
+export interface ApiKeyRecord {
+  name: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  hash: string;
+  permissions: string[];
+  createdAt: string;
+}
+
+/** The workspace document of SPEC §5. Definitions are kept as given. */
+export interface Workspace {
+  time_zone?: string;
+  apps: Array<{ id: string; name?: string; platform?: string; [k: string]: unknown }>;
+  campaigns: Array<Record<string, unknown>>;
+  canvases: Array<Record<string, unknown>>;
+  segments: Array<Record<string, unknown>>;
+  cards: Array<Record<string, unknown>>;
+  currency_rates?: Record<string, number>;
+  [k: string]: unknown;
+}
+
+export interface Store {
+  readonly engine: string;
+  close(): Promise<void>;
+
+  ingestCurrents(body: CurrentsBody): Promise<CurrentsResult>;
+  track(batch: TrackBatch): Promise<TrackResult>;
+
+  counterSeries(q: CounterQuery): Promise<CounterBucket[]>;
+  /** One value per local day from fromDay to toDay that has data; missing days are zero. */
+  dailySeries(q: DailyQuery): Promise<Map<string, number>>;
+  /** Custom event names, alphabetical. */
+  eventNames(offset: number, limit: number): Promise<string[]>;
+  /** Purchased product ids, alphabetical. */
+  productIds(offset: number, limit: number): Promise<string[]>;
+  /** Whether a custom event or product of that name was ever recorded. */
+  hasCounterName(kind: 'custom_event' | 'purchase', name: string): Promise<boolean>;
+
+  /** Every stored event of a user, oldest first (for profiles and tests). */
+  userEvents(user: UserRef): Promise<EventRecord[]>;
+  /** Current attribute values of a user, or undefined when nobody has that identity. */
+  userAttributes(user: UserRef): Promise<Record<string, unknown> | undefined>;
+  countEvents(): Promise<number>;
+
+  getWorkspace(): Promise<Workspace>;
+  putWorkspace(ws: Workspace): Promise<void>;
+
+  addApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+}
+
+export class StoreError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors?: unknown[],
+  ) {
+    super(message);
+  }
+}
