@@ -37,6 +37,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         coerceTypes: 'array',
         removeAdditional: false,
         allErrors: false,
+        verbose: true,
         formats: { iso8601: (value: string) => parseIsoInstant(value, 'UTC') !== undefined },
       },
     },

@@ -25,7 +25,8 @@ interface AjvError {
 
 /** `length must be an integer between 1 and 100`: the parameter, and what it must be. */
 export function describeValidation(errors: AjvError[], dataVar: string, root?: TSchema): string {
-  const e = errors[0];
+  // A union (`unit`: day | hour) fails once per branch and then as a whole: describe the whole.
+  const e = errors.find((x) => x.keyword === 'anyOf') ?? errors[0];
   if (!e) return `${dataVar} is not valid`;
   if (e.keyword === 'required') return `${joinPath(e.instancePath, String(e.params.missingProperty))} is required`;
   if (e.keyword === 'additionalProperties') {

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { ALL_PERMISSIONS } from '@brazen/contract';
+import { DuckDbStore, type Store } from '@brazen/store';
+import { buildApp, hashKey } from '@brazen/server';
+
+export const KEY = 'test-key-all-permissions';
+
+export interface Harness {
+  app: FastifyInstance;
+  store: Store;
+  dir: string;
+  get(path: string, query?: Record<string, string | number | boolean>): Promise<LightMyRequestResponse>;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  put(path: string, body: unknown): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** A server on a fresh DuckDB store in a temporary folder, with a fixed clock and an all-permission key. */
+export async function startHarness(options: { now?: number; dataDir?: string } = {}): Promise<Harness> {
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'brazen-test-'));
+  const now = options.now ?? Date.UTC(2024, 2, 31, 12);
+  const store = await DuckDbStore.open({ dataDir: dir, now: () => now });
+  await store.addApiKey({ name: 'test', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
+  const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp') });
+  const auth = { authorization: `Bearer ${KEY}` };
+  return {
+    app,
+    store,
+    dir,
+    get: (path, query) =>
+      app.inject({ method: 'GET', url: path, query: query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), headers: auth }),
+    post: (path, body, headers = {}) =>
+      app.inject({
+        method: 'POST',
+        url: path,
+        headers: { ...auth, 'content-type': 'application/json', ...headers },
+        payload: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    put: (path, body) => app.inject({ method: 'PUT', url: path, headers: auth, payload: body as object }),
+    close: async () => {
+      await app.close();
+      await store.close();
+      if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Epoch seconds of a UTC date-time written as `2024-03-01T10:00:00`. */
+export const at = (iso: string): number => Date.parse(`${iso}Z`) / 1000;
+
+/** An NDJSON body from records. */
+export const ndjson = (records: object[]): string => records.map((r) => JSON.stringify(r)).join('\n');
+
+let seq = 0;
+/** A Currents record with a fresh id. */
+export function currents(eventType: string, userId: string, time: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  seq += 1;
+  return { id: `evt-${seq}-${userId}-${time}`, event_type: eventType, user_id: userId, time, ...extra };
+}
