@@ -192,7 +192,9 @@ export class DuckDbStore implements Store {
     const open = await rows<{ bk: string; ek: string; uid: number | null; buid: number | null; euid: number | null }>(
       this.writer,
       `SELECT bk, ek, uid, buid, euid FROM umap
-       WHERE (bk <> '' AND buid IS NULL) OR (ek <> '' AND euid IS NULL) ORDER BY bk, ek`,
+       WHERE (bk <> '' AND buid IS NULL) OR (ek <> '' AND euid IS NULL)
+       -- Known users first, then references naming both ids, so that a pair links the two.
+       ORDER BY uid IS NULL, (bk = '' OR ek = ''), bk, ek`,
     );
     if (open.length === 0) return;
     const byBraze = new Map<string, number>();
@@ -557,7 +559,7 @@ export class DuckDbStore implements Store {
     const column = q.metric === 'dau' ? 'dau' : 'new_users';
     const found = (
       await this.reader.runAndReadAll(
-        `SELECT day, ${column}::DOUBLE FROM daily WHERE scope = $scope AND day BETWEEN $from AND $to`,
+        `SELECT day, ${column}::DOUBLE FROM daily WHERE scope = $scope AND day BETWEEN $from AND $to ORDER BY day`,
         { scope, from, to },
       )
     ).getRows() as Array<[number, number]>;

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDbStore } from '@brazen/store';
+import { exited, startServerProcess } from './cli-process.ts';
+
+const KEY = 'crash-test-key';
+const DAY0 = Date.UTC(2024, 0, 1) / 1000;
+
+describe('durability', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'brazen-crash-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps every acknowledged record when the server is killed with SIGKILL right after', async () => {
+    const server = await startServerProcess(dir, KEY);
+    const acknowledged: string[] = [];
+    for (let batch = 0; batch < 5; batch++) {
+      const records = Array.from({ length: 200 }, (_, i) => ({
+        id: `b${batch}-r${i}`,
+        event_type: i % 2 ? 'users.behaviors.app.SessionStart' : 'users.behaviors.CustomEvent',
+        name: 'Tapped',
+        user_id: `user-${i % 37}`,
+        time: DAY0 + batch * 86_400 + i * 60,
+      }));
+      const res = await fetch(`${server.url}/currents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-ndjson' },
+        body: records.map((r) => JSON.stringify(r)).join('\n'),
+      });
+      expect(res.status).toBe(201);
+      expect((await res.json()).events_processed).toBe(200);
+      acknowledged.push(...records.map((r) => r.id));
+    }
+    server.child.kill('SIGKILL');
+    await exited(server.child);
+
+    // A new process on the same folder finds every acknowledged record and the rollups agree.
+    const again = await startServerProcess(dir, KEY);
+    const sessions = await fetch(`${again.url}/sessions/data_series?length=5&ending_at=2024-01-05`, {
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect((await sessions.json()).data.map((d: { sessions: number }) => d.sessions)).toEqual([100, 100, 100, 100, 100]);
+    again.child.kill('SIGTERM');
+    expect(await exited(again.child)).toBe(0);
+
+    const store = await DuckDbStore.open({ dataDir: dir });
+    expect(await store.countEvents()).toBe(acknowledged.length);
+    await store.close();
+  });
+});

@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store, StoreError } from '@brazen/store';
+import { naiveDaily, prng, type Session } from './naive.ts';
+
+/**
+ * The store contract: every engine runs this suite unchanged (the pattern of Hono's router
+ * `runTest({ newRouter })`). `newStore(dir)` opens a store whose data lives in `dir` (or wherever
+ * the engine keeps it for that name); opening it again on the same `dir` must find the same data.
+ */
+export interface StoreContractOptions {
+  newStore(dir: string): Promise<Store>;
+}
+
+const T0 = Date.UTC(2024, 0, 1) / 1000;
+const H = 3600;
+const D = 86_400;
+
+export function runStoreContract(engine: string, options: StoreContractOptions): void {
+  describe(`store contract: ${engine}`, () => {
+    let dir: string;
+    let store: Store;
+    let fileNo = 0;
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), `brazen-${engine}-`));
+      store = await options.newStore(dir);
+    });
+    afterEach(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const ingest = (records: unknown[], format: 'ndjson' | 'array' = 'ndjson') => {
+      const file = join(dir, `body-${fileNo++}.json`);
+      writeFileSync(file, format === 'ndjson' ? records.map((r) => JSON.stringify(r)).join('\n') : JSON.stringify(records));
+      return store.ingestCurrents({ file, format });
+    };
+    const session = (id: string, user: string, time: number, app = 'app-a') => ({
+      id, event_type: 'users.behaviors.app.SessionStart', user_id: user, time, app_id: app,
+    });
+
+    it('stores Currents records once by id and reports bad ones by index', async () => {
+      const first = await ingest([
+        session('s1', 'u1', T0 + H),
+        { id: 'e1', event_type: 'users.behaviors.CustomEvent', user_id: 'u1', time: T0 + 2 * H, name: 'Played' },
+        { id: 'x1', event_type: 'users.behaviors.NoSuchThing', user_id: 'u1', time: T0 },
+        { id: 'x2', event_type: 'users.behaviors.CustomEvent', user_id: 'u1', time: 'yesterday', name: 'Played' },
+        session('s1', 'u1', T0 + H),
+        { event_type: 'users.behaviors.app.SessionStart', user_id: 'u1', time: T0 },
+      ]);
+      expect(first.stored).toBe(2);
+      expect(first.duplicates).toBe(1);
+      expect(first.errors).toEqual([
+        { type: 'currents', index: 2, message: 'event_type "users.behaviors.NoSuchThing" is not a Braze Currents event type' },
+        { type: 'currents', index: 3, message: 'time must be a number of epoch seconds' },
+        { type: 'currents', index: 5, message: 'id is required' },
+      ]);
+      const again = await ingest([session('s1', 'u1', T0 + H), session('s2', 'u1', T0 + 3 * H)], 'array');
+      expect(again).toEqual({ stored: 1, duplicates: 1, errors: [] });
+      expect(await store.countEvents()).toBe(3);
+    });
+
+    it('rejects a malformed body whole, storing nothing', async () => {
+      const file = join(dir, 'bad.ndjson');
+      writeFileSync(file, `${JSON.stringify(session('ok', 'u1', T0))}\n{"id": "broken", `);
+      await expect(store.ingestCurrents({ file, format: 'ndjson' })).rejects.toMatchObject({ status: 400 } satisfies Partial<StoreError>);
+      expect(await store.countEvents()).toBe(0);
+    });
+
+    it('counts sessions, events and purchases in 15-minute buckets, by name and app', async () => {
+      await store.putWorkspace({ apps: [], campaigns: [], canvases: [], segments: [], cards: [], currency_rates: { EUR: 1.5 } });
+      await ingest([
+        session('a', 'u1', T0 + 60, 'app-a'),
+        session('b', 'u2', T0 + 899, 'app-b'),
+        session('c', 'u1', T0 + 900, 'app-a'),
+        { id: 'p1', event_type: 'users.behaviors.Purchase', user_id: 'u1', time: T0 + 100, product_id: 'gem', price: 2, currency: 'EUR', app_id: 'app-a' },
+        { id: 'p2', event_type: 'users.behaviors.Purchase', user_id: 'u2', time: T0 + 200, product_id: 'coin', price: 0.5, app_id: 'app-b' },
+      ]);
+      expect(await store.counterSeries({ kind: 'session', from: T0, to: T0 + 1800 })).toEqual([
+        { start: T0, count: 2, quantity: 2, revenue: 0 },
+        { start: T0 + 900, count: 1, quantity: 1, revenue: 0 },
+      ]);
+      expect(await store.counterSeries({ kind: 'session', appId: 'app-b', from: T0, to: T0 + 1800 })).toEqual([
+        { start: T0, count: 1, quantity: 1, revenue: 0 },
+      ]);
+      // 2 EUR at 1.5 USD per EUR, quantity 1 (Currents purchases carry no quantity).
+      expect(await store.counterSeries({ kind: 'purchase', name: 'gem', from: T0, to: T0 + 900 })).toEqual([
+        { start: T0, count: 1, quantity: 1, revenue: 3 },
+      ]);
+      expect(await store.productIds(0, 10)).toEqual(['coin', 'gem']);
+      expect(await store.hasCounterName('purchase', 'gem')).toBe(true);
+      expect(await store.hasCounterName('purchase', 'ruby')).toBe(false);
+    });
+
+    it('keeps users by every identity and folds attribute updates', async () => {
+      const user = { external_id: 'ext-1' };
+      await store.track({
+        attributes: [{ user, time: T0, values: { first_name: 'Ann', email: 'ann@example.com' }, increments: { visits: 2 } }],
+        events: [],
+        purchases: [],
+      });
+      await store.track({
+        attributes: [
+          { user: { email: 'ann@example.com' }, time: T0 + 10, values: { first_name: 'Anna' }, increments: { visits: 3 }, arrayEdits: { tags: { add: ['a', 'b'] } } },
+          { user: { alias: { alias_name: 'nobody', alias_label: 'crm' } }, time: T0, values: { first_name: 'X' }, updateExistingOnly: true },
+        ],
+        events: [{ id: 'ev-1', eventType: 'users.behaviors.CustomEvent', time: T0 + 20, user: { external_id: 'ext-1' }, name: 'Opened', payload: { name: 'Opened' } }],
+        purchases: [],
+      });
+      await store.track({
+        attributes: [{ user, time: T0 + 30, values: {}, arrayEdits: { tags: { remove: ['a'], add: ['c'] } } }],
+        events: [],
+        purchases: [],
+      });
+      expect(await store.userAttributes({ external_id: 'ext-1' })).toEqual({ email: 'ann@example.com', first_name: 'Anna', tags: ['b', 'c'], visits: 5 });
+      expect(await store.userAttributes({ alias: { alias_name: 'nobody', alias_label: 'crm' } })).toBeUndefined();
+      const events = await store.userEvents({ email: 'ann@example.com' });
+      expect(events.map((e) => [e.eventType, e.name, e.time])).toEqual([['users.behaviors.CustomEvent', 'Opened', T0 + 20]]);
+    });
+
+    it('links a Currents user_id and external_user_id to the same user', async () => {
+      await store.track({ attributes: [{ user: { external_id: 'E' }, time: T0, values: { country: 'FR' } }], events: [], purchases: [] });
+      await ingest([{ ...session('s1', 'B', T0 + H), external_user_id: 'E' }, session('s2', 'B', T0 + 2 * H)]);
+      expect((await store.userEvents({ braze_id: 'B' })).map((e) => e.id)).toEqual(['s1', 's2']);
+      expect(await store.userAttributes({ braze_id: 'B' })).toEqual({ country: 'FR' });
+    });
+
+    it('maintains DAU, MAU and new users equal to a brute-force count, whatever the arrival order', async () => {
+      const rand = prng(7);
+      const sessions: Session[] = [];
+      const records: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < 400; i++) {
+        const user = `u${Math.floor(rand() * 25)}`;
+        const app = rand() < 0.5 ? 'app-a' : 'app-b';
+        const time = T0 + Math.floor(rand() * 120) * D + Math.floor(rand() * D);
+        sessions.push({ user, app, day: new Date(time * 1000).toISOString().slice(0, 10) });
+        records.push(session(`r${i}`, user, time, app));
+      }
+      // Arrival out of time order, in several batches.
+      for (let i = 0; i < records.length; i += 57) await ingest(records.slice(i, i + 57));
+      for (const metric of ['dau', 'mau', 'new_users'] as const) {
+        for (const app of [undefined, 'app-a']) {
+          const got = await store.dailySeries({ metric, appId: app, fromDay: '2024-01-01', toDay: '2024-05-15' });
+          for (let d = 0; d < 136; d++) {
+            const day = new Date((T0 + d * D) * 1000).toISOString().slice(0, 10);
+            expect([metric, app, day, got.get(day) ?? 0]).toEqual([metric, app, day, naiveDaily(sessions, metric, day, app)]);
+          }
+        }
+      }
+    });
+
+    it('recomputes day figures in a new workspace time zone', async () => {
+      // 03:00 UTC on Jan 2 is Jan 1 in New York.
+      await ingest([session('s1', 'u1', T0 + D + 3 * H)]);
+      expect((await store.dailySeries({ metric: 'dau', fromDay: '2024-01-01', toDay: '2024-01-02' })).get('2024-01-02')).toBe(1);
+      await store.putWorkspace({ time_zone: 'America/New_York', apps: [], campaigns: [], canvases: [], segments: [], cards: [] });
+      const ny = await store.dailySeries({ metric: 'dau', fromDay: '2024-01-01', toDay: '2024-01-02' });
+      expect([ny.get('2024-01-01'), ny.get('2024-01-02') ?? 0]).toEqual([1, 0]);
+      await ingest([session('s2', 'u1', T0 + D + 6 * H)]);
+      const after = await store.dailySeries({ metric: 'dau', fromDay: '2024-01-01', toDay: '2024-01-02' });
+      expect([after.get('2024-01-01'), after.get('2024-01-02')]).toEqual([1, 1]);
+    });
+
+    it('keeps API keys hashed and the workspace document', async () => {
+      await store.addApiKey({ name: 'k', hash: 'ab'.repeat(32), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00.000Z' });
+      expect(await store.findApiKey('ab'.repeat(32))).toEqual({ name: 'k', hash: 'ab'.repeat(32), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00.000Z' });
+      expect(await store.findApiKey('cd'.repeat(32))).toBeUndefined();
+      const ws = { time_zone: 'Europe/Paris', apps: [{ id: 'a', name: 'A' }], campaigns: [{ id: 'c', name: 'C' }], canvases: [], segments: [], cards: [] };
+      await store.putWorkspace(ws);
+      expect(await store.getWorkspace()).toEqual(ws);
+    });
+
+    it('finds everything again after reopening', async () => {
+      await ingest([session('s1', 'u1', T0), session('s2', 'u2', T0 + D)]);
+      await store.close();
+      store = await options.newStore(dir);
+      expect(await store.countEvents()).toBe(2);
+      const mau = await store.dailySeries({ metric: 'mau', fromDay: '2024-01-01', toDay: '2024-01-02' });
+      expect([...mau.values()]).toEqual([1, 2]);
+      // The activity index is rebuilt: a repeat day adds nothing, a new one counts.
+      await ingest([session('s3', 'u1', T0 + 3600), session('s4', 'u3', T0 + D)]);
+      const dau = await store.dailySeries({ metric: 'dau', fromDay: '2024-01-01', toDay: '2024-01-02' });
+      expect([...dau.values()]).toEqual([1, 2]);
+    });
+  });
+}
