@@ -53,29 +53,34 @@ export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
     FROM typed t LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD'))
   WHERE message IS NOT NULL`;
 
-/** Valid records, first of each id in the request, with revenue in USD. */
-export const FRESH_SQL = `CREATE OR REPLACE TEMP TABLE fresh AS
-  SELECT t.*, hash(t.id) AS id_hash,
-         CASE WHEN t.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue
-  FROM typed t LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')
-  WHERE t.idx NOT IN (SELECT idx FROM errs)
+/** Valid records to keep: the first of each id in the request. A narrow table (no payload copy). */
+export const KEEP_SQL = `CREATE OR REPLACE TEMP TABLE keep AS
+  SELECT t.idx, t.id, hash(t.id) AS id_hash,
+         coalesce(t.user_id, '') AS bk, coalesce(t.external_user_id, '') AS ek
+  FROM typed t ANTI JOIN errs e ON e.idx = t.idx
   QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.idx) = 1`;
 
 /** Ids of this batch already stored: the integer hash narrows the search before the exact match. */
-export const STORED_DUPLICATES_SQL = `DELETE FROM fresh WHERE id IN (
-  SELECT e.id FROM events e WHERE e.id_hash IN (SELECT id_hash FROM fresh))`;
+export const STORED_DUPLICATES_SQL = `DELETE FROM keep WHERE id IN (
+  SELECT e.id FROM events e WHERE e.id_hash IN (SELECT id_hash FROM keep))`;
 
 export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
   SELECT r.bk, r.ek, coalesce(b.uid, e.uid) AS uid, b.uid AS buid, e.uid AS euid
-  FROM (SELECT DISTINCT coalesce(user_id, '') AS bk, coalesce(external_user_id, '') AS ek FROM fresh) r
-  LEFT JOIN identities b ON b.kind = 'braze_id' AND b.value = r.bk AND r.bk <> ''
-  LEFT JOIN identities e ON e.kind = 'external_id' AND e.value = r.ek AND r.ek <> ''`;
+  FROM (SELECT DISTINCT bk, ek FROM keep) r
+  LEFT JOIN (SELECT value, uid FROM identities WHERE kind = 'braze_id') b ON b.value = r.bk
+  LEFT JOIN (SELECT value, uid FROM identities WHERE kind = 'external_id') e ON e.value = r.ek`;
+// (No identity has the value '', so an absent id never matches; plain equality keeps it a hash join.)
 
-export const INS_FROM_FRESH_SQL = `INSERT INTO ins
-  SELECT f.id, f.id_hash, f.event_type, f.category, f.time, m.uid, f.app_id, f.name, f.campaign_id,
-         f.message_variation_id, f.canvas_id, f.canvas_variation_id, f.canvas_step_id, f.send_id,
-         f.card_id, f.platform, f.price, f.currency, f.quantity, f.revenue, f.payload
-  FROM fresh f JOIN umap m ON m.bk = coalesce(f.user_id, '') AND m.ek = coalesce(f.external_user_id, '')`;
+/** The batch's rows as they go into `events`: a view, so the payload is copied once, into `events`. */
+export const INS_VIEW_SQL = `CREATE OR REPLACE TEMP VIEW ins AS
+  SELECT k.id, k.id_hash, t.event_type, t.category, t.time, m.uid, t.app_id, t.name, t.campaign_id,
+         t.message_variation_id, t.canvas_id, t.canvas_variation_id, t.canvas_step_id, t.send_id,
+         t.card_id, t.platform, t.price, t.currency, t.quantity,
+         CASE WHEN t.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
+         t.payload
+  FROM keep k JOIN typed t ON t.idx = k.idx
+  JOIN umap m ON m.bk = k.bk AND m.ek = k.ek
+  LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')`;
 
 export const COUNTERS_FROM_INS_SQL = `INSERT INTO counters
   SELECT floor(time / 900)::INTEGER AS bucket, kind,
