@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { serveCommand } from './serve.ts';
+import { demoCommand } from './demo.ts';
+import { importCommand } from './import.ts';
+import { exportCommand } from './export.ts';
 
 /** Exit codes: 0 done, 1 failed at run time, 2 bad usage. */
 export async function main(argv: string[]): Promise<number> {
@@ -9,6 +12,9 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run brazen --help for usage)');
   serveCommand(program);
+  demoCommand(program);
+  importCommand(program);
+  exportCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -3,7 +3,10 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
-import { buildApp, hashKey, mergeWorkspace } from '@brazen/server';
+import { Redis } from 'ioredis';
+import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter } from '@brazen/server';
+import { positiveInteger } from './options.ts';
+import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
 
 export interface ServeOptions {
   port: string;
@@ -11,6 +14,9 @@ export interface ServeOptions {
   data: string;
   workspace?: string;
   log: string;
+  demo?: boolean;
+  redis?: string;
+  rateLimits: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -22,18 +28,35 @@ export function serveCommand(program: Command): void {
     .option('-d, --data <dir>', 'data folder (one DuckDB file lives there)', process.env.BRAZEN_DATA ?? '.brazen')
     .option('-w, --workspace <file>', 'workspace JSON document to apply at start (SPEC §5)')
     .option('--log <level>', 'log level: fatal, error, warn, info, debug', 'info')
+    .option('--redis <url>', 'count rate limits in Redis (redis://host:port), for several servers sharing a store', process.env.BRAZEN_REDIS_URL)
+    .option('--no-rate-limits', 'turn off the per-key rate limits')
+    .option('--demo', 'build the demo workspace first when the data folder holds no events, and print a key and example requests')
+    .option('--demo-users <n>', 'users of the demo workspace', positiveInteger(16_000_000), 10_000)
+    .option('--demo-days <n>', 'days of history of the demo workspace', positiveInteger(3650), 90)
+    .option('--demo-seed <seed>', 'seed of the demo workspace', '1')
     .addHelpText('after', '\nBRAZEN_API_KEY=KEY makes that key with every permission at start.')
-    .action(async (options: ServeOptions) => {
+    .action(async (options: ServeOptions & DemoServeOptions) => {
       await serve(options);
     });
 }
 
-export async function serve(options: ServeOptions): Promise<void> {
+export async function serve(options: ServeOptions & Partial<DemoServeOptions>): Promise<void> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (got ${options.port})`);
   const dataDir = resolve(options.data);
   const store = await DuckDbStore.open({ dataDir });
-  const app = await buildApp({ store, tmpDir: join(dataDir, 'tmp'), logger: { level: options.log } });
+  const demo = options.demo
+    ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY)
+    : undefined;
+  const rateCounter = options.redis ? new RedisRateCounter(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
+  const app = await buildApp({
+    store,
+    tmpDir: join(dataDir, 'tmp'),
+    logger: loggerOptions(options.log),
+    rateLimits: options.rateLimits === false ? false : undefined,
+    rateCounter,
+    metrics: new Metrics(true),
+  });
   if (options.workspace) {
     let doc: Workspace;
     try {
@@ -53,7 +76,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const address = await app.listen({ port, host: options.host });
   process.stdout.write(`brazen listening on ${address} (store: duckdb at ${dataDir})\n`);
-  if (!key) process.stdout.write('No BRAZEN_API_KEY given: set one to call the API (BRAZEN_API_KEY=... brazen serve).\n');
+  if (demo) await printDemoWelcome(app, store, address, demo);
+  else if (!key) process.stdout.write('No BRAZEN_API_KEY given: set one to call the API (BRAZEN_API_KEY=... brazen serve).\n');
 
   await new Promise<void>((done) => {
     const stop = async (signal: string) => {

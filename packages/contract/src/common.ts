@@ -6,7 +6,7 @@ export const IsoDateTime = Type.String({ format: 'iso8601', description: 'ISO 86
 
 export const SeriesLength = Type.Integer({ minimum: 1, maximum: 100, description: 'Number of units in the series, 1 to 100' });
 export const Unit = Type.Union([Type.Literal('day'), Type.Literal('hour')], { description: 'day (default) or hour' });
-export const Page = Type.Integer({ minimum: 0, description: 'Page number, from 0' });
+export const Page = Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Page number, from 0' });
 export const SortDirection = Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'asc (oldest first, default) or desc' });
 export const ApiKeyParam = Type.Optional(Type.String({ description: 'Legacy REST API key; prefer the Authorization: Bearer header' }));
 

@@ -4,7 +4,7 @@ import { ApiKeyParam, AppIdParam, EndingAt, LengthParam, Message, SegmentIdParam
 
 export const EventsListQuery = Type.Object({
   api_key: ApiKeyParam,
-  page: Type.Optional(Type.Integer({ minimum: 0, description: 'Page of event names to return, from 0 (250 names a page)' })),
+  page: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Page of event names to return, from 0 (250 names a page)' })),
 });
 
 export const EventsListResponse = Type.Object({

@@ -78,6 +78,7 @@ export const endpoints = {
   adminCreateApiKey: admin.adminCreateApiKey,
   adminGetWorkspace: admin.adminGetWorkspace,
   adminPutWorkspace: admin.adminPutWorkspace,
+  adminExports: users.adminExports,
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

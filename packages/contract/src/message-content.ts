@@ -160,7 +160,11 @@ export const ConversionBehavior = Type.Object(
     window: Type.Integer({ minimum: 0, description: 'Seconds after receipt during which the user can convert, e.g. 86400' }),
     product: s('Product name (Makes Specific Purchase)'),
     custom_event_name: s('Custom event name (Performs Custom Event)'),
-    app_ids: Type.Optional(Nullable(Type.Array(Type.String(), { description: 'App ids, or null for any app (Upgrades App, Starts Session)' }))),
+    // null first: with the server's array coercion, `null` tried against the array branch first
+    // would become `[""]`.
+    app_ids: Type.Optional(
+      Type.Union([Type.Null(), Type.Array(Type.String())], { description: 'App ids, or null for any app (Upgrades App, Starts Session)' }),
+    ),
   },
   { ...open, description: 'A conversion event behavior' },
 );

@@ -276,3 +276,36 @@ export const usersExportGlobalControlGroup = defineEndpoint({
   response: UsersExportJobResponse,
   status: 201,
 });
+
+// ---- export jobs, for admins (brazen) ---------------------------------------------------------
+
+export const ExportJobStatus = Type.Object(
+  {
+    id: Type.String({ description: 'Job identifier' }),
+    object_prefix: Type.String({ description: 'File name prefix of the export' }),
+    kind: Type.String({ description: 'segment or global_control_group' }),
+    segment_id: Type.String({ description: 'Segment exported' }),
+    status: Type.String({ description: 'pending, running, done, failed or cancelled' }),
+    output_format: Type.String({ description: 'zip or gzip' }),
+    destination: Type.String({ description: 's3 (the workspace bucket) or local (served by a signed URL)' }),
+    created_at: Type.String({ description: 'When the export was requested, ISO 8601' }),
+    finished_at: Type.Optional(Type.String({ description: 'When the last file was written, ISO 8601' })),
+    users: Type.Optional(Type.Integer({ description: 'Users in the export, once the segment was read' })),
+    files: Type.Optional(Type.Integer({ description: 'Files the export makes' })),
+    files_done: Type.Integer({ description: 'Files written so far' }),
+    callback: Type.String({ description: 'none, pending, sent or failed' }),
+    callback_attempts: Type.Integer({ description: 'POSTs made to callback_endpoint' }),
+    error: Type.Optional(Type.String({ description: 'Why the export failed' })),
+  },
+  { description: 'State of one user export job' },
+);
+
+export const adminExports = defineEndpoint({
+  method: 'GET',
+  path: '/admin/exports',
+  permission: 'admin',
+  summary: 'State of every user export job, newest first',
+  tag: 'Admin',
+  querystring: Type.Object({ api_key: ApiKeyParam }),
+  response: Type.Object({ message: Message, exports: Type.Array(ExportJobStatus) }),
+});

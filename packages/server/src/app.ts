@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,6 +14,16 @@ import { adminRoutes } from './routes/admin.ts';
 import { counterRoutes } from './routes/counters.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { kpiRoutes } from './routes/kpi.ts';
+import { segmentRoutes } from './routes/segments.ts';
+import { usersExportRoutes } from './routes/users-export.ts';
+import type { ExportRunnerOptions } from './export/runner.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
+import { canvasRoutes } from './routes/canvas.ts';
+import { feedRoutes } from './routes/feed.ts';
+import { installRateLimits } from './limits/hook.ts';
+import { BRAZE_RATE_LIMITS, MemoryRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';
+import { Metrics, installObservability } from './observability.ts';
+import { randomUUID } from 'node:crypto';
 
 export interface AppOptions {
   store: Store;
@@ -23,6 +35,26 @@ export interface AppOptions {
   /** Largest JSON body (bytes); /currents has its own, larger limit. */
   bodyLimit?: number;
   currentsBodyLimit?: number;
+  /** Rate limits (Braze's defaults unless given); `false` turns them off. */
+  rateLimits?: RateLimitConfig | false;
+  /** Where request counts live: in memory by default, Redis when several servers share a store. */
+  rateCounter?: RateCounter;
+  /** Prometheus metrics; default: a registry of the app's own. */
+  metrics?: Metrics;
+  /** User exports: where the server keeps them (default TMPDIR/exports), callback retries. */
+  exports?: Partial<ExportRunnerOptions>;
+}
+
+function newAjv(coerceTypes: 'array' | false): Ajv {
+  return new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    verbose: true,
+    strict: false,
+    formats: { iso8601: (value: string) => parseIsoInstant(value, 'UTC') !== undefined },
+  });
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -32,16 +64,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
-    ajv: {
-      customOptions: {
-        coerceTypes: 'array',
-        removeAdditional: false,
-        allErrors: false,
-        verbose: true,
-        formats: { iso8601: (value: string) => parseIsoInstant(value, 'UTC') !== undefined },
-      },
-    },
+    genReqId: () => randomUUID(),
   });
+  // Query strings are text: coerce them to the schema's types. Bodies are JSON: never coerce them
+  // (a string where an array belongs is an error, not a one-item array).
+  const queryAjv = newAjv('array');
+  const bodyAjv = newAjv(false);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema));
   const ctx = new ApiContext(options.store, options.now ?? Date.now);
 
   await app.register(swagger, {
@@ -59,10 +88,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installAuth(app, options.store);
+  const now = options.now ?? Date.now;
+  if (options.rateLimits !== false) {
+    const limiter = new RateLimiter(options.rateLimits ?? BRAZE_RATE_LIMITS, options.rateCounter ?? new MemoryRateCounter());
+    installRateLimits(app, limiter, now);
+    app.addHook('onClose', () => limiter.close());
+  }
+  installObservability(app, options.store, options.metrics ?? new Metrics(false));
 
   kpiRoutes(app, ctx);
   counterRoutes(app, ctx);
   ingestRoutes(app, ctx, { tmpDir, currentsBodyLimit: options.currentsBodyLimit ?? 512 * 1024 * 1024 });
   adminRoutes(app, ctx);
+  segmentRoutes(app, ctx);
+  usersExportRoutes(app, ctx, { dir: join(tmpDir, 'exports'), ...options.exports });
+  campaignRoutes(app, ctx);
+  canvasRoutes(app, ctx);
+  feedRoutes(app, ctx);
   return app;
 }

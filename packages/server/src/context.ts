@@ -1,6 +1,7 @@
 import type { Store, Workspace } from '@brazen/store';
 import { isValidTimeZone, parseIsoInstant, seriesUnits, type SeriesUnit, type Unit } from '@brazen/analytics';
 import { ApiError, badRequest } from './errors.ts';
+import { findSegment, type SegmentDefinition } from './segment-definitions.ts';
 
 /** What every route may use: the store, the clock, and the workspace definitions (cached). */
 export class ApiContext {
@@ -53,13 +54,10 @@ export class ApiContext {
     }
   }
 
-  async checkSegment(segmentId: string | undefined): Promise<void> {
-    if (segmentId === undefined) return;
-    const segments = (await this.getWorkspace()).segments ?? [];
-    if (!segments.some((s) => s.id === segmentId)) {
-      throw new ApiError(400, `segment_id ${segmentId} does not name a segment of this workspace`);
-    }
-    throw new ApiError(501, `segment_id ${segmentId}: restricting series to a segment is not available yet`);
+  /** The segment `segment_id` names (its filter), or undefined when no segment_id is given. */
+  async checkSegment(segmentId: string | undefined, param = 'segment_id'): Promise<SegmentDefinition | undefined> {
+    if (segmentId === undefined) return undefined;
+    return findSegment(await this.getWorkspace(), segmentId, param);
   }
 }
 

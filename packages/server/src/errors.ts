@@ -60,6 +60,7 @@ function expectation(schema: TSchema | undefined, e: AjvError): string {
   if (s.type === 'integer') {
     if (s.minimum !== undefined && s.maximum !== undefined) return `an integer between ${s.minimum} and ${s.maximum}`;
     if (s.minimum !== undefined) return `an integer of at least ${s.minimum}`;
+    if (s.maximum !== undefined) return `an integer of at most ${s.maximum}`;
     return 'an integer';
   }
   if (s.type === 'number') return 'a number';
@@ -91,7 +92,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return reply.status(status).send({ message: error.message });
+      return reply.status(status).send({ message: bodyMessage(error as FastifyError) });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send({ message: 'internal error; the request id is ' + request.id });
@@ -99,4 +100,21 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ message: `no endpoint ${request.method} ${request.url.split('?')[0]}` }),
   );
+}
+
+/** Fastify's own request errors, reworded to name what is wrong the way brazen's do. */
+function bodyMessage(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'body must be a JSON object (it is empty)';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return `body is not valid JSON: ${error.message}`;
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `body is too large: ${error.message}`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return `body must be sent as application/json (${error.message})`;
+    default:
+      return error.message;
+  }
 }

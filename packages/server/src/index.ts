@@ -2,3 +2,6 @@ export { buildApp, type AppOptions } from './app.ts';
 export { hashKey, newApiKey } from './auth.ts';
 export { ApiError } from './errors.ts';
 export { mergeWorkspace } from './routes/admin.ts';
+export { loggerOptions, redactUrl } from './logging.ts';
+export { Metrics } from './observability.ts';
+export { BRAZE_RATE_LIMITS, MemoryRateCounter, RedisRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';

@@ -59,7 +59,7 @@ describe('compatibility rules: auth and bad input', () => {
     ['/events/data_series', { length: '3' }, 400, 'event is required'],
     ['/events/data_series', { length: '3', event: 'Playd' }, 400, 'event "Playd" names no custom event recorded in this workspace'],
     ['/purchases/revenue_series', { length: '3', product: 'Nothing' }, 400, 'product "Nothing" names no product recorded in this workspace'],
-    ['/events/list', { page: '-1' }, 400, 'page must be an integer of at least 0'],
+    ['/events/list', { page: '-1' }, 400, 'page must be an integer between 0 and 1000000'],
   ];
   it.each(cases)('GET %s %j answers %i naming the parameter', async (path, query, status, message) => {
     const res = await h.get(path, query);
@@ -78,6 +78,8 @@ describe('compatibility rules: auth and bad input', () => {
     expect([tooMany.statusCode, tooMany.json()]).toEqual([400, { message: 'events must be an array of at most 75 objects (got 76)' }]);
     const notJson = await h.post('/users/track', '{"events": [', { 'content-type': 'application/json' });
     expect(notJson.statusCode).toBe(400);
+    const notArray = await h.post('/users/track', { attributes: 'nope' });
+    expect([notArray.statusCode, notArray.json()]).toEqual([400, { message: 'attributes must be an array' }]);
     const empty = await h.post('/users/track', {});
     expect([empty.statusCode, empty.json()]).toEqual([400, { message: 'at least one of attributes, events or purchases is required' }]);
     expect(await h.store.countEvents()).toBe(before);

@@ -1,3 +1,12 @@
+import type {
+  CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
+} from './campaign-types.ts';
+
+export type * from './campaign-types.ts';
+import type { SegmentFilter } from '@brazen/analytics';
+import type { ExportJob, ExportJobPatch, ProfileOptions, SegmentInstant, UserIdKind } from './segment-types.ts';
+export type * from './segment-types.ts';
+
 /** The Store is the only part of brazen that knows how data is kept. Routes and analytics speak to it
  * in Braze's vocabulary (events, users, daily activity); each engine decides how to answer fast. */
 
@@ -150,6 +159,39 @@ export interface Store {
   /** Current attribute values of a user, or undefined when nobody has that identity. */
   userAttributes(user: UserRef): Promise<Record<string, unknown> | undefined>;
   countEvents(): Promise<number>;
+
+  /** Campaign, send, Canvas and step engagement counts per local day (SPEC §3). */
+  messageStats(q: MessageStatsQuery): Promise<MessageStatRow[]>;
+  /** Conversions and revenue per local day, from the definitions' conversion behaviours. */
+  conversionStats(q: MessageStatsQuery): Promise<ConversionStatRow[]>;
+  /** First and last receipt of a campaign (or Canvas entry), optionally of one send id. */
+  receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan>;
+  /** First and last local day with message events of a campaign, Canvas or send (`scope`). */
+  seriesDays(src: MessageSource, obj: string, scope: string): Promise<SeriesDays>;
+  /** News Feed card impressions and clicks per unit. */
+  cardStats(q: CardStatsQuery): Promise<CardStatRow[]>;
+
+  /** Members of a segment now (data up to and including `at`, epoch seconds). */
+  segmentSize(filter: SegmentFilter | undefined, at: number): Promise<number>;
+  /** Size at each instant: counting data strictly before it (the end of a day, i.e. the next
+   * day's midnight) or up to and including it (`inclusive`, for now). */
+  segmentSizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]>;
+  /** Like counterSeries, restricted to the users in the segment as of `at`. */
+  segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<CounterBucket[]>;
+  /** uids named by each identifier value (email and phone may name several users). */
+  findUsers(kind: UserIdKind, values: string[]): Promise<Map<string, number[]>>;
+  /** User export objects (JSON text, least data possible), in the order of `uids`. */
+  userProfiles(uids: number[], options: ProfileOptions): Promise<string[]>;
+  createExportJob(job: ExportJob): Promise<void>;
+  updateExportJob(id: string, patch: ExportJobPatch): Promise<void>;
+  exportJobs(): Promise<ExportJob[]>;
+  /** Takes the job's member list (ordered by uid) as of `at`; replaces an earlier, partial one. */
+  snapshotExportMembers(jobId: string, filter: SegmentFilter | undefined, at: number): Promise<number>;
+  /** Profiles of the members ranked from `from` (inclusive) to `to` (exclusive), in rank order. */
+  exportMemberProfiles(jobId: string, from: number, to: number, options: ProfileOptions): Promise<string[]>;
+  dropExportMembers(jobId: string): Promise<void>;
+  /** A random secret kept in the store, for signing download URLs (made on first use). */
+  exportSecret(): Promise<string>;
 
   getWorkspace(): Promise<Workspace>;
   putWorkspace(ws: Workspace): Promise<void>;

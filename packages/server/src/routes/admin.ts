@@ -4,6 +4,7 @@ import type { Workspace } from '@brazen/store';
 import { hashKey, newApiKey } from '../auth.ts';
 import { checkTimeZone, type ApiContext } from '../context.ts';
 import { badRequest } from '../errors.ts';
+import { checkSegmentDefinitions } from '../segment-definitions.ts';
 import { route } from './route.ts';
 
 const COLLECTIONS = ['apps', 'campaigns', 'canvases', 'segments', 'cards'] as const;
@@ -28,6 +29,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
 /** Upserts each object by id into the stored document; settings given replace the stored ones. */
 export async function mergeWorkspace(current: Workspace, patch: Record<string, unknown>): Promise<Workspace> {
+  checkSegmentDefinitions(patch);
   const next: Workspace = structuredClone(current);
   const { api_key: _key, ...rest } = patch;
   for (const [key, value] of Object.entries(rest)) {

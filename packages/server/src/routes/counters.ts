@@ -18,15 +18,13 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
     name?: string,
   ): Promise<{ units: SeriesUnit[]; buckets: CounterBucket[] }> => {
     await ctx.checkApp(query.app_id);
-    await ctx.checkSegment(query.segment_id);
+    const segment = await ctx.checkSegment(query.segment_id);
     const units = await ctx.units(query);
-    const buckets = await ctx.store.counterSeries({
-      kind,
-      name,
-      appId: query.app_id,
-      from: units[0].start,
-      to: units[units.length - 1].end,
-    });
+    const q = { kind, name, appId: query.app_id, from: units[0].start, to: units[units.length - 1].end };
+    // A segment restricts to the users in it now (SPEC §3).
+    const buckets = segment
+      ? await ctx.store.segmentCounterSeries(q, segment.filter, ctx.now() / 1000)
+      : await ctx.store.counterSeries(q);
     return { units, buckets };
   };
 

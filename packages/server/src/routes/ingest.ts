@@ -15,11 +15,13 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
   route(
     app,
     usersTrack,
-    async ({ body }) => {
+    async ({ body, request }) => {
       const ws = await ctx.getWorkspace();
       const currencies = new Set(['USD', ...Object.keys(ws.currency_rates ?? {}).map((c) => c.toUpperCase())]);
       const { batch, errors } = normalizeTrack(body, { now: ctx.now() / 1000, zone: ws.time_zone ?? 'UTC', currencies });
       const result = await ctx.store.track(batch);
+      request.server.metrics.ingested.inc({ endpoint: '/users/track' }, result.eventsProcessed + result.purchasesProcessed + result.attributesProcessed);
+      request.server.metrics.rejected.inc({ endpoint: '/users/track' }, errors.length);
       return {
         message: 'success',
         attributes_processed: result.attributesProcessed,
@@ -41,6 +43,8 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
       async ({ request }) => {
         const body = request.body as unknown as Buffer;
         const result = await ingestCurrentsBody(ctx.store, body, options.tmpDir);
+        request.server.metrics.ingested.inc({ endpoint: '/currents' }, result.stored);
+        request.server.metrics.rejected.inc({ endpoint: '/currents' }, result.errors.length);
         return {
           message: 'success',
           events_processed: result.stored,

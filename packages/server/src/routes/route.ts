@@ -28,7 +28,7 @@ export function route<E extends Endpoint>(
   app.withTypeProvider<TypeBoxTypeProvider>().route({
     method: endpoint.method,
     url: endpoint.path,
-    config: { permission: endpoint.permission },
+    config: { permission: endpoint.permission, ratePool: endpoint.ratePool },
     attachValidation: options.lenientBody === true,
     schema: {
       summary: endpoint.summary,

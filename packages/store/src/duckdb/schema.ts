@@ -22,6 +22,9 @@ export const SCHEMA = [
      scope VARCHAR, day INTEGER, dau BIGINT, new_users BIGINT, mau_diff BIGINT, PRIMARY KEY (scope, day))`,
   `CREATE TABLE IF NOT EXISTS api_keys (hash VARCHAR PRIMARY KEY, name VARCHAR, permissions VARCHAR, created_at VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS workspace (id INTEGER PRIMARY KEY, doc VARCHAR)`,
+  // User exports (SPEC §6): the job as a JSON document, and its members ranked by uid.
+  `CREATE TABLE IF NOT EXISTS export_jobs (id VARCHAR PRIMARY KEY, doc VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS export_members (job_id VARCHAR, rn INTEGER, uid INTEGER)`,
 ];
 
 /** Columns shared by the staging table of an ingestion batch and `events`. */

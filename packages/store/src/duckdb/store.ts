@@ -4,15 +4,24 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBAppender } from '@duc
 import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
 import { ActivityIndex, dayLabel, dayNumber, type ActivityTuple } from '@brazen/analytics';
 import type {
+  CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
+} from '../campaign-types.ts';
+import type {
   ApiKeyRecord, AttributeRecord, CounterBucket, CounterQuery, CurrentsBody, CurrentsResult, DailyQuery,
   EventRecord, Store, TrackBatch, TrackResult, UserRef, Workspace,
 } from '../types.ts';
 import { StoreError } from '../types.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
-  COUNTERS_FROM_INS_SQL, ERRORS_SQL, FRESH_SQL, INS_FROM_FRESH_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
+  COUNTERS_FROM_INS_SQL, ERRORS_SQL, INS_VIEW_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
 } from './currents-sql.ts';
 import { SCHEMA } from './schema.ts';
+import * as campaigns from './campaigns.ts';
+import * as segments from './segments.ts';
+import * as profiles from './profiles.ts';
+import * as exportJobs from './export-jobs.ts';
+import type { SegmentFilter } from '@brazen/analytics';
+import type { ExportJob, ExportJobPatch, ProfileOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
 import { one, rows } from './sql.ts';
 import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
 
@@ -21,6 +30,8 @@ export interface DuckDbStoreOptions {
   dataDir: string;
   /** Epoch milliseconds; injected by tests. */
   now?: () => number;
+  /** DuckDB's memory limit, e.g. `256MB` (DuckDB's default: 80% of the RAM). */
+  memoryLimit?: string;
 }
 
 const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
@@ -48,7 +59,7 @@ export class DuckDbStore implements Store {
       mkdirSync(options.dataDir, { recursive: true });
       path = join(options.dataDir, 'brazen.duckdb');
     }
-    const instance = await DuckDBInstance.create(path);
+    const instance = await DuckDBInstance.create(path, options.memoryLimit ? { memory_limit: options.memoryLimit } : undefined);
     const writer = await instance.connect();
     const reader = await instance.connect();
     const store = new DuckDbStore(instance, writer, reader, options.now ?? Date.now);
@@ -67,7 +78,6 @@ export class DuckDbStore implements Store {
     }
     app.closeSync();
     await this.writer.run(`CREATE OR REPLACE TEMP TABLE rates (currency VARCHAR, usd DOUBLE)`);
-    await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT * FROM events LIMIT 0`);
 
     const ws = await this.getWorkspace();
     this.applyWorkspaceSettings(ws);
@@ -78,6 +88,8 @@ export class DuckDbStore implements Store {
     );
     this.nextUid = (max?.uid ?? 0) + 1;
     this.attributeSeq = Number(max?.seq ?? 0);
+    await campaigns.createCampaignTables(this.writer);
+    await this.serialized(() => campaigns.syncCampaignRollups(this.writer, ws, this.zone));
     const built = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'activity_zone'`);
     if (built && built.value !== this.zone) await this.serialized(() => this.rebuildActivity());
     else await this.loadActivity();
@@ -160,11 +172,11 @@ export class DuckDbStore implements Store {
         throw new StoreError(400, malformedMessage(error));
       }
       await this.writer.run(ERRORS_SQL);
-      await this.writer.run(FRESH_SQL);
+      await this.writer.run(KEEP_SQL);
       const errors = await rows<{ idx: bigint; message: string }>(this.writer, `SELECT idx, message FROM errs ORDER BY idx`);
       const counts = await one<{ valid: number; typed: number }>(
         this.writer,
-        `SELECT (SELECT count(*) FROM fresh)::INTEGER AS valid, (SELECT count(*) FROM typed)::INTEGER AS typed`,
+        `SELECT (SELECT count(*) FROM keep)::INTEGER AS valid, (SELECT count(*) FROM typed)::INTEGER AS typed`,
       );
       const withinRequestDuplicates = (counts?.typed ?? 0) - errors.length - (counts?.valid ?? 0);
       let stored = 0;
@@ -172,8 +184,7 @@ export class DuckDbStore implements Store {
         await this.writer.run(STORED_DUPLICATES_SQL);
         await this.writer.run(REFS_SQL);
         await this.createCurrentsUsers();
-        await this.writer.run(`DELETE FROM ins`);
-        await this.writer.run(INS_FROM_FRESH_SQL);
+        await this.writer.run(INS_VIEW_SQL);
         stored = await this.storeInserted();
       });
       const commit = this.pendingActivity;
@@ -263,14 +274,15 @@ export class DuckDbStore implements Store {
 
   private pendingActivity: (() => void) | undefined;
 
-  /** Stores the rows of `ins` and updates every rollup from them. Runs inside the batch's transaction. */
+  /** Stores the rows of the `ins` view (this batch's new events) and updates every rollup from them.
+   * Runs inside the batch's transaction. */
   private async storeInserted(): Promise<number> {
     const count = await one<{ n: number }>(this.writer, `SELECT count(*)::INTEGER AS n FROM ins`);
     const n = count?.n ?? 0;
     if (n === 0) return 0;
-    await this.writer.run(`UPDATE ins SET id_hash = hash(id) WHERE id_hash IS NULL`);
     await this.writer.run(`INSERT INTO events SELECT * FROM ins`);
     await this.writer.run(COUNTERS_FROM_INS_SQL);
+    await campaigns.updateCampaignRollups(this.writer, this.zone);
     const tuples = (await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone))).getRows() as Array<
       [string, number, number]
     >;
@@ -334,12 +346,14 @@ export class DuckDbStore implements Store {
     return this.serialized(async () => {
       await this.transaction(async () => {
         const uids = await this.resolveTrackUsers(batch);
-        await this.writer.run(`DELETE FROM ins`);
+        await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins_track AS SELECT * FROM events LIMIT 0`);
         const events = [...batch.events, ...batch.purchases];
         if (events.length > 0) {
-          const app = await this.writer.createAppender('ins', 'main', 'temp');
+          const app = await this.writer.createAppender('ins_track', 'main', 'temp');
           for (const e of events) this.appendEvent(app, e, uids.get(e.user)!);
           app.closeSync();
+          await this.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
+          await this.writer.run(`CREATE OR REPLACE TEMP VIEW ins AS SELECT * FROM ins_track`);
           await this.storeInserted();
         }
         await this.storeAttributes(batch.attributes, uids);
@@ -585,10 +599,13 @@ export class DuckDbStore implements Store {
   }
 
   private async names(kind: string, offset: number, limit: number): Promise<string[]> {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(limit) || offset < 0 || limit < 0) {
+      throw new StoreError(400, 'page must be an integer between 0 and 1000000');
+    }
     const found = (
       await this.reader.runAndReadAll(
-        `SELECT DISTINCT name FROM counters WHERE kind = $kind ORDER BY name LIMIT ${limit} OFFSET ${offset}`,
-        { kind },
+        `SELECT DISTINCT name FROM counters WHERE kind = $kind ORDER BY name LIMIT $limit OFFSET $offset`,
+        { kind, limit: BigInt(limit), offset: BigInt(offset) },
       )
     ).getRows() as Array<[string]>;
     return found.map(([name]) => name);
@@ -641,6 +658,76 @@ export class DuckDbStore implements Store {
     return r?.n ?? 0;
   }
 
+  messageStats(q: MessageStatsQuery): Promise<MessageStatRow[]> {
+    return campaigns.messageStats(this.reader, q);
+  }
+
+  conversionStats(q: MessageStatsQuery): Promise<ConversionStatRow[]> {
+    return campaigns.conversionStats(this.reader, q);
+  }
+
+  receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan> {
+    return campaigns.receiptSpan(this.reader, src, obj, send);
+  }
+
+  seriesDays(src: MessageSource, obj: string, scope: string): Promise<SeriesDays> {
+    return campaigns.seriesDays(this.reader, src, obj, scope);
+  }
+
+  cardStats(q: CardStatsQuery): Promise<CardStatRow[]> {
+    return campaigns.cardStats(this.reader, q);
+  }
+
+  // ---------------------------------------------------------------- segments, profiles, user exports
+
+  segmentSize(filter: SegmentFilter | undefined, at: number): Promise<number> {
+    return segments.segmentSize(this.reader, filter, at);
+  }
+
+  async segmentSizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]> {
+    return segments.segmentSizes(await this.instance.connect(), filter, instants);
+  }
+
+  segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<CounterBucket[]> {
+    return segments.segmentCounterSeries(this.reader, q, filter, at);
+  }
+
+  findUsers(kind: UserIdKind, values: string[]): Promise<Map<string, number[]>> {
+    return profiles.findUsers(this.reader, kind, values);
+  }
+
+  async userProfiles(uids: number[], options: ProfileOptions): Promise<string[]> {
+    return profiles.userProfiles(await this.instance.connect(), await this.getWorkspace(), uids, options);
+  }
+
+  createExportJob(job: ExportJob): Promise<void> {
+    return this.serialized(() => exportJobs.createExportJob(this.writer, job));
+  }
+
+  updateExportJob(id: string, patch: ExportJobPatch): Promise<void> {
+    return this.serialized(() => exportJobs.updateExportJob(this.writer, id, patch));
+  }
+
+  exportJobs(): Promise<ExportJob[]> {
+    return exportJobs.exportJobs(this.reader);
+  }
+
+  snapshotExportMembers(jobId: string, filter: SegmentFilter | undefined, at: number): Promise<number> {
+    return this.serialized(() => exportJobs.snapshotExportMembers(this.writer, jobId, filter, at));
+  }
+
+  async exportMemberProfiles(jobId: string, from: number, to: number, options: ProfileOptions): Promise<string[]> {
+    return profiles.exportMemberProfiles(await this.instance.connect(), await this.getWorkspace(), jobId, from, to, options);
+  }
+
+  dropExportMembers(jobId: string): Promise<void> {
+    return this.serialized(() => exportJobs.dropExportMembers(this.writer, jobId));
+  }
+
+  exportSecret(): Promise<string> {
+    return this.serialized(() => exportJobs.exportSecret(this.writer));
+  }
+
   // ---------------------------------------------------------------- workspace and keys
 
   async getWorkspace(): Promise<Workspace> {
@@ -655,6 +742,7 @@ export class DuckDbStore implements Store {
       this.applyWorkspaceSettings(ws);
       await this.loadRates();
       if (this.zone !== zoneBefore) await this.rebuildActivity();
+      await campaigns.syncCampaignRollups(this.writer, ws, this.zone);
     });
   }
 

@@ -1,0 +1,25 @@
+/** Child of bench/export.ts: one segment export through the real server, then its figures as JSON. */
+import { join } from 'node:path';
+import { ALL_PERMISSIONS } from '@brazen/contract';
+import { DuckDbStore } from '@brazen/store';
+import { buildApp, hashKey } from '@brazen/server';
+
+const dir = process.argv[2];
+const store = await DuckDbStore.open({ dataDir: dir, ...(process.env.BENCH_DUCKDB_MEMORY ? { memoryLimit: process.env.BENCH_DUCKDB_MEMORY } : {}) });
+await store.addApiKey({ name: 'bench', hash: hashKey('bench'), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), exports: { filesPerBatch: Number(process.env.BENCH_FILES_PER_BATCH ?? 10) } });
+const rssBefore = process.resourceUsage().maxRSS;
+const started = performance.now();
+const res = await app.inject({
+  method: 'POST', url: '/users/export/segment', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+  payload: JSON.stringify({ segment_id: 'everyone', output_format: 'gzip' }),
+});
+if (res.statusCode !== 201) throw new Error(res.body);
+await app.exportRunner.idle();
+const seconds = (performance.now() - started) / 1000;
+const job = (await store.exportJobs()).at(-1)!;
+if (job.status !== 'done') throw new Error(`export ended ${job.status}: ${job.error}`);
+const folder = app.exportRunner.folder(job.id);
+await app.close();
+await store.close();
+process.stdout.write(`${JSON.stringify({ users: job.users, seconds, maxRssKb: process.resourceUsage().maxRSS, rssBeforeKb: rssBefore, folder })}\n`);

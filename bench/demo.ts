@@ -1,0 +1,94 @@
+/**
+ * Demo workspace benchmark (issue 5): how long `brazen serve --demo` takes from the command to an
+ * answering API on an empty folder, for BENCH_DEMO_USERS × BENCH_DEMO_DAYS (default 10,000 × 90;
+ * the target is ≤ 10 s). Baselines measured in the same run: the CLI's start-up alone (`brazen --help`)
+ * and the simulator alone (records generated and serialised, no store). Then where the build spends
+ * its time: generation, the store's Currents ingestion, the attribute history (`track`).
+ * The reference data (1M users × 100 days): BENCH_DEMO_USERS=1000000 BENCH_DEMO_DAYS=100 npm run bench -- demo.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { DuckDbStore } from '@brazen/store';
+import { buildDemo, simulateDemo } from '@brazen/demo';
+import { envNumber, fmt, freshDir } from './_lib.ts';
+
+const BIN = fileURLToPath(new URL('../packages/cli/bin/brazen.js', import.meta.url));
+const END = Date.UTC(2024, 3, 1) / 1000;
+
+/** Seconds from spawning `brazen ARGS` until `ready` appears on stdout (or the process ends). */
+function timeCommand(args: string[], ready: string | undefined): Promise<{ seconds: number; output: string }> {
+  return new Promise((done, fail) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, BRAZEN_API_KEY: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      done({ seconds: (performance.now() - started) / 1000, output });
+      if (ready) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (ready && output.includes(ready)) finish();
+    });
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('close', (code) => (ready && !finished ? fail(new Error(`brazen exited ${code}: ${output}`)) : finish()));
+  });
+}
+
+export async function run(): Promise<void> {
+  const users = envNumber('BENCH_DEMO_USERS', 10_000);
+  const days = envNumber('BENCH_DEMO_DAYS', 90);
+
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (on ${cpus().length} CPUs)`);
+  const help = await timeCommand(['--help'], undefined);
+  console.log(`baseline: brazen --help (start-up: tsx, contract, server, store modules)   ${fmt(help.seconds, 2)} s`);
+
+  let records = 0;
+  let bytes = 0;
+  const generated = performance.now();
+  simulateDemo({ users, days, seed: 1, end: END }, {
+    record: (r) => {
+      records += 1;
+      bytes += JSON.stringify(r).length + 1;
+    },
+    attributes: () => undefined,
+  });
+  const generation = (performance.now() - generated) / 1000;
+  console.log(`baseline: simulator alone, ${fmt(users)} users × ${days} days   ${fmt(records)} records (${fmt(bytes / 1e6, 1)} MB NDJSON) in ${fmt(generation, 2)} s`);
+
+  const dir = freshDir('demo-serve');
+  const serve = await timeCommand(['serve', '--demo', '--port', '0', '--log', 'warn', '--data', dir, '--demo-users', String(users), '--demo-days', String(days)], 'API reference:');
+  const built = /built in ([\d.]+) s/.exec(serve.output)?.[1];
+  console.log(`brazen serve --demo, ${fmt(users)} users × ${days} days: ready in ${fmt(serve.seconds, 2)} s (demo build ${built ?? '?'} s; target ≤ 10 s)`);
+
+  // Where the build's time goes, on a store opened in this process (skipped at the 1M reference size).
+  if (users > 100_000) return;
+  const store = await DuckDbStore.open({ dataDir: freshDir('demo-parts') });
+  const spent = { ingestCurrents: 0, track: 0 };
+  const timed = <K extends keyof typeof spent>(name: K, fn: (...a: never[]) => Promise<unknown>) =>
+    (async (...args: never[]) => {
+      const t = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        spent[name] += (performance.now() - t) / 1000;
+      }
+    }) as never;
+  store.ingestCurrents = timed('ingestCurrents', store.ingestCurrents.bind(store));
+  store.track = timed('track', store.track.bind(store));
+  const t0 = performance.now();
+  const summary = await buildDemo(store, { users, days, seed: 1, end: END, tmpDir: join(dir, 'tmp') });
+  const total = (performance.now() - t0) / 1000;
+  await store.close();
+  console.log(
+    `demo build in-process: ${fmt(total, 2)} s for ${fmt(summary.stored)} records (${fmt(summary.stored / total)} records/s): ` +
+      `store.ingestCurrents ${fmt(spent.ingestCurrents, 2)} s, store.track ${fmt(spent.track, 2)} s, ` +
+      `generation and files ${fmt(Math.max(0, total - spent.ingestCurrents - spent.track), 2)} s (partly overlapped)`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,104 @@
+/**
+ * Segment export (SPEC §6): a 1M-user segment to gzipped NDJSON, through the real server and
+ * store, in a child process so that its peak RSS is the export's alone. Baseline: `gzip -1` of the
+ * same NDJSON bytes, in the same run. Targets: ≥ 100,000 users/s and ≤ 300 MB peak RSS.
+ * `BENCH_EXPORT_USERS` changes the size (the data is kept under bench/.data/export-N/);
+ * `BENCH_DUCKDB_MEMORY` (e.g. 256MB) caps DuckDB's memory and `BENCH_FILES_PER_BATCH` (default 10)
+ * sets how many 5,000-user files one store query makes.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { SCHEMA } from '../packages/store/src/duckdb/schema.ts';
+import { DATA_ROOT, envNumber, fmt } from './_lib.ts';
+
+const WORKER = fileURLToPath(new URL('./_export-worker.ts', import.meta.url));
+const DAY0 = 1_704_067_200; // 2024-01-01
+
+/** Users with ~6 attributes, 3 sessions, 4 custom events, a purchase for 30%, an email (and an open
+ * for half): about 9 events per user, generated in SQL. */
+async function generate(dir: string, users: number): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const db = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
+  const c = await db.connect();
+  for (const ddl of SCHEMA) await c.run(ddl);
+  await c.run(`INSERT INTO users SELECT i + 1, lpad(to_hex(i * 2654435761 % 4294967296), 24, '0'), ${DAY0} FROM range(${users}) t(i)`);
+  await c.run(`INSERT INTO identities SELECT 'braze_id', braze_id, uid FROM users`);
+  await c.run(`INSERT INTO identities SELECT 'external_id', 'user-' || uid, uid FROM users`);
+  await c.run(`INSERT INTO attributes SELECT uid, name, value::JSON, ${DAY0} + uid % 86400, row_number() OVER () FROM (
+      SELECT uid, unnest(['first_name', 'email', 'country', 'gender', 'loyalty_points', 'plan']) AS name,
+             unnest([to_json('Name' || uid)::VARCHAR, to_json('user' || uid || '@example.com')::VARCHAR,
+                     to_json(['US', 'DE', 'FR', 'BR', 'IN'][1 + uid % 5])::VARCHAR, to_json(['M', 'F'][1 + uid % 2])::VARCHAR,
+                     (uid % 1000)::VARCHAR, to_json(['free', 'pro'][1 + uid % 2])::VARCHAR]) AS value
+      FROM users)`);
+  const event = (type: string, category: string, extra: string) => `SELECT 'e' || uid || '-' || k || '-${category}' AS id, NULL::UBIGINT AS id_hash,
+      '${type}' AS event_type, '${category}' AS category, ${DAY0} + (uid * 37 + k * 86400) % (90 * 86400) AS time, uid, ${extra}
+      FROM users, range(`;
+  const cols = (o: Record<string, string>) => {
+    const all = ['app_id', 'name', 'campaign_id', 'message_variation_id', 'canvas_id', 'canvas_variation_id', 'canvas_step_id', 'send_id', 'card_id', 'platform', 'price', 'currency', 'quantity', 'revenue', 'payload'];
+    return all.map((k) => `${o[k] ?? 'NULL'} AS ${k}`).join(', ');
+  };
+  await c.run(`INSERT INTO events ${event('users.behaviors.app.SessionStart', 'session_start', cols({
+    app_id: `'app-1'`, platform: `'android'`,
+    payload: `json_object('device_id', 'dev-' || uid, 'device_model', 'Pixel 8', 'os_version', 'Android 14', 'platform', 'android', 'app_id', 'app-1')`,
+  }))}3) r(k)`);
+  await c.run(`INSERT INTO events ${event('users.behaviors.CustomEvent', 'custom_event', cols({
+    app_id: `'app-1'`, name: `['Played', 'Viewed'][1 + k % 2]`, payload: `'{}'`,
+  }))}4) r(k)`);
+  await c.run(`INSERT INTO events ${event('users.behaviors.Purchase', 'purchase', cols({
+    app_id: `'app-1'`, name: `'sku-' || uid % 7`, price: '9.99', currency: `'USD'`, quantity: '1', revenue: '9.99', payload: `'{}'`,
+  }))}1) r(k) WHERE uid % 10 < 3`);
+  await c.run(`INSERT INTO events ${event('users.messages.email.Send', 'message', cols({
+    campaign_id: `'campaign-' || uid % 5`, message_variation_id: `'variation-' || uid % 5`, payload: `'{}'`,
+  }))}1) r(k)`);
+  await c.run(`INSERT INTO events ${event('users.messages.email.Open', 'message', cols({
+    campaign_id: `'campaign-' || uid % 5`, message_variation_id: `'variation-' || uid % 5`, payload: `'{}'`,
+  }))}1) r(k) WHERE uid % 2 = 0`);
+  await c.run(`INSERT INTO workspace VALUES (1, $doc)`, {
+    doc: JSON.stringify({
+      apps: [{ id: 'app-1', name: 'Bench app', platform: 'android' }],
+      campaigns: Array.from({ length: 5 }, (_, i) => ({ id: `campaign-${i}`, name: `Campaign ${i}`, messages: { [`variation-${i}`]: { name: `Variant ${i}` } } })),
+      canvases: [], cards: [], segments: [{ id: 'everyone', name: 'Everyone', analytics_tracking_enabled: true }],
+    }),
+  });
+  await c.run('CHECKPOINT');
+  c.closeSync();
+  db.closeSync();
+  writeFileSync(join(dir, 'ready'), String(users));
+}
+
+export async function run(): Promise<void> {
+  const users = envNumber('BENCH_EXPORT_USERS', 1_000_000);
+  const dir = join(DATA_ROOT, `export-${users}`);
+  if (!existsSync(join(dir, 'ready'))) {
+    rmSync(dir, { recursive: true, force: true });
+    const t = performance.now();
+    await generate(dir, users);
+    console.log(`generated ${fmt(users)} users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const out = join(dir, 'tmp');
+  rmSync(out, { recursive: true, force: true });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', WORKER, dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (child.status !== 0) throw new Error(`export worker failed:\n${child.stdout}\n${child.stderr}`);
+  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { users: number; seconds: number; maxRssKb: number; folder: string };
+  const files = readdirSync(result.folder).filter((f) => f.endsWith('.gz')).map((f) => join(result.folder, f));
+  const gzBytes = files.reduce((n, f) => n + statSync(f).size, 0);
+
+  // Baseline: the same NDJSON bytes through gzip -1.
+  const ndjson = join(dir, 'baseline.ndjson');
+  execFileSync('sh', ['-c', `cat ${files.map((f) => `'${f}'`).join(' ')} | gunzip > '${ndjson}'`]);
+  const rawBytes = statSync(ndjson).size;
+  const t = performance.now();
+  execFileSync('sh', ['-c', `gzip -1 -c '${ndjson}' > /dev/null`]);
+  const gzipSeconds = (performance.now() - t) / 1000;
+  rmSync(ndjson);
+
+  const rate = result.users / result.seconds;
+  console.log(`segment export, ${fmt(result.users)} users, gzip NDJSON, ${files.length} files, ${fmt(rawBytes / 1e6, 1)} MB of JSON -> ${fmt(gzBytes / 1e6, 1)} MB`);
+  const settings = `DuckDB memory ${process.env.BENCH_DUCKDB_MEMORY ?? 'default'}, ${process.env.BENCH_FILES_PER_BATCH ?? 10} files per query`;
+  console.log(`  brazen export (${settings}):   ${result.seconds.toFixed(2)} s  ${fmt(rate)} users/s  peak RSS ${fmt(result.maxRssKb / 1024)} MB  (targets: >= 100,000 users/s, <= 300 MB)`);
+  console.log(`  baseline gzip -1 of the same bytes: ${gzipSeconds.toFixed(2)} s  ${fmt(result.users / gzipSeconds)} users/s`);
+  rmSync(out, { recursive: true, force: true });
+}

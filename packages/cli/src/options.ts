@@ -1,0 +1,24 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Option parsers: a bad value is bad usage (exit 2) with a message naming what was expected. */
+export function positiveInteger(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`must be an integer between 1 and ${max}`);
+    }
+    return n;
+  };
+}
+
+/** `YYYY-MM-DD` as the epoch seconds of that UTC midnight. */
+export function utcDate(value: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
+  if (!m || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== value) {
+    throw new InvalidArgumentError('must be a date written YYYY-MM-DD');
+  }
+  return t / 1000;
+}
+
+export const dataDirDefault = (): string => process.env.BRAZEN_DATA ?? '.brazen';

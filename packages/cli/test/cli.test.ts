@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'brazen-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('brazen command line: help and exit codes', () => {
+  it('prints help for every command with exit code 0', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    for (const name of ['serve', 'demo', 'import', 'export']) expect(top.stdout).toContain(name);
+    const cases: Array<[string[], string[]]> = [
+      [['demo', '--help'], ['--users', '--days', '--seed', '--data', '--end']],
+      [['serve', '--help'], ['--demo', '--port', '--data']],
+      [['import', 'currents', '--help'], ['<paths...>', '--data', '--url', 'Avro']],
+      [['export', '--help'], ['--url', '--key', '--out', '--length', 'campaigns/list']],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args)));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i][0].join(' ')).toBe(0);
+      for (const word of cases[i][1]) expect(r.stdout).toContain(word);
+    });
+  });
+
+  it('exits 2 on bad usage, naming what is wrong', async () => {
+    const [unknown, users, date, missing, what, noKey] = await Promise.all([
+      runCli(['frobnicate']),
+      runCli(['demo', '--users', '0', '--data', join(dir, 'never')]),
+      runCli(['demo', '--end', '2024-02-30', '--data', join(dir, 'never')]),
+      runCli(['import', 'currents', join(dir, 'no-such-file.avro')]),
+      runCli(['export', 'campaigns/nothing', '--key', 'k']),
+      runCli(['export', 'kpi/dau/data_series']),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    expect(users.code).toBe(2);
+    expect(users.stderr).toContain('must be an integer between 1 and 16000000');
+    expect(date.code).toBe(2);
+    expect(date.stderr).toContain('must be a date written YYYY-MM-DD');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no-such-file.avro: no such file or folder');
+    expect(what.code).toBe(2);
+    expect(what.stderr).toContain('campaigns/nothing is not an export endpoint');
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('an API key is required');
+  });
+
+  it('exits 1 on a runtime failure with a readable message and no stack trace', async () => {
+    const data = join(dir, 'demo-data');
+    const first = await runCli(['demo', '--users', '20', '--days', '3', '--end', '2024-03-01', '--data', data]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('Demo workspace: 20 users, 3 days (2024-02-27 to 2024-02-29)');
+    const again = await runCli(['demo', '--users', '20', '--days', '3', '--data', data]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^brazen: the data folder .* already holds \d+ events: build the demo into an empty folder/);
+    expect(again.stderr).not.toContain('    at ');
+
+    const broken = join(dir, 'broken.avro');
+    writeFileSync(broken, 'this is not avro');
+    const bad = await runCli(['import', 'currents', broken, '--data', join(dir, 'import-data')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('broken.avro: not a readable Avro object container file');
+
+    const unreachable = await runCli(['export', 'kpi/dau/data_series', '--url', 'http://127.0.0.1:9', '--key', 'k', '--out', join(dir, 'out')]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('brazen: GET http://127.0.0.1:9/kpi/dau/data_series');
+  });
+});

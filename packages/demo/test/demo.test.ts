@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentsEventType } from '@brazen/contract';
+import { startHarness, type Harness } from '../../server/test/harness.ts';
+import { buildDemo, demoPlan, simulateDemo, type CurrentsRecord } from '../src/index.ts';
+
+// A fixed anchor: the demo covers the 56 days before 2024-04-01 (2024-02-05 .. 2024-03-31), 8 full weeks.
+const END = Date.UTC(2024, 3, 1) / 1000;
+const NOW = Date.UTC(2024, 3, 1, 12);
+const SMALL = { users: 400, days: 21, seed: 7, end: END };
+
+async function demoHarness(options: { users: number; days: number; seed: number; end: number }): Promise<Harness> {
+  const h = await startHarness({ now: NOW });
+  await buildDemo(h.store, { ...options, tmpDir: `${h.dir}/tmp` });
+  return h;
+}
+
+/** Requests a new user would make; each answer must be byte-identical for the same seed. */
+type Request = { path: string; query?: Record<string, string | number> };
+
+function requests(h: Harness, newsletterId: string): Request[] {
+  const all: Request[] = [
+    { path: '/kpi/dau/data_series', query: { length: 21, ending_at: '2024-03-31' } },
+    { path: '/kpi/mau/data_series', query: { length: 21, ending_at: '2024-03-31' } },
+    { path: '/kpi/new_users/data_series', query: { length: 21, ending_at: '2024-03-31' } },
+    { path: '/kpi/uninstalls/data_series', query: { length: 21, ending_at: '2024-03-31' } },
+    { path: '/sessions/data_series', query: { length: 24, unit: 'hour', ending_at: '2024-03-30T23:00:00Z' } },
+    { path: '/events/list' },
+    { path: '/events/data_series', query: { event: 'viewed_product', length: 21, ending_at: '2024-03-31' } },
+    { path: '/purchases/product_list' },
+    { path: '/purchases/revenue_series', query: { length: 21, ending_at: '2024-03-31' } },
+    { path: '/campaigns/list' },
+    { path: '/campaigns/details', query: { campaign_id: newsletterId } },
+    { path: '/campaigns/data_series', query: { campaign_id: newsletterId, length: 21, ending_at: '2024-03-31' } },
+    { path: '/canvas/list' },
+    { path: '/segments/list' },
+    { path: '/feed/list' },
+  ];
+  return all.filter((r) => h.app.hasRoute({ method: 'GET', url: r.path }));
+}
+
+describe('the demo is a function of its seed', () => {
+  let a: Harness;
+  let b: Harness;
+  let c: Harness;
+  beforeAll(async () => {
+    a = await demoHarness(SMALL);
+    b = await demoHarness(SMALL);
+    c = await demoHarness({ ...SMALL, seed: 8 });
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), c?.close()]);
+  });
+
+  it('answers every endpoint byte for byte the same for the same seed and end date', async () => {
+    const newsletter = demoPlan(SMALL).campaigns.newsletter.id;
+    const list = requests(a, newsletter);
+    expect(list.length).toBeGreaterThanOrEqual(9);
+    for (const r of list) {
+      const x = await a.get(r.path, r.query);
+      const y = await b.get(r.path, r.query);
+      expect(x.statusCode, `${r.path}: ${x.body}`).toBe(200);
+      expect(y.body, r.path).toBe(x.body);
+    }
+    const users = await a.post('/users/export/ids', { external_ids: ['user-000001', 'user-000002', 'user-000003'] });
+    const again = await b.post('/users/export/ids', { external_ids: ['user-000001', 'user-000002', 'user-000003'] });
+    if (users.statusCode === 200) expect(again.body).toBe(users.body);
+  });
+
+  it('gives other data for another seed', async () => {
+    const q = { length: 21, ending_at: '2024-03-31' };
+    const x = await a.get('/kpi/dau/data_series', q);
+    const z = await c.get('/kpi/dau/data_series', q);
+    expect(z.statusCode).toBe(200);
+    expect(z.body).not.toBe(x.body);
+  });
+
+  it('generates the same records twice without a store', () => {
+    const first: CurrentsRecord[] = [];
+    const second: CurrentsRecord[] = [];
+    simulateDemo({ ...SMALL, users: 50 }, { record: (r) => void first.push(r), attributes: () => undefined });
+    simulateDemo({ ...SMALL, users: 50 }, { record: (r) => void second.push(r), attributes: () => undefined });
+    expect(second).toEqual(first);
+    expect(new Set(first.map((r) => r.id)).size).toBe(first.length);
+  });
+});
+
+describe('the demo looks like a real app', () => {
+  // 8 full weeks: 2024-02-05 (a Monday) to 2024-03-31 (a Sunday).
+  const OPTIONS = { users: 1500, days: 56, seed: 3, end: END };
+  let h: Harness;
+  const records: CurrentsRecord[] = [];
+  beforeAll(async () => {
+    h = await demoHarness(OPTIONS);
+    simulateDemo(OPTIONS, { record: (r) => void records.push(r), attributes: () => undefined });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const series = async (path: string, query: Record<string, string | number>) => {
+    const res = await h.get(path, query);
+    expect(res.statusCode, res.body).toBe(200);
+    return (res.json() as { data: Array<Record<string, number | string>> }).data;
+  };
+
+  it('has every day active, and DAU never above MAU', async () => {
+    const q = { length: 56, ending_at: '2024-03-31' };
+    const dau = await series('/kpi/dau/data_series', q);
+    const mau = await series('/kpi/mau/data_series', q);
+    expect(dau).toHaveLength(56);
+    expect(dau[0].time).toBe('2024-02-05');
+    dau.forEach((d, i) => {
+      expect(mau[i].time).toBe(d.time);
+      expect(d.dau as number).toBeGreaterThan(0);
+      expect(d.dau as number).toBeLessThanOrEqual(mau[i].mau as number);
+    });
+    // MAU over the last days is well above a day's DAU: users do not come every day.
+    expect((mau[55].mau as number) / (dau[55].dau as number)).toBeGreaterThan(2);
+    const newUsers = await series('/kpi/new_users/data_series', q);
+    expect(newUsers.every((d) => (d.new_users as number) > 0)).toBe(true);
+    const uninstalls = await series('/kpi/uninstalls/data_series', q);
+    expect(uninstalls.reduce((n, d) => n + (d.uninstalls as number), 0)).toBeGreaterThan(0);
+  });
+
+  it('has more sessions on weekends than on weekdays', async () => {
+    const sessions = await series('/sessions/data_series', { length: 56, ending_at: '2024-03-31' });
+    // Day i is a Monday when i % 7 === 0: Saturdays and Sundays are i % 7 === 5 and 6.
+    const weekend = sessions.filter((_, i) => i % 7 >= 5).map((d) => d.sessions as number);
+    const weekdays = sessions.filter((_, i) => i % 7 < 5).map((d) => d.sessions as number);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(weekend).toHaveLength(16);
+    expect(mean(weekend)).toBeGreaterThan(1.15 * mean(weekdays));
+    // Within each of the last six weeks, Saturday beats that week's Tuesday.
+    for (let w = 2; w < 8; w++) expect(sessions[w * 7 + 5].sessions as number).toBeGreaterThan(sessions[w * 7 + 1].sessions as number);
+  });
+
+  it('takes revenue only from purchases, in USD', async () => {
+    const rates: Record<string, number> = { USD: 1, EUR: 1.08, GBP: 1.27 };
+    const purchases = records.filter((r) => r.event_type === 'users.behaviors.Purchase');
+    const buyers = new Set(purchases.map((r) => r.user_id));
+    const everyone = new Set(records.map((r) => r.user_id));
+    expect(everyone.size).toBe(1500);
+    expect(buyers.size).toBeGreaterThan(0.05 * everyone.size);
+    expect(buyers.size).toBeLessThan(0.6 * everyone.size);
+    const expected = purchases.reduce((sum, r) => sum + (r.price as number) * rates[r.currency as string], 0);
+    const revenue = await series('/purchases/revenue_series', { length: 56, ending_at: '2024-03-31' });
+    const total = revenue.reduce((sum, d) => sum + (d.revenue as number), 0);
+    expect(total).toBeCloseTo(expected, 1);
+    const quantity = await series('/purchases/quantity_series', { length: 56, ending_at: '2024-03-31' });
+    expect(quantity.reduce((n, d) => n + (d.purchase_quantity as number), 0)).toBe(purchases.length);
+  });
+
+  it('has email funnels: sent ≥ delivered ≥ unique opens ≥ unique clicks', async () => {
+    const plan = demoPlan(OPTIONS);
+    for (const key of ['newsletter', 'welcome', 'order_confirmation'] as const) {
+      const c = plan.campaigns[key];
+      const sent = records.filter((r) => r.campaign_id === c.id && r.event_type === 'users.messages.email.Send').length;
+      const delivered = records.filter((r) => r.campaign_id === c.id && r.event_type === 'users.messages.email.Delivery').length;
+      const opens = records.filter((r) => r.campaign_id === c.id && r.event_type === 'users.messages.email.Open');
+      const clicks = records.filter((r) => r.campaign_id === c.id && r.event_type === 'users.messages.email.Click');
+      const uniqueOpens = new Set(opens.map((r) => r.user_id)).size;
+      const uniqueClicks = new Set(clicks.map((r) => r.user_id)).size;
+      expect(sent, key).toBeGreaterThan(50);
+      expect(sent).toBeGreaterThan(delivered);
+      expect(delivered).toBeGreaterThan(uniqueOpens);
+      expect(uniqueOpens).toBeGreaterThan(uniqueClicks);
+      expect(uniqueClicks).toBeGreaterThan(0);
+      // Clicks come only from users who opened.
+      const openers = new Set(opens.map((r) => r.user_id));
+      expect(clicks.every((r) => openers.has(r.user_id))).toBe(true);
+    }
+  });
+
+  it('shows the funnels through /campaigns/data_series', async () => {
+    if (!h.app.hasRoute({ method: 'GET', url: '/campaigns/data_series' })) return;
+    const plan = demoPlan(OPTIONS);
+    const data = await series('/campaigns/data_series', { campaign_id: plan.campaigns.newsletter.id, length: 56, ending_at: '2024-03-31' });
+    const totals = { sent: 0, delivered: 0, unique_opens: 0, unique_clicks: 0, bounces: 0 };
+    for (const day of data) {
+      const email = ((day.messages as unknown as Record<string, Array<Record<string, number>>>).email ?? []);
+      for (const v of email) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += v[k] ?? 0;
+    }
+    expect(totals.sent).toBeGreaterThan(totals.delivered);
+    expect(totals.delivered).toBeGreaterThan(totals.unique_opens);
+    expect(totals.unique_opens).toBeGreaterThan(totals.unique_clicks);
+    expect(totals.unique_clicks).toBeGreaterThan(0);
+    expect(totals.bounces).toBe(totals.sent - totals.delivered);
+  });
+
+  it('sends on every channel, with API send ids, Canvas steps and News Feed cards', () => {
+    const types = new Set(records.map((r) => r.event_type));
+    for (const t of [
+      'users.messages.email.Send', 'users.messages.pushnotification.Send', 'users.messages.sms.Send', 'users.messages.whatsapp.Send',
+      'users.messages.contentcard.Send', 'users.messages.inappmessage.Impression', 'users.messages.webhook.Send',
+      'users.messages.email.Bounce', 'users.messages.email.Unsubscribe', 'users.campaigns.Conversion', 'users.canvas.Entry',
+      'users.messages.newsfeedcard.Impression', 'users.messages.newsfeedcard.Click', 'users.behaviors.Uninstall',
+    ]) expect(types, t).toContain(t);
+    const sendIds = new Set(records.filter((r) => typeof r.send_id === 'string').map((r) => r.send_id));
+    expect([...sendIds].some((s) => String(s).startsWith('order-confirmation-2024-03-'))).toBe(true);
+    const steps = records.filter((r) => r.event_type === 'users.messages.email.Send' && r.canvas_step_id);
+    expect(steps.length).toBeGreaterThan(0);
+    expect(records.every((r) => /^[0-9a-f]{24}$/.test(String(r.user_id)))).toBe(true);
+  });
+
+  it('writes records as their Currents schemas have them: known type, its fields, its required fields', () => {
+    const problems = new Set<string>();
+    for (const r of records) {
+      const type = currentsEventType(String(r.event_type));
+      if (!type) {
+        problems.add(`unknown type ${String(r.event_type)}`);
+        continue;
+      }
+      for (const key of Object.keys(r)) if (key !== 'event_type' && !(key in type.fields)) problems.add(`${type.eventType} has no field ${key}`);
+      for (const key of type.required ?? []) if (r[key] === undefined || r[key] === null) problems.add(`${type.eventType} lacks ${key}`);
+    }
+    expect([...problems]).toEqual([]);
+  });
+});

@@ -1,0 +1,30 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback, constants } from 'node:zlib';
+import { ZipFile } from 'yazl';
+
+const gzip = promisify(gzipCallback);
+
+/** Users per file, as Braze does ("1 file per 5,000 users"). */
+export const USERS_PER_FILE = 5_000;
+/** Fast compression: exports are large and read once. */
+export const COMPRESSION_LEVEL = 1;
+
+export type OutputFormat = 'zip' | 'gzip';
+
+/** Name of file `index` of an export: `PREFIX-N.zip` (holding `PREFIX-N.json`) or `PREFIX-N.json.gz`. */
+export function exportFileName(objectPrefix: string, index: number, format: OutputFormat): string {
+  return format === 'zip' ? `${objectPrefix}-${index}.zip` : `${objectPrefix}-${index}.json.gz`;
+}
+
+/** One file of users: newline-delimited JSON, zipped (one entry) or gzipped. `mtime` makes the
+ * bytes the same when a file is made again after a restart. */
+export async function exportFile(lines: readonly string[], objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
+  const ndjson = Buffer.from(lines.length ? lines.join('\n') + '\n' : '', 'utf8');
+  if (format === 'gzip') return gzip(ndjson, { level: COMPRESSION_LEVEL, strategy: constants.Z_DEFAULT_STRATEGY });
+  const zip = new ZipFile();
+  zip.addBuffer(ndjson, `${objectPrefix}-${index}.json`, { mtime, compressionLevel: COMPRESSION_LEVEL });
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

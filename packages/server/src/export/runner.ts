@@ -1,0 +1,185 @@
+import { join } from 'node:path';
+import type { ExportJob, Store, Workspace } from '@brazen/store';
+import { postCallback, type CallbackOptions } from './callback.ts';
+import { LocalDestination, S3Destination, type ExportDestination, type S3Settings } from './destinations.ts';
+import { exportFile, exportFileName, USERS_PER_FILE } from './files.ts';
+import { signedDownloadUrl, URL_TTL_SECONDS } from './signing.ts';
+
+export interface ExportRunnerOptions {
+  /** Folder of the exports kept by the server (no S3 settings). */
+  dir: string;
+  /** Files made per store query (default 10, i.e. 50,000 users). */
+  filesPerBatch?: number;
+  callback?: CallbackOptions;
+  /** Called when a job changes state (tests wait on it). */
+  onChange?: (job: ExportJob) => void;
+}
+
+/**
+ * Runs user exports one at a time, in the background. Every step is recorded in the store: the
+ * member snapshot, each file written, the callback; a job cut by a crash is picked up at start and
+ * finishes once: files already written are not made again, the others are.
+ */
+export class ExportRunner {
+  private queue: string[] = [];
+  private running: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly store: Store,
+    private readonly workspace: () => Promise<Workspace>,
+    /** Epoch milliseconds. */
+    private readonly now: () => number,
+    private readonly options: ExportRunnerOptions,
+  ) {}
+
+  /** Picks up the jobs a previous run left unfinished. */
+  async resume(): Promise<void> {
+    const now = this.now() / 1000;
+    for (const job of await this.store.exportJobs()) {
+      if (job.status === 'pending' || job.status === 'running' || (job.status === 'done' && job.callback === 'pending')) this.enqueue(job.id);
+      // Files kept for a download URL go once the last URL given for them has expired.
+      else if (job.destination === 'local' && job.status === 'done' && job.callback !== 'pending' && (job.finishedAt ?? now) + URL_TTL_SECONDS < now) {
+        await LocalDestination.remove(this.folder(job.id));
+      }
+    }
+  }
+
+  enqueue(id: string): void {
+    if (this.abort.signal.aborted || this.queue.includes(id)) return;
+    this.queue.push(id);
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Waits for the current step, and keeps the rest for the next start. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.queue = [];
+    await this.running;
+  }
+
+  /** Whether every queued job has been run (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  folder(jobId: string): string {
+    return join(this.options.dir, jobId);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.abort.signal.aborted) {
+      const id = this.queue.shift()!;
+      try {
+        await this.run(id);
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        await this.update(id, { status: 'failed', error: error instanceof Error ? error.message : String(error), finishedAt: this.now() / 1000 });
+      }
+    }
+  }
+
+  private async job(id: string): Promise<ExportJob | undefined> {
+    return (await this.store.exportJobs()).find((j) => j.id === id);
+  }
+
+  private async update(id: string, patch: Partial<ExportJob>): Promise<void> {
+    await this.store.updateExportJob(id, patch);
+    const job = this.options.onChange && (await this.job(id));
+    if (job) this.options.onChange?.(job);
+  }
+
+  private async run(id: string): Promise<void> {
+    let job = await this.job(id);
+    if (!job || job.status === 'cancelled' || job.status === 'failed') return;
+    if (job.status !== 'done') {
+      if (job.status === 'pending') await this.update(id, { status: 'running', startedAt: this.now() / 1000 });
+      if (job.users === undefined) {
+        // Members as of the request, so that a resumed job exports the same users.
+        const users = await this.store.snapshotExportMembers(id, job.filter, job.createdAt);
+        await this.update(id, { users, files: Math.ceil(users / USERS_PER_FILE) });
+      }
+      job = (await this.job(id))!;
+      const finished = await this.writeFiles(job);
+      if (!finished) {
+        if ((await this.job(id))?.status === 'cancelled') await this.discard(job);
+        return;
+      }
+      await this.store.dropExportMembers(id);
+      await this.update(id, { status: 'done', finishedAt: this.now() / 1000, callback: job.callbackEndpoint ? 'pending' : 'none' });
+      job = (await this.job(id))!;
+    }
+    if (job.callback === 'pending' && job.callbackEndpoint) await this.callback(job);
+  }
+
+  /** A cancelled export keeps nothing (files already in S3 stay: the bucket is the customer's). */
+  private async discard(job: ExportJob): Promise<void> {
+    await this.store.dropExportMembers(job.id);
+    if (job.destination === 'local') await LocalDestination.remove(this.folder(job.id));
+  }
+
+  private async destination(job: ExportJob): Promise<ExportDestination> {
+    if (job.destination === 'local') return new LocalDestination(this.folder(job.id));
+    const s3 = (await this.workspace()).s3 as S3Settings | undefined;
+    if (!s3?.bucket) throw new Error('the workspace has no S3 settings any more');
+    const day = new Date(job.createdAt * 1000).toISOString().slice(0, 10);
+    return new S3Destination(s3, S3Destination.key(s3, job.segmentId, day, job.objectPrefix, '').replace(/\/$/, ''));
+  }
+
+  /** Writes the files not written yet; false when the job was cancelled or the server stops. */
+  private async writeFiles(job: ExportJob): Promise<boolean> {
+    const files = job.files ?? 0;
+    const users = job.users ?? 0;
+    const perBatch = this.options.filesPerBatch ?? 10;
+    const mtime = new Date(job.createdAt * 1000);
+    const options = { fields: job.fields, customAttributes: job.customAttributes };
+    const dest = await this.destination(job);
+    const fetchBatch = (first: number) =>
+      this.store.exportMemberProfiles(job.id, first * USERS_PER_FILE, Math.min((first + perBatch) * USERS_PER_FILE, users), options);
+    try {
+      // The next batch is read from the store while this one is compressed and written.
+      let first = job.filesDone;
+      let next = first < files ? fetchBatch(first) : undefined;
+      while (next) {
+        const lines = await next;
+        const after = first + perBatch;
+        next = after < files ? fetchBatch(after) : undefined;
+        const count = Math.min(perBatch, files - first);
+        const bodies = await Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            exportFile(lines.slice(i * USERS_PER_FILE, (i + 1) * USERS_PER_FILE), job.objectPrefix, first + i, job.outputFormat, mtime)),
+        );
+        for (let i = 0; i < count; i++) {
+          if (this.abort.signal.aborted) {
+            await next?.catch(() => undefined);
+            return false;
+          }
+          await dest.put(exportFileName(job.objectPrefix, first + i, job.outputFormat), bodies[i]);
+          await this.update(job.id, { filesDone: first + i + 1 });
+        }
+        const current = await this.job(job.id);
+        if (current?.status === 'cancelled') {
+          await next?.catch(() => undefined);
+          return false;
+        }
+        first = after;
+      }
+      return true;
+    } finally {
+      dest.close();
+    }
+  }
+
+  private async callback(job: ExportJob): Promise<void> {
+    const body: { success: true; url?: string } = { success: true };
+    if (job.destination === 'local' && job.baseUrl) {
+      const expires = Math.floor(this.now() / 1000) + URL_TTL_SECONDS;
+      body.url = signedDownloadUrl(job.baseUrl, await this.store.exportSecret(), job.id, job.objectPrefix, expires);
+    }
+    const result = await postCallback(job.callbackEndpoint!, body, this.abort.signal, this.options.callback);
+    if (this.abort.signal.aborted && !result.delivered) return;
+    await this.update(job.id, { callback: result.delivered ? 'sent' : 'failed', callbackAttempts: job.callbackAttempts + result.attempts });
+  }
+}

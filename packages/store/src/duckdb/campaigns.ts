@@ -1,0 +1,317 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
+import { CONTROL_CHANNEL, ENROLLED, conversionSpecs } from '@brazen/analytics';
+import type {
+  CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
+} from '../campaign-types.ts';
+import type { Workspace } from '../types.ts';
+import {
+  RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
+} from './campaigns-sql.ts';
+import { one, rows } from './sql.ts';
+
+/**
+ * Campaign, send and Canvas rollups, maintained at ingestion from the batch's `ins` table:
+ * - `msg_daily`: events per local day, source, variation, channel and action, and distinct users
+ *   for receipts and the unique counters; for every send (`scope` '') and per send id;
+ * - `msg_users`: the distinct (key, day, user) rows behind those unique counts;
+ * - `conv_receipts` and `conv_events`: the receipts and the events conversions can match, narrow
+ *   copies of `events` that do not depend on definitions;
+ * - `conv_matches`: per receipt and behaviour, the first matching event (and purchases credited
+ *   to the receipt). Each batch recomputes the receipts it can change (its users', from its
+ *   earliest time less the longest window); a change of behaviours or time zone recomputes all;
+ * - `conv_daily`: conversions by conversion day and by receipt day, and revenue.
+ *
+ * `msg_daily` and `conv_daily` take one row of deltas per batch and key; `key` (a hash of source,
+ * object and scope) keeps a series' rows together once a compaction has summed and sorted them,
+ * so a query reads a row group or two plus the rows appended since (a log-structured layout).
+ */
+export const CAMPAIGN_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS msg_daily (
+     key UBIGINT, src VARCHAR, obj VARCHAR, scope VARCHAR, day INTEGER, part VARCHAR, variation VARCHAR, channel VARCHAR,
+     action VARCHAR, n BIGINT, u BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS msg_users (
+     key UBIGINT, day INTEGER, part VARCHAR, variation VARCHAR, channel VARCHAR, action VARCHAR, uid INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS conv_receipts (
+     src VARCHAR, obj VARCHAR, part VARCHAR, variation VARCHAR, channel VARCHAR, send VARCHAR, uid INTEGER, time DOUBLE)`,
+  `CREATE TABLE IF NOT EXISTS conv_events (
+     eid UBIGINT, uid INTEGER, time DOUBLE, kind VARCHAR, name VARCHAR, app_id VARCHAR, obj VARCHAR, revenue DOUBLE)`,
+  `CREATE TABLE IF NOT EXISTS conv_matches (
+     src VARCHAR, obj VARCHAR, part VARCHAR, variation VARCHAR, channel VARCHAR, send VARCHAR, uid INTEGER,
+     idx INTEGER, receipt_time DOUBLE, time DOUBLE, revenue DOUBLE)`,
+  `CREATE TABLE IF NOT EXISTS conv_daily (
+     key UBIGINT, src VARCHAR, obj VARCHAR, scope VARCHAR, day INTEGER, part VARCHAR, variation VARCHAR, channel VARCHAR,
+     idx INTEGER, conv BIGINT, by_receipt BIGINT, revenue DOUBLE)`,
+];
+
+const MSG_COLUMNS = 'src, obj, scope, day, part, variation, channel, action';
+const USER_KEY = 'key, day, part, variation, channel, action, uid';
+
+/** Creates the tables and the connection's lookup tables. */
+export async function createCampaignTables(conn: DuckDBConnection): Promise<void> {
+  for (const ddl of CAMPAIGN_SCHEMA) await conn.run(ddl);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE msg_types (event_type VARCHAR, channel VARCHAR, action VARCHAR)`);
+  const app = await conn.createAppender('msg_types', 'main', 'temp');
+  const add = (eventType: string, channel: string, action: string) => {
+    app.appendVarchar(eventType);
+    app.appendVarchar(channel);
+    app.appendVarchar(action);
+    app.endRow();
+  };
+  for (const t of CURRENTS_EVENT_TYPES) {
+    if (t.channel && t.action && (t.category === 'message' || t.category === 'card')) add(t.eventType, t.channel, t.action);
+  }
+  add('users.campaigns.EnrollInControl', CONTROL_CHANNEL, ENROLLED);
+  add('users.canvas.Entry', 'canvas', 'entry');
+  app.closeSync();
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE conv_defs (src VARCHAR, obj VARCHAR, idx INTEGER, kind VARCHAR, win DOUBLE, name VARCHAR, app_ids VARCHAR[])`,
+  );
+  await conn.run(`CREATE OR REPLACE TEMP TABLE conv_aff (uid INTEGER)`);
+}
+
+type DefinitionRow = [string, string, number, string, number, string | null, string[] | null];
+
+/** The conversion behaviours of every campaign and Canvas, in a stable order (for change detection). */
+function definitionRows(ws: Workspace): DefinitionRow[] {
+  const out: DefinitionRow[] = [];
+  const add = (src: string, list: Array<Record<string, unknown>> | undefined) => {
+    for (const obj of list ?? []) {
+      for (const s of conversionSpecs(obj.conversion_behaviors)) out.push([src, String(obj.id), s.index, s.kind, s.window, s.name, s.appIds]);
+    }
+  };
+  add('campaign', ws.campaigns);
+  add('canvas', ws.canvases);
+  const sortKey = (r: DefinitionRow) => `${r[0]}\u0000${r[1]}\u0000${r[2]}`;
+  return out.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
+}
+
+async function loadDefinitions(conn: DuckDBConnection, defs: DefinitionRow[]): Promise<void> {
+  await conn.run(`DELETE FROM conv_defs`);
+  for (const [src, obj, idx, kind, win, name, appIds] of defs) {
+    await conn.run(`INSERT INTO conv_defs VALUES ($src, $obj, $idx, $kind, $win, $name, ${appIds ? `[${sqlList(appIds)}]::VARCHAR[]` : 'NULL'})`, {
+      src, obj, idx, kind, win, name,
+    });
+  }
+}
+
+/** Appends the message rollup rows of `msg_rows`: counts, then the users not counted before. */
+async function insertMessageRollups(conn: DuckDBConnection): Promise<void> {
+  const span = await one<{ lo: number | null; hi: number | null }>(conn, `SELECT min(day) AS lo, max(day) AS hi FROM msg_rows`);
+  if (span?.lo == null || span.hi == null) return;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE msg_scoped AS SELECT hash(src, obj, scope) AS key, * FROM ${SCOPED_MSG}`);
+  await conn.run(`INSERT INTO msg_daily SELECT key, ${MSG_COLUMNS}, count(*), 0 FROM msg_scoped GROUP BY ALL`);
+  // Literal day bounds let the scan of msg_users skip row groups of other days.
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE msg_new_users AS
+     SELECT * FROM (SELECT DISTINCT key, ${MSG_COLUMNS}, uid FROM msg_scoped WHERE uniq) s
+     ANTI JOIN (SELECT * FROM msg_users WHERE day BETWEEN ${Number(span.lo)} AND ${Number(span.hi)}) o USING (${USER_KEY})`,
+  );
+  await conn.run(`INSERT INTO msg_users SELECT ${USER_KEY} FROM msg_new_users`);
+  await conn.run(`INSERT INTO msg_daily SELECT key, ${MSG_COLUMNS}, 0, count(*) FROM msg_new_users GROUP BY ALL`);
+  await conn.run(`DROP TABLE msg_scoped`);
+}
+
+/** Sums and sorts a delta table by key and day once enough rows were appended since the last time. */
+async function compactIfGrown(conn: DuckDBConnection, table: 'msg_daily' | 'conv_daily', force = false): Promise<void> {
+  const counts = await one<{ n: number; at: string | null }>(
+    conn,
+    `SELECT (SELECT count(*) FROM ${table})::DOUBLE AS n, (SELECT value FROM meta WHERE key = '${table}_compacted') AS at`,
+  );
+  const n = counts?.n ?? 0;
+  const compacted = Number(counts?.at ?? 0);
+  // Amortised: each compaction follows at least a tenth of the table's size in new rows.
+  if (!force && n - compacted < Math.max(256, compacted / 10)) return;
+  const sums = table === 'msg_daily' ? 'sum(n)::BIGINT AS n, sum(u)::BIGINT AS u' : 'sum(conv)::BIGINT AS conv, sum(by_receipt)::BIGINT AS by_receipt, sum(revenue) AS revenue';
+  const zero = table === 'msg_daily' ? 'n <> 0 OR u <> 0' : 'conv <> 0 OR by_receipt <> 0 OR abs(revenue) > 1e-9';
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE compacted AS SELECT * FROM (SELECT * EXCLUDE (${table === 'msg_daily' ? 'n, u' : 'conv, by_receipt, revenue'}), ${sums}
+     FROM ${table} GROUP BY ALL) WHERE ${zero}`,
+  );
+  await conn.run(`DELETE FROM ${table}`);
+  await conn.run(`INSERT INTO ${table} SELECT * FROM compacted ORDER BY key, day`);
+  const after = await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM ${table}`);
+  await conn.run(`INSERT OR REPLACE INTO meta VALUES ('${table}_compacted', $n)`, { n: String(after?.n ?? 0) });
+  await conn.run(`DROP TABLE compacted`);
+}
+
+/** Updates every campaign rollup from the batch in `ins`. Runs inside the batch's transaction. */
+export async function updateCampaignRollups(conn: DuckDBConnection, zone: string): Promise<void> {
+  await conn.run(msgRowsSql('ins', zone));
+  await insertMessageRollups(conn);
+  await conn.run(RECEIPTS_FROM_ROWS);
+  await conn.run(convEventsSql('ins'));
+  await updateConversions(conn, zone);
+  await compactIfGrown(conn, 'msg_daily');
+  await compactIfGrown(conn, 'conv_daily');
+}
+
+/**
+ * Recomputes the conversions the batch can change: those of its users' receipts from its earliest
+ * time less the longest window (an event at t can only convert receipts after t - window, and a
+ * new receipt only takes purchases credited to receipts after that too).
+ */
+async function updateConversions(conn: DuckDBConnection, zone: string): Promise<void> {
+  await conn.run(`DELETE FROM conv_aff`);
+  await conn.run(
+    `INSERT INTO conv_aff SELECT DISTINCT uid FROM (
+       SELECT uid FROM msg_rows WHERE receipt OR channel = 'canvas'
+       UNION ALL SELECT i.uid FROM ins i WHERE i.category IN ('purchase', 'custom_event', 'session_start')
+         OR i.event_type IN ('users.behaviors.UpgradedApp', 'users.messages.email.Click', 'users.messages.email.Open'))`,
+  );
+  const bounds = await one<{ t: number | null; win: number | null }>(
+    conn,
+    `SELECT (SELECT min(time) FROM (SELECT time FROM msg_rows WHERE receipt OR channel = 'canvas' UNION ALL SELECT time FROM ins)) AS t,
+            (SELECT max(win) FROM conv_defs) AS win`,
+  );
+  if (bounds?.t == null || bounds.win == null) return;
+  const from = Math.floor(bounds.t - bounds.win) - 1;
+  const users = `uid IN (SELECT uid FROM conv_aff)`;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE conv_old AS SELECT * FROM conv_matches WHERE receipt_time >= ${from} AND ${users}`);
+  await conn.run(`DELETE FROM conv_matches WHERE receipt_time >= ${from} AND ${users}`);
+  await conn.run(matchesSql(`time >= ${from} AND ${users}`, `time >= ${from} AND ${users}`));
+  await conn.run(convDailySql('conv_old', -1, zone));
+  await conn.run(convDailySql(`(SELECT * FROM conv_matches WHERE receipt_time >= ${from} AND ${users})`, 1, zone));
+}
+
+async function rebuildMessages(conn: DuckDBConnection, zone: string): Promise<void> {
+  for (const table of ['msg_daily', 'msg_users', 'conv_receipts', 'conv_events']) await conn.run(`DELETE FROM ${table}`);
+  await conn.run(msgRowsSql('events', zone));
+  await insertMessageRollups(conn);
+  await conn.run(RECEIPTS_FROM_ROWS);
+  await conn.run(convEventsSql('events'));
+  await compactIfGrown(conn, 'msg_daily', true);
+}
+
+async function rebuildConversions(conn: DuckDBConnection, zone: string): Promise<void> {
+  await conn.run(`DELETE FROM conv_matches`);
+  await conn.run(`DELETE FROM conv_daily`);
+  await conn.run(matchesSql('true', 'true'));
+  await conn.run(convDailySql('conv_matches', 1, zone));
+  await compactIfGrown(conn, 'conv_daily', true);
+}
+
+/**
+ * Brings the rollups in line with the workspace: on first use, after a time-zone change (days are
+ * local) and after a change of conversion behaviours. Called at start-up and on every workspace put.
+ */
+export async function syncCampaignRollups(conn: DuckDBConnection, ws: Workspace, zone: string): Promise<void> {
+  const defs = definitionRows(ws);
+  await loadDefinitions(conn, defs);
+  const meta = await rows<{ key: string; value: string }>(
+    conn,
+    `SELECT key, value FROM meta WHERE key IN ('campaign_zone', 'conversion_defs')`,
+  );
+  const stored = new Map(meta.map((m) => [m.key, m.value]));
+  const defsText = JSON.stringify(defs);
+  const zoneChanged = stored.get('campaign_zone') !== zone;
+  const defsChanged = stored.get('conversion_defs') !== defsText;
+  if (!zoneChanged && !defsChanged) return;
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    if (zoneChanged) await rebuildMessages(conn, zone);
+    await rebuildConversions(conn, zone);
+    await conn.run(`INSERT OR REPLACE INTO meta VALUES ('campaign_zone', $zone), ('conversion_defs', $defs)`, {
+      zone,
+      defs: defsText,
+    });
+    await conn.run('COMMIT');
+  } catch (error) {
+    await conn.run('ROLLBACK');
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- queries
+
+const keys = new Map<string, string>();
+
+/** The rollups' `key` of a series, as a literal so that the scan can skip row groups by their statistics. */
+async function seriesKey(conn: DuckDBConnection, q: MessageStatsQuery): Promise<string> {
+  const id = JSON.stringify([q.src, q.obj, q.scope ?? '']);
+  let key = keys.get(id);
+  if (key === undefined) {
+    const r = await one<{ k: string }>(conn, `SELECT hash($src, $obj, $scope)::VARCHAR AS k`, { src: q.src, obj: q.obj, scope: q.scope ?? '' });
+    key = `${BigInt(r?.k ?? '0')}::UBIGINT`;
+    if (keys.size > 10_000) keys.clear();
+    keys.set(id, key);
+  }
+  return key;
+}
+
+export async function messageStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<MessageStatRow[]> {
+  const reader = await conn.runAndReadAll(
+    `SELECT day, part, variation, channel, action, sum(n)::DOUBLE, sum(u)::DOUBLE FROM msg_daily
+     WHERE key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to
+     GROUP BY ALL`,
+    { src: q.src, obj: q.obj, scope: q.scope ?? '', from: q.fromDay, to: q.toDay },
+  );
+  // Columns convert to JS far faster than rows do.
+  if (reader.currentRowCount === 0) return [];
+  const [day, part, variation, channel, action, n, u] = reader.getColumnsJS() as [number[], string[], string[], string[], string[], number[], number[]];
+  return day.map((d, i) => ({ day: d, part: part[i], variation: variation[i], channel: channel[i], action: action[i], n: n[i], u: u[i] }));
+}
+
+export async function conversionStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<ConversionStatRow[]> {
+  const reader = await conn.runAndReadAll(
+    `SELECT day, part, variation, channel, idx, sum(conv)::DOUBLE, sum(by_receipt)::DOUBLE, sum(revenue) FROM conv_daily
+     WHERE key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to
+     GROUP BY ALL`,
+    { src: q.src, obj: q.obj, scope: q.scope ?? '', from: q.fromDay, to: q.toDay },
+  );
+  if (reader.currentRowCount === 0) return [];
+  const [day, part, variation, channel, idx, conv, byReceipt, revenue] = reader.getColumnsJS() as [
+    number[], string[], string[], string[], number[], number[], number[], number[],
+  ];
+  return day.map((d, i) => ({
+    day: d, part: part[i], variation: variation[i], channel: channel[i], idx: idx[i], conversions: conv[i], byReceipt: byReceipt[i],
+    revenue: revenue[i],
+  }));
+}
+
+/** First and last receipt of a campaign or Canvas (entries), optionally of one send. */
+export async function receiptSpan(conn: DuckDBConnection, src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan> {
+  const r = await one<{ first: number | null; last: number | null }>(
+    conn,
+    `SELECT min(time) AS first, max(time) AS last FROM conv_receipts
+     WHERE src = $src AND obj = $obj AND ($send IS NULL OR send = $send)`,
+    { src, obj, send: send ?? null },
+  );
+  return { first: r?.first ?? null, last: r?.last ?? null };
+}
+
+/** First and last day of a series in `msg_daily` (its rows are found by key, like a series' own). */
+export async function seriesDays(conn: DuckDBConnection, src: MessageSource, obj: string, scope: string): Promise<SeriesDays> {
+  const key = await seriesKey(conn, { src, obj, scope, fromDay: 0, toDay: 0 });
+  const r = await one<{ first: number | null; last: number | null }>(
+    conn,
+    `SELECT min(day) AS first, max(day) AS last FROM msg_daily WHERE key = ${key} AND src = $src AND obj = $obj AND scope = $scope`,
+    { src, obj, scope },
+  );
+  return { first: r?.first ?? null, last: r?.last ?? null };
+}
+
+/** News Feed card engagement per unit, from the stored events. */
+export async function cardStats(conn: DuckDBConnection, q: CardStatsQuery): Promise<CardStatRow[]> {
+  if (q.bounds.length < 2) return [];
+  const list = `[${q.bounds.map((b) => Number(b)).join(', ')}]::DOUBLE[]`;
+  const found = (
+    await conn.runAndReadAll(
+      `WITH e AS (
+         SELECT time, uid, CASE WHEN event_type = 'users.messages.newsfeedcard.Click' THEN 'click' ELSE 'impression' END AS action
+         FROM events
+         WHERE category = 'feed_card' AND event_type IN ('users.messages.newsfeedcard.Click', 'users.messages.newsfeedcard.Impression')
+           AND coalesce(json_extract_string(payload, '$.card_api_id'), card_id) = $card
+           AND time >= $from AND time < $to),
+       u AS (SELECT len(list_filter(${list}, b -> b <= e.time)) - 1 AS unit, uid, action FROM e)
+       SELECT unit::INTEGER,
+         count(*) FILTER (WHERE action = 'impression')::DOUBLE, count(*) FILTER (WHERE action = 'click')::DOUBLE,
+         count(DISTINCT uid) FILTER (WHERE action = 'impression')::DOUBLE, count(DISTINCT uid) FILTER (WHERE action = 'click')::DOUBLE
+       FROM u GROUP BY unit`,
+      { card: q.cardId, from: q.bounds[0], to: q.bounds[q.bounds.length - 1] },
+    )
+  ).getRows() as Array<[number, number, number, number, number]>;
+  return found.map(([unit, impressions, clicks, uniqueImpressions, uniqueClicks]) => ({
+    unit, impressions, clicks, uniqueImpressions, uniqueClicks,
+  }));
+}

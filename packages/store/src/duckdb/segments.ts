@@ -1,0 +1,64 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
+import { FIRST_SEEN_SQL, segmentMembersSql, sqlString, type SegmentFilter } from '@brazen/analytics';
+import type { CounterBucket, CounterKind, CounterQuery, SegmentInstant } from '../types.ts';
+import { one, rows } from './sql.ts';
+
+/** Event types that count as receiving a campaign or Canvas message: every send, and the
+ * impression of an in-app message (which has no send). */
+export const RECEIPT_TYPES: readonly string[] = CURRENTS_EVENT_TYPES.filter(
+  (t) => t.action === 'send' || (t.channel === 'in_app_message' && t.action === 'impression'),
+).map((t) => t.eventType);
+
+const CATEGORY: Record<CounterKind, string> = {
+  session: 'session_start', custom_event: 'custom_event', purchase: 'purchase', uninstall: 'uninstall',
+};
+
+export async function segmentSize(conn: DuckDBConnection, filter: SegmentFilter | undefined, at: number): Promise<number> {
+  const sql = segmentMembersSql(filter, { at, inclusive: true, receiptTypes: RECEIPT_TYPES });
+  return (await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM (${sql})`))?.n ?? 0;
+}
+
+/** Sizes at several instants. Takes ownership of `conn` (a connection of its own: it keeps a
+ * temporary table of when each user was first seen, so that a user counts only once they exist). */
+export async function segmentSizes(conn: DuckDBConnection, filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]> {
+  try {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE seg_population AS ${FIRST_SEEN_SQL}`);
+    const sizes: number[] = [];
+    for (const { at, inclusive } of instants) {
+      const sql = segmentMembersSql(filter, { at, inclusive, receiptTypes: RECEIPT_TYPES, population: 'SELECT * FROM seg_population' });
+      sizes.push((await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM (${sql})`))?.n ?? 0);
+    }
+    return sizes;
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** Counter buckets of the users in the segment as of `at`, from the raw events (the counters
+ * rollup has no user): one scan of the window joined with the members. */
+export async function segmentCounterSeries(
+  conn: DuckDBConnection, q: CounterQuery, filter: SegmentFilter | undefined, at: number,
+): Promise<CounterBucket[]> {
+  const members = segmentMembersSql(filter, { at, inclusive: true, receiptTypes: RECEIPT_TYPES });
+  const where = [`e.category = ${sqlString(CATEGORY[q.kind])}`, `e.time >= $from`, `e.time < $to`];
+  const params: Record<string, unknown> = { from: q.from, to: q.to };
+  if (q.name !== undefined) {
+    where.push(`e.name = $name`);
+    params.name = q.name;
+  }
+  if (q.appId !== undefined) {
+    where.push(`e.app_id = $app`);
+    params.app = q.appId;
+  }
+  const found = await rows<{ start: number; count: number; quantity: number; revenue: number }>(
+    conn,
+    `WITH m AS MATERIALIZED (${members})
+     SELECT (floor(e.time / 900) * 900)::DOUBLE AS start, count(*)::DOUBLE AS count,
+            sum(coalesce(e.quantity, 1))::DOUBLE AS quantity, sum(coalesce(e.revenue, 0))::DOUBLE AS revenue
+     FROM events e SEMI JOIN m ON e.uid = m.uid
+     WHERE ${where.join(' AND ')} GROUP BY 1 ORDER BY 1`,
+    params,
+  );
+  return found;
+}

@@ -1,0 +1,55 @@
+import type { SegmentFilter } from '@brazen/analytics';
+
+/** Types of the segment, profile and user-export parts of the Store (SPEC §3, §5, §6). */
+
+/** An instant a segment is evaluated at (epoch seconds). */
+export interface SegmentInstant {
+  at: number;
+  /** Whether data stamped exactly `at` counts. */
+  inclusive: boolean;
+}
+
+/** How /users/export/ids names users. */
+export type UserIdKind = 'external_id' | 'alias' | 'braze_id' | 'email' | 'phone' | 'device_id';
+
+export interface ProfileOptions {
+  /** Top-level fields of the user export object to include (USER_EXPORT_FIELDS names). */
+  fields: readonly string[];
+  /** When given, only these custom attributes go into `custom_attributes`. */
+  customAttributes?: readonly string[];
+}
+
+export type ExportJobStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One user export of a segment (or of the Global Control Group), kept so that it survives a restart. */
+export interface ExportJob {
+  id: string;
+  /** `UUID-EPOCHSECONDS`, the prefix of every file name. */
+  objectPrefix: string;
+  kind: 'segment' | 'global_control_group';
+  /** Segment id (or the Global Control Group's id, `global_control_group` when it has none). */
+  segmentId: string;
+  /** Filter as it was when the export started; undefined for all users. */
+  filter?: SegmentFilter;
+  fields: string[];
+  customAttributes?: string[];
+  outputFormat: 'zip' | 'gzip';
+  destination: 's3' | 'local';
+  callbackEndpoint?: string;
+  /** Base URL of the server that took the request, for the download URL given to the callback. */
+  baseUrl?: string;
+  status: ExportJobStatus;
+  /** Epoch seconds. */
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Members, once the snapshot of the segment is taken. */
+  users?: number;
+  files?: number;
+  filesDone: number;
+  callback: 'none' | 'pending' | 'sent' | 'failed';
+  callbackAttempts: number;
+  error?: string;
+}
+
+export type ExportJobPatch = Partial<Omit<ExportJob, 'id'>>;
