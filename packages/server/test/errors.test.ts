@@ -124,6 +124,10 @@ describe('compatibility rules: auth and bad input', () => {
     expect((await h.post('/currents', '', { 'content-type': 'application/x-ndjson' })).json()).toEqual({
       message: 'body is empty: send Currents records as NDJSON or a JSON array',
     });
+    // 20 bytes of JSON before the padding and 2 after: 1,048,598 bytes on line 2.
+    const huge = `${JSON.stringify(currents('users.behaviors.app.SessionStart', 'u9', at('2024-03-01T00:00:00')))}\n{"id": "x", "pad": "${'z'.repeat(1024 * 1024)}"}`;
+    const tooBig = await h.post('/currents', huge, { 'content-type': 'application/x-ndjson' });
+    expect([tooBig.statusCode, tooBig.json()]).toEqual([413, { message: 'record on line 2 is 1048598 bytes; one Currents record may be at most 1048576 bytes' }]);
     expect(await h.store.countEvents()).toBe(before);
   });
 

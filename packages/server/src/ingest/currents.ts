@@ -15,6 +15,7 @@ export async function ingestCurrentsBody(store: Store, body: Buffer, tmpDir: str
   const first = firstNonSpace(body);
   if (first === undefined) throw new ApiError(400, 'body is empty: send Currents records as NDJSON or a JSON array');
   let format: 'ndjson' | 'array' = first === 0x5b /* [ */ ? 'array' : 'ndjson';
+  if (format === 'ndjson') checkLineSizes(body);
   let bytes = body;
   if (AVRO_MARKERS.some((m) => body.includes(m))) {
     const records = parseRecords(body, format);
@@ -27,6 +28,21 @@ export async function ingestCurrentsBody(store: Store, body: Buffer, tmpDir: str
     return await store.ingestCurrents({ file, format });
   } finally {
     await unlink(file).catch(() => undefined);
+  }
+}
+
+/** One Currents record is a few kilobytes; a line over this is a mistake (or an attack). */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+function checkLineSizes(body: Buffer): void {
+  let start = 0;
+  for (let line = 1; start < body.length; line++) {
+    let end = body.indexOf(0x0a, start);
+    if (end === -1) end = body.length;
+    if (end - start > MAX_RECORD_BYTES) {
+      throw new ApiError(413, `record on line ${line} is ${end - start} bytes; one Currents record may be at most ${MAX_RECORD_BYTES} bytes`);
+    }
+    start = end + 1;
   }
 }
 
