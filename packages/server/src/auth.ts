@@ -41,14 +41,18 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 /** Checks key and permission before validation, so a caller without a key learns nothing else. */
 export function installAuth(app: FastifyInstance, store: Store): void {
   const cache = new Map<string, { key: ApiKeyRecord | undefined; at: number }>();
+  // Known keys are cached briefly (several servers may share a store); unknown ones never are, so
+  // random keys cannot grow the cache.
   const lookup = async (hash: string) => {
     const hit = cache.get(hash);
     if (hit && Date.now() - hit.at < 30_000) return hit.key;
     const key = await store.findApiKey(hash);
-    cache.set(hash, { key, at: Date.now() });
+    if (key) {
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(hash, { key, at: Date.now() });
+    }
     return key;
   };
-  app.decorate('forgetKeys', () => cache.clear());
   app.addHook('preValidation', async (request) => {
     const permission = request.routeOptions.config.permission;
     if (!permission) return;
