@@ -1,8 +1,8 @@
-import { literal } from './sql.ts';
+import { dayOf } from './campaigns-sql.ts';
 
 /** Session starts of `source` as (scope, uid, local day) in the zone; scope '' is all apps. */
 export function sessionDaysSql(source: string, zone: string): string {
-  const day = `((to_timestamp(time) AT TIME ZONE ${literal(zone)})::DATE - DATE '1970-01-01')::INTEGER`;
+  const day = dayOf('time', zone);
   return `SELECT DISTINCT scope, uid, day FROM (
       SELECT '' AS scope, uid, ${day} AS day FROM ${source} WHERE category = 'session_start'
       UNION ALL

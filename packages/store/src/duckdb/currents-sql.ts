@@ -71,16 +71,21 @@ export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
   LEFT JOIN (SELECT value, uid FROM identities WHERE kind = 'external_id') e ON e.value = r.ek`;
 // (No identity has the value '', so an absent id never matches; plain equality keeps it a hash join.)
 
-/** The batch's rows as they go into `events`: a view, so the payload is copied once, into `events`. */
-export const INS_VIEW_SQL = `CREATE OR REPLACE TEMP VIEW ins AS
+/** The batch's new rows with every column of `events` (and the request index last). The rollups
+ * read it many times, each only the columns it needs. */
+export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
   SELECT k.id, k.id_hash, t.event_type, t.category, t.time, m.uid, t.app_id, t.name, t.campaign_id,
          t.message_variation_id, t.canvas_id, t.canvas_variation_id, t.canvas_step_id, t.send_id,
          t.card_id, t.platform, t.price, t.currency, t.quantity,
          CASE WHEN t.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
-         t.payload
+         t.payload,
+         k.idx
   FROM keep k JOIN typed t ON t.idx = k.idx
   JOIN umap m ON m.bk = k.bk AND m.ek = k.ek
   LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')`;
+
+export const EVENTS_FROM_INS_SQL = `INSERT INTO events
+  SELECT * EXCLUDE (idx) FROM ins`;
 
 export const COUNTERS_FROM_INS_SQL = `INSERT INTO counters
   SELECT floor(time / 900)::INTEGER AS bucket, kind,

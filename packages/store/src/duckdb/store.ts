@@ -13,7 +13,7 @@ import type {
 import { StoreError } from '../types.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
-  COUNTERS_FROM_INS_SQL, ERRORS_SQL, INS_VIEW_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
+  COUNTERS_FROM_INS_SQL, ERRORS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
 } from './currents-sql.ts';
 import { SCHEMA } from './schema.ts';
 import * as campaigns from './campaigns.ts';
@@ -184,8 +184,8 @@ export class DuckDbStore implements Store {
         await this.writer.run(STORED_DUPLICATES_SQL);
         await this.writer.run(REFS_SQL);
         await this.createCurrentsUsers();
-        await this.writer.run(INS_VIEW_SQL);
-        stored = await this.storeInserted();
+        await this.writer.run(INS_SQL);
+        stored = await this.storeInserted(EVENTS_FROM_INS_SQL);
       });
       const commit = this.pendingActivity;
       this.pendingActivity = undefined;
@@ -274,13 +274,13 @@ export class DuckDbStore implements Store {
 
   private pendingActivity: (() => void) | undefined;
 
-  /** Stores the rows of the `ins` view (this batch's new events) and updates every rollup from them.
-   * Runs inside the batch's transaction. */
-  private async storeInserted(): Promise<number> {
+  /** Stores this batch's new events (`insertEvents` copies them into `events`) and updates every
+   * rollup from the `ins` table. Runs inside the batch's transaction. */
+  private async storeInserted(insertEvents: string): Promise<number> {
     const count = await one<{ n: number }>(this.writer, `SELECT count(*)::INTEGER AS n FROM ins`);
     const n = count?.n ?? 0;
     if (n === 0) return 0;
-    await this.writer.run(`INSERT INTO events SELECT * FROM ins`);
+    await this.writer.run(insertEvents);
     await this.writer.run(COUNTERS_FROM_INS_SQL);
     await campaigns.updateCampaignRollups(this.writer, this.zone);
     const tuples = (await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone))).getRows() as Array<
@@ -353,8 +353,8 @@ export class DuckDbStore implements Store {
           for (const e of events) this.appendEvent(app, e, uids.get(e.user)!);
           app.closeSync();
           await this.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
-          await this.writer.run(`CREATE OR REPLACE TEMP VIEW ins AS SELECT * FROM ins_track`);
-          await this.storeInserted();
+          await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS idx FROM ins_track`);
+          await this.storeInserted(`INSERT INTO events SELECT * FROM ins_track`);
         }
         await this.storeAttributes(batch.attributes, uids);
       });
