@@ -17,6 +17,7 @@ export interface ServeOptions {
   demo?: boolean;
   redis?: string;
   rateLimits: boolean;
+  allowPrivateCallbacks?: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -30,6 +31,7 @@ export function serveCommand(program: Command): void {
     .option('--log <level>', 'log level: fatal, error, warn, info, debug', 'info')
     .option('--redis <url>', 'count rate limits in Redis (redis://host:port), for several servers sharing a store', process.env.BRAZEN_REDIS_URL)
     .option('--no-rate-limits', 'turn off the per-key rate limits')
+    .option('--allow-private-callbacks', 'let export callback_endpoint URLs reach loopback and private addresses')
     .option('--demo', 'build the demo workspace first when the data folder holds no events, and print a key and example requests')
     .option('--demo-users <n>', 'users of the demo workspace', positiveInteger(16_000_000), 10_000)
     .option('--demo-days <n>', 'days of history of the demo workspace', positiveInteger(3650), 90)
@@ -56,6 +58,7 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
     rateLimits: options.rateLimits === false ? false : undefined,
     rateCounter,
     metrics: new Metrics(true),
+    exports: { callback: { allowPrivate: options.allowPrivateCallbacks === true } },
   });
   if (options.workspace) {
     let doc: Workspace;

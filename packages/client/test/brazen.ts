@@ -28,7 +28,8 @@ export async function startBrazen(options: { now?: () => number; rateLimits?: Ap
   const now = options.now ?? (() => Date.UTC(2024, 2, 31, 12));
   const store = await DuckDbStore.open({ dataDir: dir, now });
   await store.addApiKey({ name: 'client tests', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now()).toISOString() });
-  const app = await buildApp({ store, now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits });
+  // The tests' callback receivers listen on 127.0.0.1.
+  const app = await buildApp({ store, now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits, exports: { callback: { allowPrivate: true } } });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,

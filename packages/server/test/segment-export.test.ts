@@ -28,7 +28,7 @@ async function startExportServer() {
   await store.addApiKey({ name: 'test', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(NOW).toISOString() });
   const app = await buildApp({
     store, now: () => clock.now, tmpDir: join(dir, 'tmp'),
-    exports: { callback: { sleep: async (ms) => void sleeps.push(ms) } },
+    exports: { callback: { sleep: async (ms) => void sleeps.push(ms), allowPrivate: true } },
   });
   const auth = { authorization: `Bearer ${KEY}` };
   const send = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = {}) =>
@@ -353,4 +353,19 @@ describe('an export cut by kill -9', () => {
     server.child.kill('SIGTERM');
     await exited(server.child);
   }, 180_000);
+});
+
+describe('callback_endpoint safety', () => {
+  it('refuses loopback, private and link-local callbacks unless allowed', async () => {
+    const { callbackRefusal } = await import('../src/export/callback-guard.ts');
+    expect(await callbackRefusal('http://127.0.0.1:9/x', false)).toBe(
+      'callback_endpoint 127.0.0.1 resolves to 127.0.0.1, a private or loopback address; start the server with --allow-private-callbacks to allow it',
+    );
+    for (const url of ['http://10.1.2.3/', 'http://192.168.0.10/', 'http://172.20.0.1/', 'http://169.254.169.254/latest', 'http://[::1]:80/', 'http://localhost/']) {
+      expect([url, await callbackRefusal(url, false)]).toEqual([url, expect.stringContaining('a private or loopback address')]);
+    }
+    expect(await callbackRefusal('http://93.184.216.34/hook', false)).toBeUndefined();
+    expect(await callbackRefusal('ftp://93.184.216.34/hook', false)).toBe('callback_endpoint must be an http or https URL');
+    expect(await callbackRefusal('http://127.0.0.1:9/x', true)).toBeUndefined();
+  });
 });

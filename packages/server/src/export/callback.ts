@@ -1,3 +1,4 @@
+import { callbackRefusal } from './callback-guard.ts';
 /** The POST to `callback_endpoint` when an export is ready, retried with exponential backoff. */
 
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -18,6 +19,8 @@ export interface CallbackOptions {
   sleep?: Sleep;
   /** Per-attempt timeout. */
   timeoutMs?: number;
+  /** Allow callbacks to loopback and private addresses (off by default). */
+  allowPrivate?: boolean;
 }
 
 /** Returns the number of attempts made and whether one got a 2xx answer. */
@@ -27,6 +30,8 @@ export async function postCallback(
   const attempts = options.attempts ?? 6;
   const sleep = options.sleep ?? realSleep;
   let delay = options.firstDelayMs ?? 1_000;
+  // Checked again at send time: the name may resolve elsewhere than when the export was asked for.
+  if (await callbackRefusal(url, options.allowPrivate === true)) return { delivered: false, attempts: 0 };
   for (let i = 1; i <= attempts; i++) {
     if (signal.aborted) return { delivered: false, attempts: i - 1 };
     try {

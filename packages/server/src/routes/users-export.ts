@@ -1,3 +1,4 @@
+import { callbackRefusal } from '../export/callback-guard.ts';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,8 +89,9 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
     body: { callback_endpoint?: string; fields_to_export?: string[]; output_format?: 'zip' | 'gzip'; custom_attributes_to_export?: string[] },
   ) => {
     const fields = checkFields(body.fields_to_export);
-    if (body.callback_endpoint !== undefined && !/^https?:\/\/[^\s/]+/i.test(body.callback_endpoint)) {
-      throw badRequest('callback_endpoint must be an http or https URL');
+    const refusal = body.callback_endpoint === undefined ? undefined : await callbackRefusal(body.callback_endpoint, options.callback?.allowPrivate === true);
+    if (refusal) {
+      throw badRequest(refusal);
     }
     const ws = await ctx.getWorkspace();
     const s3 = ws.s3 as { bucket?: string } | undefined;
