@@ -5,13 +5,14 @@
  * conversions match. Baseline, same run: the same campaign's figures computed from the raw
  * `events` table without the rollups.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
-import { envNumber, fmt, freshDir, percentile, prng } from './_lib.ts';
+import { DATA_ROOT, envNumber, fmt, freshDir, percentile, prng } from './_lib.ts';
 
 const KEY = 'bench-key';
 const DAY = 86_400;
@@ -122,9 +123,15 @@ function writeBatch(dir: string, rand: () => number, from: number, size: number,
   return file;
 }
 
-async function latency(base: string, path: string, rounds: number): Promise<{ p50: number; p99: number; bytes: number }> {
+/**
+ * Wall-clock p50/p99 of `rounds` requests, and the mean CPU time per request of this process (server,
+ * DuckDB's threads and the client alike): on a shared machine the wall clock mostly measures the wait
+ * for a core, the CPU time what a request costs.
+ */
+async function latency(base: string, path: string, rounds: number): Promise<{ p50: number; p99: number; cpu: number; bytes: number }> {
   const times: number[] = [];
   let bytes = 0;
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
     const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
@@ -133,8 +140,9 @@ async function latency(base: string, path: string, rounds: number): Promise<{ p5
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
     bytes = text.length;
   }
+  const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), bytes };
+  return { p50: percentile(times, 50), p99: percentile(times, 99), cpu: (cpu.user + cpu.system) / 1000 / rounds, bytes };
 }
 
 /** The baseline: one campaign's daily counts, distinct users and primary conversions from raw `events`. */
@@ -156,6 +164,7 @@ async function rawCampaignSeries(dbFile: string, campaign: string, from: number,
           AND e.time <= r.time + ${window} GROUP BY ALL)
     SELECT (SELECT count(*) FROM counts), (SELECT count(*) FROM m)`;
   const times: number[] = [];
+  await conn.runAndReadAll(sql, { c: campaign, from, to }); // warm-up
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
     await conn.runAndReadAll(sql, { c: campaign, from, to });
@@ -167,19 +176,7 @@ async function rawCampaignSeries(dbFile: string, campaign: string, from: number,
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-export async function run(): Promise<void> {
-  const engagement = envNumber('BENCH_CAMPAIGN_EVENTS', 10_000_000);
-  const total = Math.round(engagement / 0.91);
-  const batch = envNumber('BENCH_CAMPAIGN_BATCH', 1_000_000);
-  const users = envNumber('BENCH_CAMPAIGN_USERS', 500_000);
-  const rounds = envNumber('BENCH_ROUNDS', 200);
-  const dir = freshDir('campaigns');
-  const dataDir = join(dir, 'data');
-
-  const store = await DuckDbStore.open({ dataDir });
-  await store.addApiKey({ name: 'bench', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
-  await store.putWorkspace(workspace());
-
+async function ingest(store: DuckDbStore, dir: string, total: number, batch: number, users: number, engagement: number): Promise<void> {
   const rand = prng(7);
   const started = performance.now();
   let stored = 0;
@@ -197,6 +194,26 @@ export async function run(): Promise<void> {
     `ingested ${fmt(stored)} records (${fmt(engagement)} engagement + behaviour) in ${fmt((performance.now() - started) / 1000, 1)} s; ` +
       `store.ingestCurrents with every rollup: ${fmt((stored / ingestMs) * 1000)} records/s`,
   );
+}
+
+export async function run(): Promise<void> {
+  const engagement = envNumber('BENCH_CAMPAIGN_EVENTS', 10_000_000);
+  const total = Math.round(engagement / 0.91);
+  const batch = envNumber('BENCH_CAMPAIGN_BATCH', 1_000_000);
+  const users = envNumber('BENCH_CAMPAIGN_USERS', 500_000);
+  const rounds = envNumber('BENCH_ROUNDS', 200);
+  // BENCH_CAMPAIGN_REUSE=1 measures the latencies again on the data of the previous run.
+  const reuse = process.env.BENCH_CAMPAIGN_REUSE === '1' && existsSync(join(DATA_ROOT, 'campaigns', 'data', 'brazen.duckdb'));
+  const dir = reuse ? join(DATA_ROOT, 'campaigns') : freshDir('campaigns');
+  const dataDir = join(dir, 'data');
+
+  const store = await DuckDbStore.open({ dataDir });
+  if (!reuse) {
+    await store.addApiKey({ name: 'bench', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+    await store.putWorkspace(workspace());
+    await ingest(store, dir, total, batch, users, engagement);
+  }
+  console.log(`${fmt(await store.countEvents())} stored records${reuse ? ' (reused from the previous run)' : ''}`);
 
   const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -220,11 +237,14 @@ export async function run(): Promise<void> {
       `/canvas/data_summary?canvas_id=cv-1&starting_at=${startingAt}&ending_at=${endingAt}&include_variant_breakdown=true&include_step_breakdown=true`,
     ],
   ];
-  console.log(`series latency over HTTP, 100 days, ${rounds} requests each (target p99 <= 25 ms):`);
+  console.log(`series latency over HTTP, 100 days, ${rounds} requests each (target p99 <= 25 ms); load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores:`);
   for (const [name, path] of queries) {
     await latency(base, path, 5); // warm-up
     const r = await latency(base, path, rounds);
-    console.log(`  ${name.padEnd(36)} p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms   (${fmt(r.bytes)} bytes)`);
+    console.log(
+      `  ${name.padEnd(40)} p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms   ` +
+        `cpu ${fmt(r.cpu, 1).padStart(5)} ms/request   (${fmt(r.bytes)} bytes)`,
+    );
   }
   await app.close();
   await store.close();

@@ -96,14 +96,16 @@ export function channelEntries(
     seen.add(key(v.id, dataChannel));
     slots.push({ variation: v.id, dataChannel, channel: v.channel, name: v.name });
   }
-  const defined = new Map(variations.map((v) => [v.id, v]));
-  for (const k of [...byKey.keys(), ...convByKey.keys()].sort()) {
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const [variation, dataChannel] = k.split('\u0000');
-    const def = defined.get(variation);
-    const channel = dataChannel === CONTROL_CHANNEL ? (def?.channel ?? 'trigger_in_app_message') : dataChannel;
-    slots.push({ variation, dataChannel, channel, name: def?.name });
+  // Variations seen only in this day's data (callers usually pass them already: variationsWithData).
+  const unseen = [...byKey.keys(), ...convByKey.keys()].filter((k) => !seen.has(k));
+  if (unseen.length > 0) {
+    const defined = new Map(variations.map((v) => [v.id, v]));
+    for (const k of [...new Set(unseen)].sort()) {
+      const [variation, dataChannel] = k.split('\u0000');
+      const def = defined.get(variation);
+      const channel = dataChannel === CONTROL_CHANNEL ? (def?.channel ?? 'trigger_in_app_message') : dataChannel;
+      slots.push({ variation, dataChannel, channel, name: def?.name });
+    }
   }
   const out: ChannelEntries = {};
   for (const s of slots) {
@@ -146,8 +148,11 @@ export function variationsWithData(variations: VariationDef[], counts: MessageCo
   const out = [...variations];
   const seen = new Set(variations.map((v) => key(v.id, v.control ? CONTROL_CHANNEL : v.channel)));
   const defined = new Map(variations.map((v) => [v.id, v]));
-  const found = [...counts, ...conversions].filter((r) => r.channel !== '').map((r) => key(r.variation, r.channel));
-  for (const k of [...new Set(found)].sort()) {
+  const found = new Set<string>();
+  for (const rows of [counts, conversions]) {
+    for (const r of rows) if (r.channel !== '') found.add(key(r.variation, r.channel));
+  }
+  for (const k of [...found].filter((x) => !seen.has(x)).sort()) {
     if (seen.has(k)) continue;
     seen.add(k);
     const [id, channel] = k.split('\u0000');

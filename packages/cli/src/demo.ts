@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { buildDemo, defaultDemoEnd, seedNumber, type DemoSummary } from '@brazen/demo';
 import type { Store } from '@brazen/store';
 import { openStore } from './open-store.ts';
-import { dataDirDefault, positiveInteger, utcDate } from './options.ts';
+import { dataDirDefault, positiveInteger, timeZone, utcDate } from './options.ts';
 import { progressBar } from './progress.ts';
 
 export interface DemoSettings {
@@ -23,7 +23,7 @@ export function demoCommand(program: Command): void {
     .option('--days <n>', 'days of history', positiveInteger(3650), 90)
     .option('-s, --seed <seed>', 'seed: the same seed and end date give the same data, byte for byte', '1')
     .option('--end <date>', 'UTC date (YYYY-MM-DD) the history ends before (default: tomorrow, so today is the last day)', utcDate)
-    .option('--time-zone <zone>', 'IANA time zone of the workspace', 'UTC')
+    .option('--time-zone <zone>', 'IANA time zone of the workspace', timeZone, 'UTC')
     .option('-d, --data <dir>', 'data folder (must hold no events yet)', dataDirDefault())
     .addHelpText('after', '\nExample: brazen demo --users 10000 --days 90 --seed 7 --data ./demo-data')
     .action(async (options: DemoSettings & { data: string }) => {

@@ -56,19 +56,21 @@ export function exportCommand(program: Command): void {
       if (options.endingAt !== undefined && Number.isNaN(Date.parse(options.endingAt))) {
         cmd.error(`error: --ending-at ${options.endingAt} is not an ISO 8601 date`, { exitCode: 2 });
       }
+      const endpoint = what === 'users' || what === 'all' ? undefined : findEndpoint(what);
+      if (what !== 'users' && what !== 'all' && !endpoint) {
+        cmd.error(`error: ${what} is not an export endpoint; try campaigns/list, kpi/dau/data_series, users or all`, { exitCode: 2 });
+      }
+      if (what === 'users' && !options.externalIds) cmd.error('error: users needs --external-ids ID,ID,...', { exitCode: 2 });
       const http = new ExportHttp({ baseUrl: options.url, key: key as string });
       const out = resolve(options.out);
       mkdirSync(out, { recursive: true });
       const exporter = new Exporter(http, out);
       if (what === 'users') {
-        if (!options.externalIds) cmd.error('error: users needs --external-ids ID,ID,...', { exitCode: 2 });
         const fields = options.fields?.split(',').filter(Boolean);
         await exporter.users(options.externalIds!.split(',').filter(Boolean), fields);
       } else if (what === 'all') {
         await exporter.everything(options.length ?? 30, options.endingAt);
       } else {
-        const endpoint = findEndpoint(what);
-        if (!endpoint) cmd.error(`error: ${what} is not an export endpoint; try campaigns/list, kpi/dau/data_series, users or all`, { exitCode: 2 });
         await exporter.endpoint(endpoint!, params, options.length, options.endingAt);
       }
       process.stdout.write(`Wrote ${exporter.written.length} file(s) to ${out} in ${http.requests} request(s):\n${exporter.written.map((w) => `  ${w}`).join('\n')}\n`);

@@ -22,3 +22,13 @@ export function utcDate(value: string): number {
 }
 
 export const dataDirDefault = (): string => process.env.BRAZEN_DATA ?? '.brazen';
+
+/** An IANA time zone name such as Europe/Paris. */
+export function timeZone(value: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+  } catch {
+    throw new InvalidArgumentError('must be an IANA time zone such as UTC or America/New_York');
+  }
+  return value;
+}

@@ -26,13 +26,14 @@ describe('brazen command line: help and exit codes', () => {
   });
 
   it('exits 2 on bad usage, naming what is wrong', async () => {
-    const [unknown, users, date, missing, what, noKey] = await Promise.all([
+    const [unknown, users, date, missing, what, noKey, zone] = await Promise.all([
       runCli(['frobnicate']),
       runCli(['demo', '--users', '0', '--data', join(dir, 'never')]),
       runCli(['demo', '--end', '2024-02-30', '--data', join(dir, 'never')]),
       runCli(['import', 'currents', join(dir, 'no-such-file.avro')]),
       runCli(['export', 'campaigns/nothing', '--key', 'k']),
       runCli(['export', 'kpi/dau/data_series']),
+      runCli(['demo', '--time-zone', 'Mars/Olympus', '--data', join(dir, 'never')]),
     ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
@@ -46,6 +47,8 @@ describe('brazen command line: help and exit codes', () => {
     expect(what.stderr).toContain('campaigns/nothing is not an export endpoint');
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain('an API key is required');
+    expect(zone.code).toBe(2);
+    expect(zone.stderr).toContain("argument 'Mars/Olympus' is invalid. must be an IANA time zone");
   });
 
   it('exits 1 on a runtime failure with a readable message and no stack trace', async () => {

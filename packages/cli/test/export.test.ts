@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, currents, KEY, ndjson, startHarness, type Harness } from '../../server/test/harness.ts';
+import { buildDemo, demoPlan } from '@brazen/demo';
 import { runCli } from './run-cli.ts';
 
 describe('brazen export walks windows and pages over HTTP', () => {
@@ -60,5 +61,41 @@ describe('brazen export walks windows and pages over HTTP', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`brazen: GET ${url}/kpi/mau/data_series?length=30&ending_at=`);
     expect(r.stderr).toContain('answered 401');
+  });
+});
+
+describe('brazen export all pulls a whole workspace like a connector', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'brazen-export-all-'));
+  const options = { users: 200, days: 14, seed: 11, end: Date.UTC(2024, 3, 1) / 1000 };
+  let h: Harness;
+  let url: string;
+  beforeAll(async () => {
+    h = await startHarness({ now: Date.UTC(2024, 3, 1, 12) });
+    await buildDemo(h.store, { ...options, tmpDir: join(h.dir, 'tmp') });
+    url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes every list, every object\'s details and series, and the KPIs', async () => {
+    const r = await runCli(['export', 'all', '--length', '14', '--ending-at', '2024-03-31', '--url', url, '--key', KEY, '--out', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = demoPlan(options);
+    const read = (file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n');
+    // 13 campaigns in the demo, one archived (left out of the list by default).
+    expect(read('campaigns.list.ndjson')).toHaveLength(12);
+    const newsletter = plan.campaigns.newsletter.id;
+    expect(JSON.parse(readFileSync(join(dir, `campaigns.details.campaign_id=${newsletter}.json`), 'utf8')).name).toBe('Weekly Newsletter');
+    expect(read(`campaigns.data_series.campaign_id=${newsletter}.ndjson`)).toHaveLength(14);
+    expect(read('kpi.dau.data_series.ndjson')).toHaveLength(14);
+    expect(read('canvas.list.ndjson')).toHaveLength(2);
+    // 10 segments, one archived; 7 of the 9 listed have analytics tracking and so a series.
+    expect(read('segments.list.ndjson')).toHaveLength(9);
+    expect(r.stdout.match(/segments\.data_series\.segment_id=/g)).toHaveLength(7);
+    expect(read('events.list.ndjson')).toEqual(
+      ['added_to_cart', 'completed_onboarding', 'favorited', 'searched', 'shared_product', 'viewed_product'].map((e) => JSON.stringify(e)),
+    );
   });
 });

@@ -18,6 +18,7 @@ export interface DemoSink {
 }
 
 const SCHEMA_FIELDS = new Map(CURRENTS_EVENT_TYPES.map((t) => [t.eventType, new Set(Object.keys(t.fields))]));
+const REQUIRES_APP_GROUP = new Set(CURRENTS_EVENT_TYPES.filter((t) => t.required?.includes('app_group_id')).map((t) => t.eventType));
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 const dateLabel = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
 
@@ -424,7 +425,7 @@ export class SimulatedUser implements Recipient {
       time: t,
     };
     if (known.has('timezone')) record.timezone = this.locale.timeZone;
-    if (known.has('app_group_id')) record.app_group_id = this.plan.appGroupId;
+    if (REQUIRES_APP_GROUP.has(eventType)) record.app_group_id = this.plan.appGroupId;
     for (const key in fields) if (known.has(key)) record[key] = fields[key];
     this.sink.record(record);
   }

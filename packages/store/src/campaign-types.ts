@@ -17,7 +17,8 @@ export interface MessageStatsQuery {
   toDay: number;
 }
 
-/** Events of one (day, part, variation, channel, action), and distinct users when tracked. */
+/** Events of one (day, part, variation, channel, action), and distinct users when tracked. The same
+ * key may come in several rows, to be summed. */
 export interface MessageStatRow {
   day: number;
   part: string;
@@ -30,7 +31,7 @@ export interface MessageStatRow {
   u: number;
 }
 
-/** Conversions of behaviour `idx` (0–3; -1 carries revenue) on one day. */
+/** Conversions of behaviour `idx` (0–3; -1 carries revenue) on one day; rows of one key are summed. */
 export interface ConversionStatRow {
   day: number;
   part: string;

@@ -241,9 +241,8 @@ async function seriesKey(conn: DuckDBConnection, q: MessageStatsQuery): Promise<
 
 export async function messageStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<MessageStatRow[]> {
   const reader = await conn.runAndReadAll(
-    `SELECT day, part, variation, channel, action, sum(n)::DOUBLE, sum(u)::DOUBLE FROM msg_daily
-     WHERE key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to
-     GROUP BY ALL`,
+    `SELECT day, part, variation, channel, action, n::DOUBLE, u::DOUBLE FROM msg_daily
+     WHERE key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to`,
     { src: q.src, obj: q.obj, scope: q.scope ?? '', from: q.fromDay, to: q.toDay },
   );
   // Columns convert to JS far faster than rows do.
@@ -254,9 +253,8 @@ export async function messageStats(conn: DuckDBConnection, q: MessageStatsQuery)
 
 export async function conversionStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<ConversionStatRow[]> {
   const reader = await conn.runAndReadAll(
-    `SELECT day, part, variation, channel, idx, sum(conv)::DOUBLE, sum(by_receipt)::DOUBLE, sum(revenue) FROM conv_daily
-     WHERE key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to
-     GROUP BY ALL`,
+    `SELECT day, part, variation, channel, idx, conv::DOUBLE, by_receipt::DOUBLE, revenue FROM conv_daily
+     WHERE key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to`,
     { src: q.src, obj: q.obj, scope: q.scope ?? '', from: q.fromDay, to: q.toDay },
   );
   if (reader.currentRowCount === 0) return [];
