@@ -22,4 +22,5 @@ if (job.status !== 'done') throw new Error(`export ended ${job.status}: ${job.er
 const folder = app.exportRunner.folder(job.id);
 await app.close();
 await store.close();
-process.stdout.write(`${JSON.stringify({ users: job.users, seconds, maxRssKb: process.resourceUsage().maxRSS, rssBeforeKb: rssBefore, folder })}\n`);
+const cpu = process.cpuUsage();
+process.stdout.write(`${JSON.stringify({ users: job.users, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssKb: process.resourceUsage().maxRSS, rssBeforeKb: rssBefore, folder })}\n`);

@@ -8,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
-import { envNumber, fmt, freshDir, percentile, prng } from './_lib.ts';
+import { DATA_ROOT, envNumber, fmt, freshDir, percentile, prng } from './_lib.ts';
 
 const KEY = 'bench-key';
 const DAY = 86_400;
@@ -73,10 +73,14 @@ export async function run(): Promise<void> {
   const total = envNumber('BENCH_EVENTS', 10_000_000);
   const batch = envNumber('BENCH_BATCH', 100_000);
   const users = envNumber('BENCH_USERS', 200_000);
-  const dir = freshDir('core');
+  // BENCH_REUSE=1 measures again on the data of the last run (no ingestion figures).
+  const reuse = process.env.BENCH_REUSE === '1';
+  const dir = reuse ? join(DATA_ROOT, 'core') : freshDir('core');
 
-  const baseline = await appenderBaseline(dir, Math.min(total, 1_000_000));
-  console.log(`baseline  DuckDB appender, row by row (7 columns): ${fmt(baseline)} rows/s`);
+  if (!reuse) {
+    const baseline = await appenderBaseline(dir, Math.min(total, 1_000_000));
+    console.log(`baseline  DuckDB appender, row by row (7 columns): ${fmt(baseline)} rows/s`);
+  }
 
   const store = await DuckDbStore.open({ dataDir: join(dir, 'data') });
   await store.addApiKey({ name: 'bench', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
@@ -90,7 +94,7 @@ export async function run(): Promise<void> {
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   let lastReport = started;
-  for (const body of currentsBodies(total, batch, users)) {
+  for (const body of reuse ? [] : currentsBodies(total, batch, users)) {
     const p = fetch(`${base}/currents`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body })
       .then(async (res) => {
         const json = (await res.json()) as { events_processed: number; errors?: unknown[] };
@@ -107,6 +111,7 @@ export async function run(): Promise<void> {
     }
   }
   await Promise.all(inFlight);
+  if (!reuse) {
   const currentsRate = stored / ((performance.now() - started) / 1000);
   console.log(`/currents  end to end over HTTP: ${fmt(currentsRate)} events/s (${fmt(stored)} events, ${fmt(batch)} a request; target >= 200,000)`);
 
@@ -127,6 +132,13 @@ export async function run(): Promise<void> {
   }
   const trackRate = (trackRequests * 225) / ((performance.now() - trackStarted) / 1000);
   console.log(`/users/track end to end over HTTP: ${fmt(trackRate)} objects/s (${trackRequests} requests of 225 objects)`);
+  }
+
+  if (reuse) {
+    // One small batch, so that the store does its upkeep (clustering) as it would after ingestion.
+    const res = await fetch(`${base}/currents`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body: [...currentsBodies(1_000, 1_000, users)][0].replaceAll('"id":"ev-', '"id":"reuse-') });
+    if (res.status !== 201) throw new Error(`reuse ingest failed: ${res.status}`);
+  }
 
   // Series latency at length 100.
   const endingAt = new Date((START + (DAYS - 1) * DAY) * 1000).toISOString();

@@ -4,7 +4,7 @@
  * same NDJSON bytes, in the same run. Targets: ≥ 100,000 users/s and ≤ 300 MB peak RSS.
  * `BENCH_EXPORT_USERS` changes the size (the data is kept under bench/.data/export-N/);
  * `BENCH_DUCKDB_MEMORY` (e.g. 256MB) caps DuckDB's memory and `BENCH_FILES_PER_BATCH` (default 10)
- * sets how many 5,000-user files one store query makes.
+ * sets how many 5,000-user files one store query makes (at most: fewer when DuckDB runs out of memory).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -82,7 +82,9 @@ export async function run(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   const child = spawnSync(process.execPath, ['--import', 'tsx', WORKER, dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (child.status !== 0) throw new Error(`export worker failed:\n${child.stdout}\n${child.stderr}`);
-  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { users: number; seconds: number; maxRssKb: number; folder: string };
+  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+    users: number; seconds: number; cpuSeconds: number; maxRssKb: number; rssBeforeKb: number; folder: string;
+  };
   const files = readdirSync(result.folder).filter((f) => f.endsWith('.gz')).map((f) => join(result.folder, f));
   const gzBytes = files.reduce((n, f) => n + statSync(f).size, 0);
 
@@ -100,5 +102,6 @@ export async function run(): Promise<void> {
   const settings = `DuckDB memory ${process.env.BENCH_DUCKDB_MEMORY ?? 'default'}, ${process.env.BENCH_FILES_PER_BATCH ?? 10} files per query`;
   console.log(`  brazen export (${settings}):   ${result.seconds.toFixed(2)} s  ${fmt(rate)} users/s  peak RSS ${fmt(result.maxRssKb / 1024)} MB  (targets: >= 100,000 users/s, <= 300 MB)`);
   console.log(`  baseline gzip -1 of the same bytes: ${gzipSeconds.toFixed(2)} s  ${fmt(result.users / gzipSeconds)} users/s`);
+  console.log(`  (export process: ${result.cpuSeconds.toFixed(1)} s of CPU over its whole life, peak RSS ${fmt(result.rssBeforeKb / 1024)} MB before the export started)`);
   rmSync(out, { recursive: true, force: true });
 }

@@ -19,6 +19,14 @@ export interface ProfileOptions {
   customAttributes?: readonly string[];
 }
 
+/** An export's member profiles read batch by batch (one connection for the whole job). */
+export interface ExportProfiles {
+  /** The NDJSON text (UTF-8, a line per user, each ending in a newline) of the members ranked
+   * `from` (inclusive) to `to` (exclusive), in rank order, in pieces of `perPiece` members. */
+  read(from: number, to: number, perPiece: number): Promise<Uint8Array[]>;
+  close(): void;
+}
+
 export type ExportJobStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** One user export of a segment (or of the Global Control Group), kept so that it survives a restart. */

@@ -4,7 +4,7 @@ import type {
 
 export type * from './campaign-types.ts';
 import type { SegmentFilter } from '@brazen/analytics';
-import type { ExportJob, ExportJobPatch, ProfileOptions, SegmentInstant, UserIdKind } from './segment-types.ts';
+import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, SegmentInstant, UserIdKind } from './segment-types.ts';
 export type * from './segment-types.ts';
 
 /** The Store is the only part of brazen that knows how data is kept. Routes and analytics speak to it
@@ -160,7 +160,8 @@ export interface Store {
   userAttributes(user: UserRef): Promise<Record<string, unknown> | undefined>;
   countEvents(): Promise<number>;
 
-  /** Campaign, send, Canvas and step engagement counts per local day (SPEC §3). */
+  /** Campaign, send, Canvas and step engagement counts per local day (SPEC §3). A key may come in
+   * several rows (deltas not compacted yet): callers sum them. */
   messageStats(q: MessageStatsQuery): Promise<MessageStatRow[]>;
   /** Conversions and revenue per local day, from the definitions' conversion behaviours. */
   conversionStats(q: MessageStatsQuery): Promise<ConversionStatRow[]>;
@@ -187,8 +188,8 @@ export interface Store {
   exportJobs(): Promise<ExportJob[]>;
   /** Takes the job's member list (ordered by uid) as of `at`; replaces an earlier, partial one. */
   snapshotExportMembers(jobId: string, filter: SegmentFilter | undefined, at: number): Promise<number>;
-  /** Profiles of the members ranked from `from` (inclusive) to `to` (exclusive), in rank order. */
-  exportMemberProfiles(jobId: string, from: number, to: number, options: ProfileOptions): Promise<string[]>;
+  /** Reads the profiles of the job's members batch by batch; close it when done. */
+  openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles>;
   dropExportMembers(jobId: string): Promise<void>;
   /** A random secret kept in the store, for signing download URLs (made on first use). */
   exportSecret(): Promise<string>;

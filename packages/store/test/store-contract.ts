@@ -95,6 +95,20 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       expect(await store.hasCounterName('purchase', 'ruby')).toBe(false);
     });
 
+    it('keeps counter sums right across many buckets and later updates to old ones', async () => {
+      const tick = (i: number, id = `t${i}`) => ({ id, event_type: 'users.behaviors.CustomEvent', user_id: `u${i % 50}`, time: T0 + i * 900, name: 'tick' });
+      await ingest(Array.from({ length: 52_000 }, (_, i) => tick(i)));
+      await ingest(Array.from({ length: 100 }, (_, i) => tick(i, `again-${i}`)));
+      const first = await store.counterSeries({ kind: 'custom_event', name: 'tick', from: T0, to: T0 + 200 * 900 });
+      // Buckets 0-99 hold two events each, 100-199 one each.
+      expect(first.length).toBe(200);
+      expect(first.reduce((sum, b) => sum + b.count, 0)).toBe(300);
+      expect(first.find((b) => b.start === T0 + 99 * 900)?.count).toBe(2);
+      expect(first.find((b) => b.start === T0 + 100 * 900)?.count).toBe(1);
+      const all = await store.counterSeries({ kind: 'custom_event', from: T0, to: T0 + 52_000 * 900 });
+      expect(all.reduce((sum, b) => sum + b.count, 0)).toBe(52_100);
+    });
+
     it('keeps users by every identity and folds attribute updates', async () => {
       const user = { external_id: 'ext-1' };
       await store.track({

@@ -16,10 +16,10 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
   return format === 'zip' ? `${objectPrefix}-${index}.zip` : `${objectPrefix}-${index}.json.gz`;
 }
 
-/** One file of users: newline-delimited JSON, zipped (one entry) or gzipped. `mtime` makes the
- * bytes the same when a file is made again after a restart. */
-export async function exportFile(lines: readonly string[], objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
-  const ndjson = Buffer.from(lines.length ? lines.join('\n') + '\n' : '', 'utf8');
+/** One file of users from its newline-delimited JSON text, zipped (one entry) or gzipped. `mtime`
+ * makes the bytes the same when a file is made again after a restart. */
+export async function exportFile(text: Uint8Array, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
+  const ndjson = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
   if (format === 'gzip') return gzip(ndjson, { level: COMPRESSION_LEVEL, strategy: constants.Z_DEFAULT_STRATEGY });
   const zip = new ZipFile();
   zip.addBuffer(ndjson, `${objectPrefix}-${index}.json`, { mtime, compressionLevel: COMPRESSION_LEVEL });

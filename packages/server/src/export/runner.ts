@@ -8,7 +8,8 @@ import { signedDownloadUrl, URL_TTL_SECONDS } from './signing.ts';
 export interface ExportRunnerOptions {
   /** Folder of the exports kept by the server (no S3 settings). */
   dir: string;
-  /** Files made per store query (default 10, i.e. 50,000 users). */
+  /** Files made per store query (default 10, i.e. 50,000 users; fewer when DuckDB's memory limit
+   * is too low for that many). */
   filesPerBatch?: number;
   callback?: CallbackOptions;
   /** Called when a job changes state (tests wait on it). */
@@ -136,38 +137,38 @@ export class ExportRunner {
     const mtime = new Date(job.createdAt * 1000);
     const options = { fields: job.fields, customAttributes: job.customAttributes };
     const dest = await this.destination(job);
+    const profiles = await this.store.openExportProfiles(job.id, options).catch((error: unknown) => {
+      dest.close();
+      throw error;
+    });
+    // One batch at a time on the reader's connection: the next one is read while this one is
+    // compressed (zlib works on its own threads) and written.
     const fetchBatch = (first: number) =>
-      this.store.exportMemberProfiles(job.id, first * USERS_PER_FILE, Math.min((first + perBatch) * USERS_PER_FILE, users), options);
+      profiles.read(first * USERS_PER_FILE, Math.min((first + perBatch) * USERS_PER_FILE, users), USERS_PER_FILE);
+    let next: Promise<Uint8Array[]> | undefined;
     try {
-      // The next batch is read from the store while this one is compressed and written.
       let first = job.filesDone;
-      let next = first < files ? fetchBatch(first) : undefined;
+      next = first < files ? fetchBatch(first) : undefined;
       while (next) {
-        const lines = await next;
+        const texts = await next;
         const after = first + perBatch;
         next = after < files ? fetchBatch(after) : undefined;
         const count = Math.min(perBatch, files - first);
-        const bodies = await Promise.all(
-          Array.from({ length: count }, (_, i) =>
-            exportFile(lines.slice(i * USERS_PER_FILE, (i + 1) * USERS_PER_FILE), job.objectPrefix, first + i, job.outputFormat, mtime)),
-        );
+        if (texts.length !== count) throw new Error(`expected ${count} files of members from ${first * USERS_PER_FILE}, read ${texts.length}`);
+        const bodies = await Promise.all(texts.map((text, i) => exportFile(text, job.objectPrefix, first + i, job.outputFormat, mtime)));
         for (let i = 0; i < count; i++) {
-          if (this.abort.signal.aborted) {
-            await next?.catch(() => undefined);
-            return false;
-          }
+          if (this.abort.signal.aborted) return false;
           await dest.put(exportFileName(job.objectPrefix, first + i, job.outputFormat), bodies[i]);
           await this.update(job.id, { filesDone: first + i + 1 });
         }
         const current = await this.job(job.id);
-        if (current?.status === 'cancelled') {
-          await next?.catch(() => undefined);
-          return false;
-        }
+        if (current?.status === 'cancelled') return false;
         first = after;
       }
       return true;
     } finally {
+      await next?.catch(() => undefined);
+      profiles.close();
       dest.close();
     }
   }

@@ -1,6 +1,6 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { randomBucketSql, sqlString } from '@brazen/analytics';
-import type { ProfileOptions, UserIdKind, Workspace } from '../types.ts';
+import type { ExportProfiles, ProfileOptions, UserIdKind, Workspace } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
 import { rows } from './sql.ts';
 
@@ -93,27 +93,42 @@ const EVENT_NAMES: Record<string, { column: string; payloadField: string; fields
   canvas_step: { column: 'canvas_step_id', payloadField: 'canvas_step_name', fields: ['canvases_received'] },
 };
 
-/** The SELECT of `(ord, line)` for the members relation `m(uid, ord)`: only what the fields need. */
-export function profileSql(fields: ReadonlySet<string>, customAttributes?: readonly string[]): string {
+/** The SELECT of `(ord, line)` for the members relation `m(uid, ord)` (a table, or the query
+ * `members`): only what the fields need. */
+export function profileSql(fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string): string {
+  const { steps, select } = profileSteps(fields, customAttributes, members);
+  return `WITH ${steps.map((s) => `${s.name} AS ${s.materialized ? 'MATERIALIZED ' : ''}(${s.sql})`).join(',\n')}\n${select}`;
+}
+
+/** A part of the profile query: a relation the final SELECT (or a later part) reads. */
+interface ProfileStep {
+  name: string;
+  sql: string;
+  /** Read by several later parts (computed once). */
+  materialized: boolean;
+}
+
+/** The parts of the profile query, in order, and the final SELECT of `(ord, line)` reading them. */
+function profileSteps(fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string): { steps: ProfileStep[]; select: string } {
   const want = (...f: string[]) => f.some((x) => fields.has(x));
   const receipt = inList(RECEIPT_TYPES);
   const needPayload = want('devices', 'push_tokens', 'canvases_received');
-  const ctes: string[] = [];
+  const ctes: ProfileStep[] = members ? [{ name: 'm', sql: members, materialized: true }] : [];
   const joins: string[] = [];
   const join = (name: string, cte: string) => {
-    ctes.push(`${name} AS (${cte})`);
+    ctes.push({ name, sql: cte, materialized: false });
     joins.push(`LEFT JOIN ${name} ON ${name}.uid = m.uid`);
   };
-  ctes.push(`ev AS MATERIALIZED (SELECT e.uid, e.category, e.event_type, e.name, e.time, e.app_id, e.campaign_id,
+  ctes.push({ name: 'ev', materialized: true, sql: `SELECT e.uid, e.category, e.event_type, e.name, e.time, e.app_id, e.campaign_id,
        e.message_variation_id, e.canvas_id, e.canvas_variation_id, e.canvas_step_id, e.card_id, e.platform, e.revenue,
        ${needPayload ? `CASE WHEN e.category IN ('session_start', 'canvas_entry') OR e.event_type = '${TYPE.token}' THEN e.payload END` : 'NULL::JSON'} AS payload
-     FROM events e SEMI JOIN m ON e.uid = m.uid)`);
+     FROM events e SEMI JOIN m ON e.uid = m.uid` });
   // Names of what the workspace does not define, from the events (one payload read per object).
   const fromEvents = Object.entries(EVENT_NAMES).filter(([, n]) => want(...n.fields)).map(([kind, n]) =>
     `SELECT '${kind}' AS kind, e.${n.column} AS id, json_extract_string(any_value(e.payload), '$.${n.payloadField}') AS name
      FROM events e SEMI JOIN m ON e.uid = m.uid
      WHERE e.${n.column} IS NOT NULL AND e.${n.column} NOT IN (SELECT id FROM ws_names WHERE kind = '${kind}') GROUP BY e.${n.column}`);
-  ctes.push(`names AS MATERIALIZED (SELECT kind, id, name FROM ws_names${fromEvents.map((q) => ` UNION ALL ${q}`).join('')})`);
+  ctes.push({ name: 'names', materialized: true, sql: `SELECT kind, id, name FROM ws_names${fromEvents.map((q) => ` UNION ALL ${q}`).join('')}` });
 
   if (want('external_id', 'user_aliases', 'email', 'phone')) {
     join('ids', `SELECT uid, min(value) FILTER (WHERE kind = 'external_id') AS external_id,
@@ -203,11 +218,11 @@ export function profileSql(fields: ReadonlySet<string>, customAttributes?: reado
       WHERE last_received IS NOT NULL OR in_control GROUP BY uid`);
   }
   if (want('canvases_received')) {
-    ctes.push(`cs AS (SELECT uid, canvas_id, ${array(
+    ctes.push({ name: 'cs', materialized: false, sql: `SELECT uid, canvas_id, ${array(
       object(field('name', str('sn.name')), `'"api_canvas_step_id":' || ${str('canvas_step_id')}`, dateField('last_received', 't')),
     )} AS list FROM (SELECT uid, canvas_id, canvas_step_id, max(time) AS t FROM ev
         WHERE canvas_id IS NOT NULL AND canvas_step_id IS NOT NULL AND event_type IN (${receipt}) GROUP BY ALL) s
-      ${nameJoin('sn', 'canvas_step', 's.canvas_step_id')} GROUP BY uid, canvas_id)`);
+      ${nameJoin('sn', 'canvas_step', 's.canvas_step_id')} GROUP BY uid, canvas_id` });
     join('cv', `SELECT c.uid, ${array(object(
       field('name', str('cn.name')),
       `'"api_canvas_id":' || ${str('c.canvas_id')}`,
@@ -258,10 +273,9 @@ export function profileSql(fields: ReadonlySet<string>, customAttributes?: reado
   };
   for (const a of TOP_LEVEL_ATTRIBUTES) parts[a] ??= field(a, `attrs."${a}"`);
   const selected = [...fields].filter((f) => parts[f] !== undefined);
-  return `WITH ${ctes.join(',\n')}
-    SELECT m.ord, ${selected.length ? object(...selected.map((f) => parts[f])) : `'{}'`} AS line
+  return { steps: ctes, select: `SELECT m.ord, ${selected.length ? object(...selected.map((f) => parts[f])) : `'{}'`} AS line
     FROM m JOIN users u ON u.uid = m.uid ${joins.join(' ')}
-    ORDER BY m.ord`;
+    ORDER BY m.ord` };
 }
 
 /** Profiles of `uids`, in that order. Takes ownership of `conn` (a connection of its own). */
@@ -283,20 +297,72 @@ export async function userProfiles(conn: DuckDBConnection, ws: Workspace, uids: 
   }
 }
 
-/** Profiles of the export's members ranked `from` to `to` (exclusive). Takes ownership of `conn`. */
-export async function exportMemberProfiles(
-  conn: DuckDBConnection, ws: Workspace, jobId: string, from: number, to: number, options: ProfileOptions,
-): Promise<string[]> {
-  try {
-    await loadNames(conn, ws);
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE m AS SELECT uid, rn AS ord FROM export_members WHERE job_id = $job AND rn >= $from AND rn < $to`,
-      { job: jobId, from, to },
-    );
-    const reader = await conn.runAndReadAll(profileSql(new Set(options.fields), options.customAttributes));
-    return reader.getColumnsJS()[1] as string[];
-  } finally {
-    conn.closeSync();
+/**
+ * Profiles of an export's members, batch by batch, on one connection of its own for the whole job:
+ * the workspace names are loaded and the statement is prepared once. DuckDB joins each file's lines
+ * (NDJSON, one line per user ending in a newline) into one value handed over as bytes, so that no
+ * per-user string crosses into JS.
+ */
+export class ExportProfileReader implements ExportProfiles {
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly statement: DuckDBPreparedStatement,
+  ) {}
+
+  /** Takes ownership of `conn`. */
+  static async open(conn: DuckDBConnection, ws: Workspace, jobId: string, options: ProfileOptions): Promise<ExportProfileReader> {
+    try {
+      await loadNames(conn, ws);
+      const members = `SELECT uid, rn AS ord FROM export_members WHERE job_id = ${sqlString(jobId)} AND rn >= $from AND rn < $to`;
+      const profiles = profileSql(new Set(options.fields), options.customAttributes, members);
+      const statement = await conn.prepare(
+        `SELECT (ord - $from) // $per AS piece, string_agg(line || chr(10), '' ORDER BY ord)::BLOB AS text FROM (${profiles}) GROUP BY piece ORDER BY piece`,
+      );
+      return new ExportProfileReader(conn, statement);
+    } catch (error) {
+      conn.closeSync();
+      throw error;
+    }
+  }
+
+  /** Most members per query; lowered (to whole pieces) when DuckDB runs out of memory. */
+  private maxMembers = Infinity;
+
+  async read(from: number, to: number, perPiece: number): Promise<Uint8Array[]> {
+    const pieces: Uint8Array[] = [];
+    for (let start = from; start < to;) {
+      const end = Math.min(to, start + this.maxMembers);
+      try {
+        pieces.push(...(await this.query(start, end, perPiece)));
+        start = end;
+      } catch (error) {
+        // DuckDB's memory limit is too low for this many profiles at once: take fewer per query from now on.
+        const pieceCount = Math.ceil((end - start) / perPiece);
+        if (!(error instanceof Error && error.message.startsWith('Out of Memory')) || pieceCount <= 1) throw error;
+        this.maxMembers = Math.ceil(pieceCount / 2) * perPiece;
+      }
+    }
+    return pieces;
+  }
+
+  private async query(from: number, to: number, perPiece: number): Promise<Uint8Array[]> {
+    this.statement.bindInteger(this.statement.parameterIndex('from'), from);
+    this.statement.bindInteger(this.statement.parameterIndex('to'), to);
+    this.statement.bindInteger(this.statement.parameterIndex('per'), perPiece);
+    const result = await this.statement.stream();
+    const pieces: Uint8Array[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const column = chunk.getColumnVector(1);
+      for (let i = 0; i < chunk.rowCount; i++) pieces.push((column.getItem(i) as DuckDBBlobValue).bytes);
+    }
+    return pieces;
+  }
+
+  close(): void {
+    this.statement.destroySync();
+    this.conn.closeSync();
   }
 }
 

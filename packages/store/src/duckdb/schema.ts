@@ -1,5 +1,11 @@
 /** Tables of the embedded store. `events` keeps every record in full; the rest are identities,
  * definitions, and the rollups maintained at ingestion so that series answer in milliseconds. */
+// 15-minute UTC buckets; name and app_id are '' when absent. Kept sorted by (kind, name, app_id,
+// bucket) by the store so that a series reads only its own row groups.
+export const COUNTERS_DDL = `CREATE TABLE IF NOT EXISTS counters (
+     bucket INTEGER, kind VARCHAR, name VARCHAR, app_id VARCHAR,
+     n BIGINT, quantity BIGINT, revenue DOUBLE, PRIMARY KEY (bucket, kind, name, app_id))`;
+
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS users (uid INTEGER, braze_id VARCHAR, created_at DOUBLE)`,
@@ -12,10 +18,7 @@ export const SCHEMA = [
      canvas_id VARCHAR, canvas_variation_id VARCHAR, canvas_step_id VARCHAR, send_id VARCHAR,
      card_id VARCHAR, platform VARCHAR, price DOUBLE, currency VARCHAR, quantity INTEGER,
      revenue DOUBLE, payload JSON)`,
-  // 15-minute UTC buckets; name and app_id are '' when absent.
-  `CREATE TABLE IF NOT EXISTS counters (
-     bucket INTEGER, kind VARCHAR, name VARCHAR, app_id VARCHAR,
-     n BIGINT, quantity BIGINT, revenue DOUBLE, PRIMARY KEY (bucket, kind, name, app_id))`,
+  COUNTERS_DDL,
   // Local days (workspace time zone) on which a user had a session; scope '' is all apps.
   `CREATE TABLE IF NOT EXISTS user_days (scope VARCHAR, uid INTEGER, day INTEGER)`,
   `CREATE TABLE IF NOT EXISTS daily (

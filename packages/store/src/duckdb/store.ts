@@ -15,13 +15,13 @@ import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
   COUNTERS_FROM_INS_SQL, ERRORS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
 } from './currents-sql.ts';
-import { SCHEMA } from './schema.ts';
+import { COUNTERS_DDL, SCHEMA } from './schema.ts';
 import * as campaigns from './campaigns.ts';
 import * as segments from './segments.ts';
 import * as profiles from './profiles.ts';
 import * as exportJobs from './export-jobs.ts';
 import type { SegmentFilter } from '@brazen/analytics';
-import type { ExportJob, ExportJobPatch, ProfileOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
+import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
 import { one, rows } from './sql.ts';
 import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
 
@@ -87,6 +87,7 @@ export class DuckDbStore implements Store {
       `SELECT (SELECT max(uid) FROM users) AS uid, (SELECT max(seq) FROM attributes) AS seq`,
     );
     this.nextUid = (max?.uid ?? 0) + 1;
+    this.countersClustered = Number((await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'counters_clustered'`))?.value ?? 0);
     this.attributeSeq = Number(max?.seq ?? 0);
     await campaigns.createCampaignTables(this.writer);
     await this.serialized(() => campaigns.syncCampaignRollups(this.writer, ws, this.zone));
@@ -282,12 +283,31 @@ export class DuckDbStore implements Store {
     if (n === 0) return 0;
     await this.writer.run(insertEvents);
     await this.writer.run(COUNTERS_FROM_INS_SQL);
+    await this.clusterCounters();
     await campaigns.updateCampaignRollups(this.writer, this.zone);
     const tuples = (await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone))).getRows() as Array<
       [string, number, number]
     >;
     if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
     return n;
+  }
+
+  private countersClustered = 0;
+
+  /**
+   * Keeps `counters` sorted by (kind, name, app, bucket) so that a series reads only the row groups
+   * of its own kind and name: new buckets are appended at the end, and once they make a tenth of
+   * the table it is rewritten in order (amortized: each row is rewritten a few times at most).
+   */
+  private async clusterCounters(): Promise<void> {
+    const size = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM counters`))?.n ?? 0;
+    if (size < 50_000 || size < this.countersClustered * 1.1) return;
+    await this.writer.run(COUNTERS_DDL.replace('counters (', 'counters_sorted ('));
+    await this.writer.run(`INSERT INTO counters_sorted SELECT * FROM counters ORDER BY kind, name, app_id, bucket`);
+    await this.writer.run(`DROP TABLE counters`);
+    await this.writer.run(`ALTER TABLE counters_sorted RENAME TO counters`);
+    await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('counters_clustered', $size)`, { size: String(size) });
+    this.countersClustered = size;
   }
 
   private async recordActivity(tuples: ActivityTuple[]): Promise<void> {
@@ -538,7 +558,7 @@ export class DuckDbStore implements Store {
     const found = (
       await this.reader.runAndReadAll(
         `SELECT bucket, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counters
-         WHERE ${filters.join(' AND ')} GROUP BY bucket ORDER BY bucket`,
+         WHERE ${filters.join(' AND ')} GROUP BY bucket`,
         params as never,
       )
     ).getRows() as Array<[number, number, number, number]>;
@@ -716,8 +736,8 @@ export class DuckDbStore implements Store {
     return this.serialized(() => exportJobs.snapshotExportMembers(this.writer, jobId, filter, at));
   }
 
-  async exportMemberProfiles(jobId: string, from: number, to: number, options: ProfileOptions): Promise<string[]> {
-    return profiles.exportMemberProfiles(await this.instance.connect(), await this.getWorkspace(), jobId, from, to, options);
+  async openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles> {
+    return profiles.ExportProfileReader.open(await this.instance.connect(), await this.getWorkspace(), jobId, options);
   }
 
   dropExportMembers(jobId: string): Promise<void> {
