@@ -18,6 +18,7 @@ export interface ServeOptions {
   redis?: string;
   rateLimits: boolean;
   allowPrivateCallbacks?: boolean;
+  memoryLimit?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -31,6 +32,7 @@ export function serveCommand(program: Command): void {
     .option('--log <level>', 'log level: fatal, error, warn, info, debug', 'info')
     .option('--redis <url>', 'count rate limits in Redis (redis://host:port), for several servers sharing a store', process.env.BRAZEN_REDIS_URL)
     .option('--no-rate-limits', 'turn off the per-key rate limits')
+    .option('--memory-limit <size>', "DuckDB's memory limit (e.g. 1GB); the server's memory stays flat under it", process.env.BRAZEN_MEMORY_LIMIT ?? '1GB')
     .option('--allow-private-callbacks', 'let export callback_endpoint URLs reach loopback and private addresses')
     .option('--demo', 'build the demo workspace first when the data folder holds no events, and print a key and example requests')
     .option('--demo-users <n>', 'users of the demo workspace', positiveInteger(16_000_000), 10_000)
@@ -46,7 +48,7 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (got ${options.port})`);
   const dataDir = resolve(options.data);
-  const store = await DuckDbStore.open({ dataDir });
+  const store = await DuckDbStore.open({ dataDir, memoryLimit: options.memoryLimit });
   const demo = options.demo
     ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY)
     : undefined;
