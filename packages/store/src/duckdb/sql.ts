@@ -13,3 +13,40 @@ export async function rows<T>(conn: DuckDBConnection, sql: string, params?: Reco
 export async function one<T>(conn: DuckDBConnection, sql: string, params?: Record<string, unknown>): Promise<T | undefined> {
   return (await rows<T>(conn, sql, params))[0];
 }
+
+export type ColumnType = 'VARCHAR' | 'INTEGER' | 'DOUBLE' | 'BIGINT';
+export type Cell = string | number | bigint | null;
+
+/** Appends rows to a table through DuckDB's appender (values are bound, never SQL text). */
+export async function appendRows(
+  conn: DuckDBConnection,
+  table: string,
+  types: readonly ColumnType[],
+  rows: Iterable<readonly Cell[]>,
+  temp = false,
+): Promise<void> {
+  const app = temp ? await conn.createAppender(table, 'main', 'temp') : await conn.createAppender(table);
+  for (const row of rows) {
+    row.forEach((value, i) => {
+      if (value === null) app.appendNull();
+      else if (types[i] === 'VARCHAR') app.appendVarchar(String(value));
+      else if (types[i] === 'INTEGER') app.appendInteger(Number(value));
+      else if (types[i] === 'DOUBLE') app.appendDouble(Number(value));
+      else app.appendBigInt(BigInt(value));
+    });
+    app.endRow();
+  }
+  app.closeSync();
+}
+
+/** (Re)creates a temp table of the batch and fills it with rows. */
+export async function fillTempTable(
+  conn: DuckDBConnection,
+  name: string,
+  columns: Readonly<Record<string, ColumnType>>,
+  rows: Iterable<readonly Cell[]>,
+): Promise<void> {
+  const spec = Object.entries(columns).map(([column, type]) => `${column} ${type}`).join(', ');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} (${spec})`);
+  await appendRows(conn, name, Object.values(columns), rows, true);
+}

@@ -22,7 +22,7 @@ import * as profiles from './profiles.ts';
 import * as exportJobs from './export-jobs.ts';
 import type { SegmentFilter } from '@brazen/analytics';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
-import { one, rows } from './sql.ts';
+import { appendRows, fillTempTable, one, rows } from './sql.ts';
 import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
 
 export interface DuckDbStoreOptions {
@@ -69,15 +69,8 @@ export class DuckDbStore implements Store {
 
   private async init(): Promise<void> {
     for (const ddl of SCHEMA) await this.writer.run(ddl);
-    await this.writer.run(`CREATE OR REPLACE TEMP TABLE event_types (event_type VARCHAR, category VARCHAR)`);
-    const app = await this.writer.createAppender('event_types', 'main', 'temp');
-    for (const t of CURRENTS_EVENT_TYPES) {
-      app.appendVarchar(t.eventType);
-      app.appendVarchar(t.category);
-      app.endRow();
-    }
-    app.closeSync();
-    await this.writer.run(`CREATE OR REPLACE TEMP TABLE rates (currency VARCHAR, usd DOUBLE)`);
+    await fillTempTable(this.writer, 'event_types', { event_type: 'VARCHAR', category: 'VARCHAR' },
+      CURRENTS_EVENT_TYPES.map((t) => [t.eventType, t.category]));
 
     const ws = await this.getWorkspace();
     this.applyWorkspaceSettings(ws);
@@ -102,14 +95,8 @@ export class DuckDbStore implements Store {
   }
 
   private async loadRates(): Promise<void> {
-    await this.writer.run(`DELETE FROM rates`);
-    const app = await this.writer.createAppender('rates', 'main', 'temp');
-    for (const [currency, usd] of Object.entries(this.rates)) {
-      app.appendVarchar(currency.toUpperCase());
-      app.appendDouble(usd);
-      app.endRow();
-    }
-    app.closeSync();
+    await fillTempTable(this.writer, 'rates', { currency: 'VARCHAR', usd: 'DOUBLE' },
+      Object.entries(this.rates).map(([currency, usd]) => [currency.toUpperCase(), usd]));
   }
 
   private async loadActivity(): Promise<void> {
@@ -235,15 +222,7 @@ export class DuckDbStore implements Store {
     await this.appendUsers(users);
     await this.appendIdentities(identities);
     if (assigned.length > 0) {
-      await this.writer.run(`CREATE OR REPLACE TEMP TABLE umap_new (bk VARCHAR, ek VARCHAR, uid INTEGER)`);
-      const app = await this.writer.createAppender('umap_new', 'main', 'temp');
-      for (const [bk, ek, uid] of assigned) {
-        app.appendVarchar(bk);
-        app.appendVarchar(ek);
-        app.appendInteger(uid);
-        app.endRow();
-      }
-      app.closeSync();
+      await fillTempTable(this.writer, 'umap_new', { bk: 'VARCHAR', ek: 'VARCHAR', uid: 'INTEGER' }, assigned);
       await this.writer.run(`UPDATE umap SET uid = n.uid FROM umap_new n WHERE umap.bk = n.bk AND umap.ek = n.ek`);
     }
   }
@@ -251,26 +230,12 @@ export class DuckDbStore implements Store {
   private async appendUsers(users: Array<[number, string]>): Promise<void> {
     if (users.length === 0) return;
     const created = this.now() / 1000;
-    const app = await this.writer.createAppender('users');
-    for (const [uid, brazeId] of users) {
-      app.appendInteger(uid);
-      app.appendVarchar(brazeId);
-      app.appendDouble(created);
-      app.endRow();
-    }
-    app.closeSync();
+    await appendRows(this.writer, 'users', ['INTEGER', 'VARCHAR', 'DOUBLE'], users.map(([uid, brazeId]) => [uid, brazeId, created]));
   }
 
   private async appendIdentities(identities: Array<[string, string, number]>): Promise<void> {
     if (identities.length === 0) return;
-    const app = await this.writer.createAppender('identities');
-    for (const [kind, value, uid] of identities) {
-      app.appendVarchar(kind);
-      app.appendVarchar(value);
-      app.appendInteger(uid);
-      app.endRow();
-    }
-    app.closeSync();
+    await appendRows(this.writer, 'identities', ['VARCHAR', 'VARCHAR', 'INTEGER'], identities);
   }
 
   private pendingActivity: (() => void) | undefined;
@@ -314,14 +279,7 @@ export class DuckDbStore implements Store {
     const plan = this.activity.plan(tuples);
     const history = new Map<string, number[]>();
     if (plan.needHistory.length > 0) {
-      await this.writer.run(`CREATE OR REPLACE TEMP TABLE hist_req (scope VARCHAR, uid INTEGER)`);
-      const app = await this.writer.createAppender('hist_req', 'main', 'temp');
-      for (const { scope, uid } of plan.needHistory) {
-        app.appendVarchar(scope);
-        app.appendInteger(uid);
-        app.endRow();
-      }
-      app.closeSync();
+      await fillTempTable(this.writer, 'hist_req', { scope: 'VARCHAR', uid: 'INTEGER' }, plan.needHistory.map((h) => [h.scope, h.uid]));
       const found = (
         await this.writer.runAndReadAll(
           `SELECT d.scope, d.uid, list(d.day ORDER BY d.day) FROM user_days d JOIN hist_req h USING (scope, uid) GROUP BY ALL`,
@@ -331,29 +289,15 @@ export class DuckDbStore implements Store {
     }
     const change = this.activity.change(tuples, (scope, uid) => history.get(`${scope}\u0000${uid}`) ?? []);
     if (change.newDays.length > 0) {
-      const app = await this.writer.createAppender('user_days');
-      for (const t of change.newDays) {
-        app.appendVarchar(t.scope);
-        app.appendInteger(t.uid);
-        app.appendInteger(t.day);
-        app.endRow();
-      }
-      app.closeSync();
+      await appendRows(this.writer, 'user_days', ['VARCHAR', 'INTEGER', 'INTEGER'], change.newDays.map((t) => [t.scope, t.uid, t.day]));
     }
     if (change.deltas.length > 0) {
-      await this.writer.run(
-        `CREATE OR REPLACE TEMP TABLE daily_delta (scope VARCHAR, day INTEGER, dau BIGINT, new_users BIGINT, mau_diff BIGINT)`,
+      await fillTempTable(
+        this.writer,
+        'daily_delta',
+        { scope: 'VARCHAR', day: 'INTEGER', dau: 'BIGINT', new_users: 'BIGINT', mau_diff: 'BIGINT' },
+        change.deltas.map((d) => [d.scope, d.day, d.dau, d.newUsers, d.mauDiff]),
       );
-      const app = await this.writer.createAppender('daily_delta', 'main', 'temp');
-      for (const d of change.deltas) {
-        app.appendVarchar(d.scope);
-        app.appendInteger(d.day);
-        app.appendBigInt(BigInt(d.dau));
-        app.appendBigInt(BigInt(d.newUsers));
-        app.appendBigInt(BigInt(d.mauDiff));
-        app.endRow();
-      }
-      app.closeSync();
       await this.writer.run(
         `INSERT INTO daily SELECT * FROM daily_delta ON CONFLICT DO UPDATE SET
            dau = dau + EXCLUDED.dau, new_users = new_users + EXCLUDED.new_users, mau_diff = mau_diff + EXCLUDED.mau_diff`,
@@ -457,14 +401,7 @@ export class DuckDbStore implements Store {
   private async lookupIdentities(keys: IdentityKey[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (keys.length === 0) return found;
-    await this.writer.run(`CREATE OR REPLACE TEMP TABLE lookup (kind VARCHAR, value VARCHAR)`);
-    const app = await this.writer.createAppender('lookup', 'main', 'temp');
-    for (const k of keys) {
-      app.appendVarchar(k.kind);
-      app.appendVarchar(k.value);
-      app.endRow();
-    }
-    app.closeSync();
+    await fillTempTable(this.writer, 'lookup', { kind: 'VARCHAR', value: 'VARCHAR' }, keys.map((k) => [k.kind, k.value]));
     // Email and phone may name several users; the most recent one is meant.
     const hits = await rows<{ kind: string; value: string; uid: number }>(
       this.writer,
@@ -525,14 +462,7 @@ export class DuckDbStore implements Store {
   private async currentValues(pairs: ReadonlyArray<readonly [number, string]>): Promise<Map<string, unknown>> {
     const out = new Map<string, unknown>();
     if (pairs.length === 0) return out;
-    await this.writer.run(`CREATE OR REPLACE TEMP TABLE attr_req (uid INTEGER, name VARCHAR)`);
-    const app = await this.writer.createAppender('attr_req', 'main', 'temp');
-    for (const [uid, name] of pairs) {
-      app.appendInteger(uid);
-      app.appendVarchar(name);
-      app.endRow();
-    }
-    app.closeSync();
+    await fillTempTable(this.writer, 'attr_req', { uid: 'INTEGER', name: 'VARCHAR' }, pairs);
     const found = await rows<{ uid: number; name: string; value: string }>(
       this.writer,
       `SELECT a.uid, a.name, a.value::VARCHAR AS value FROM attributes a JOIN (SELECT DISTINCT uid, name FROM attr_req) r USING (uid, name)
