@@ -69,9 +69,9 @@ const conn = await instance.connect();
 const [[stored, distinct, customEvents, counted, sessions, sessionCounters]] = (
   await conn.runAndReadAll(`SELECT count(*)::DOUBLE, count(DISTINCT id)::DOUBLE,
       (SELECT count(*) FROM events WHERE category = 'custom_event')::DOUBLE,
-      (SELECT coalesce(sum(n), 0) FROM counters WHERE kind = 'custom_event')::DOUBLE,
+      (SELECT coalesce(sum(n), 0) FROM counters WHERE kind = 'custom_event' AND name <> chr(1) AND app_id <> chr(1))::DOUBLE,
       (SELECT count(*) FROM events WHERE category = 'session_start')::DOUBLE,
-      (SELECT coalesce(sum(n), 0) FROM counters WHERE kind = 'session')::DOUBLE
+      (SELECT coalesce(sum(n), 0) FROM counters WHERE kind = 'session' AND name <> chr(1) AND app_id <> chr(1))::DOUBLE
     FROM events`)
 ).getRows() as number[][];
 await conn.run(`CREATE TEMP TABLE acked (id VARCHAR)`);

@@ -94,6 +94,9 @@ export interface CounterQuery {
   from: number;
   /** Epoch seconds, exclusive. */
   to: number;
+  /** Starts (epoch seconds, ascending) of contiguous units covering [from, to): when given, the
+   * store may answer one total per unit, its `start` the unit's start, instead of every bucket. */
+  unitStarts?: number[];
 }
 
 /** Totals of one 15-minute UTC bucket (every time zone offset in use is a multiple of 15 minutes). */

@@ -83,6 +83,14 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
         { start: T0, count: 2, quantity: 2, revenue: 0 },
         { start: T0 + 900, count: 1, quantity: 1, revenue: 0 },
       ]);
+      // The same, totalled per unit: one 30-minute unit, then two 15-minute ones.
+      expect(await store.counterSeries({ kind: 'session', from: T0, to: T0 + 2700, unitStarts: [T0] })).toEqual([
+        { start: T0, count: 3, quantity: 3, revenue: 0 },
+      ]);
+      expect(await store.counterSeries({ kind: 'session', from: T0, to: T0 + 1800, unitStarts: [T0, T0 + 900] })).toEqual([
+        { start: T0, count: 2, quantity: 2, revenue: 0 },
+        { start: T0 + 900, count: 1, quantity: 1, revenue: 0 },
+      ]);
       expect(await store.counterSeries({ kind: 'session', appId: 'app-b', from: T0, to: T0 + 1800 })).toEqual([
         { start: T0, count: 1, quantity: 1, revenue: 0 },
       ]);

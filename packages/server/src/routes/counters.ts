@@ -20,7 +20,7 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
     await ctx.checkApp(query.app_id);
     const segment = await ctx.checkSegment(query.segment_id);
     const units = await ctx.units(query);
-    const q = { kind, name, appId: query.app_id, from: units[0].start, to: units[units.length - 1].end };
+    const q = { kind, name, appId: query.app_id, from: units[0].start, to: units[units.length - 1].end, unitStarts: units.map((u) => u.start) };
     // A segment restricts to the users in it now (SPEC §3).
     const buckets = segment
       ? await ctx.store.segmentCounterSeries(q, segment.filter, ctx.now() / 1000)
@@ -28,7 +28,6 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return { units, buckets };
   };
 
-  /** A name that was never recorded is most likely a typo: say so rather than answer zeros. */
   /** A name that was never recorded is most likely a typo: say so rather than answer zeros. */
   const checkKnown = async (kind: 'custom_event' | 'purchase', name: string, param: string) => {
     if (!(await ctx.store.hasCounterName(kind, name))) {

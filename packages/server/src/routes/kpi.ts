@@ -39,6 +39,7 @@ export function kpiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       appId: query.app_id,
       from: units[0].start,
       to: units[units.length - 1].end,
+      unitStarts: units.map((u) => u.start),
     });
     const totals = binIntoUnits(units, buckets, (b) => b.count);
     return { message: 'success', data: units.map((u, i) => ({ time: u.time, uninstalls: totals[i] })) };

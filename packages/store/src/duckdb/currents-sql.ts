@@ -87,10 +87,30 @@ export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
 export const EVENTS_FROM_INS_SQL = `INSERT INTO events
   SELECT * EXCLUDE (idx) FROM ins`;
 
+/**
+ * Counter rows of the batch: one per (bucket, kind, name, app) and, through grouping sets, the
+ * totals over every name and/or every app (marked `chr(1)`), so a series without a product or app
+ * filter reads one row a bucket instead of summing them all.
+ */
 export const COUNTERS_FROM_INS_SQL = `INSERT INTO counters
-  SELECT floor(time / 900)::INTEGER AS bucket, kind,
-         CASE WHEN kind IN ('custom_event', 'purchase') THEN name ELSE '' END AS name, coalesce(app_id, '') AS app_id,
-         count(*) AS n, sum(coalesce(quantity, 1)) AS quantity, sum(coalesce(revenue, 0)) AS revenue
-  FROM (SELECT *, ${COUNTER_KIND_SQL} AS kind FROM ins) WHERE kind IS NOT NULL
-  GROUP BY ALL
+  SELECT bucket, kind,
+         CASE WHEN grouping(nm) = 1 THEN chr(1) ELSE nm END,
+         CASE WHEN grouping(app) = 1 THEN chr(1) ELSE app END,
+         count(*), sum(coalesce(quantity, 1)), sum(coalesce(revenue, 0))
+  FROM (
+    SELECT floor(time / 900)::INTEGER AS bucket, kind,
+           CASE WHEN kind IN ('custom_event', 'purchase') THEN name ELSE '' END AS nm,
+           coalesce(app_id, '') AS app, quantity, revenue
+    FROM (SELECT *, ${COUNTER_KIND_SQL} AS kind FROM ins) WHERE kind IS NOT NULL)
+  GROUP BY GROUPING SETS ((bucket, kind, nm, app), (bucket, kind, nm), (bucket, kind, app), (bucket, kind))
   ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, quantity = quantity + EXCLUDED.quantity, revenue = revenue + EXCLUDED.revenue`;
+
+/** Adds the total rows to counters kept before totals existed (computed from the detail rows). */
+export const COUNTER_TOTALS_MIGRATION = [
+  `INSERT INTO counters SELECT bucket, kind, chr(1), app_id, sum(n), sum(quantity), sum(revenue) FROM counters
+     WHERE name <> chr(1) AND app_id <> chr(1) GROUP BY bucket, kind, app_id`,
+  `INSERT INTO counters SELECT bucket, kind, name, chr(1), sum(n), sum(quantity), sum(revenue) FROM counters
+     WHERE name <> chr(1) AND app_id <> chr(1) GROUP BY bucket, kind, name`,
+  `INSERT INTO counters SELECT bucket, kind, chr(1), chr(1), sum(n), sum(quantity), sum(revenue) FROM counters
+     WHERE name <> chr(1) AND app_id <> chr(1) GROUP BY bucket, kind`,
+];

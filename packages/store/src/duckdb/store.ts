@@ -13,7 +13,7 @@ import type {
 import { StoreError } from '../types.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
-  COUNTERS_FROM_INS_SQL, ERRORS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
+  COUNTER_TOTALS_MIGRATION, COUNTERS_FROM_INS_SQL, ERRORS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
 } from './currents-sql.ts';
 import { COUNTERS_DDL, SCHEMA } from './schema.ts';
 import * as campaigns from './campaigns.ts';
@@ -33,6 +33,9 @@ export interface DuckDbStoreOptions {
   /** DuckDB's memory limit, e.g. `256MB` (DuckDB's default: 80% of the RAM). */
   memoryLimit?: string;
 }
+
+/** The name or app of a counter row that totals every name or every app. */
+const ALL = '\u0001';
 
 const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
 
@@ -84,6 +87,7 @@ export class DuckDbStore implements Store {
     this.attributeSeq = Number(max?.seq ?? 0);
     await campaigns.createCampaignTables(this.writer);
     await this.serialized(() => campaigns.syncCampaignRollups(this.writer, ws, this.zone));
+    await this.migrateCounterTotals();
     const built = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'activity_zone'`);
     if (built && built.value !== this.zone) await this.serialized(() => this.rebuildActivity());
     else await this.loadActivity();
@@ -258,6 +262,16 @@ export class DuckDbStore implements Store {
   }
 
   private countersClustered = 0;
+
+  /** Data kept before counters had total rows gets them once. */
+  private async migrateCounterTotals(): Promise<void> {
+    const done = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'counter_totals'`);
+    if (done) return;
+    await this.transaction(async () => {
+      for (const sql of COUNTER_TOTALS_MIGRATION) await this.writer.run(sql);
+      await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('counter_totals', 'yes')`);
+    });
+  }
 
   /**
    * Keeps `counters` sorted by (kind, name, app, bucket) so that a series reads only the row groups
@@ -477,21 +491,19 @@ export class DuckDbStore implements Store {
   async counterSeries(q: CounterQuery): Promise<CounterBucket[]> {
     const filters = [`kind = $kind`, `bucket >= $from`, `bucket < $to`];
     const params: Record<string, unknown> = { kind: q.kind, from: Math.floor(q.from / 900), to: Math.ceil(q.to / 900) };
-    if (q.name !== undefined) {
-      filters.push(`name = $name`);
-      params.name = q.name;
-    }
-    if (q.appId !== undefined) {
-      filters.push(`app_id = $app`);
-      params.app = q.appId;
-    }
-    const found = (
-      await this.reader.runAndReadAll(
-        `SELECT bucket, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counters
-         WHERE ${filters.join(' AND ')} GROUP BY bucket`,
-        params as never,
-      )
-    ).getRows() as Array<[number, number, number, number]>;
+    // Rows of every name or every app are kept as totals (chr(1)): one row a bucket to read.
+    filters.push(`name = $name`, `app_id = $app`);
+    params.name = q.name ?? (q.kind === 'session' || q.kind === 'uninstall' ? '' : ALL);
+    params.app = q.appId ?? ALL;
+    const starts = q.unitStarts?.map((t) => Math.floor(t / 900)) ?? [];
+    // Totals per unit (an ASOF join to the unit starts) rather than thousands of buckets to convert.
+    const sql = starts.length > 0 && starts.every(Number.isSafeInteger)
+      ? `SELECT u.lo, sum(c.n)::DOUBLE, sum(c.quantity)::DOUBLE, sum(c.revenue)::DOUBLE
+         FROM (SELECT * FROM counters WHERE ${filters.join(' AND ')}) c
+         ASOF JOIN (SELECT unnest([${starts.join(',')}]) AS lo) u ON c.bucket >= u.lo GROUP BY u.lo ORDER BY u.lo`
+      : `SELECT bucket, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counters
+         WHERE ${filters.join(' AND ')} GROUP BY bucket ORDER BY bucket`;
+    const found = (await this.reader.runAndReadAll(sql, params as never)).getRows() as Array<[number, number, number, number]>;
     return found.map(([bucket, count, quantity, revenue]) => ({ start: bucket * 900, count, quantity, revenue }));
   }
 
@@ -554,7 +566,7 @@ export class DuckDbStore implements Store {
     }
     const found = (
       await this.reader.runAndReadAll(
-        `SELECT DISTINCT name FROM counters WHERE kind = $kind ORDER BY name LIMIT $limit OFFSET $offset`,
+        `SELECT DISTINCT name FROM counters WHERE kind = $kind AND name <> chr(1) ORDER BY name LIMIT $limit OFFSET $offset`,
         { kind, limit: BigInt(limit), offset: BigInt(offset) },
       )
     ).getRows() as Array<[string]>;
