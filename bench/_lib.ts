@@ -1,3 +1,4 @@
+import { Random } from '@brazen/demo';
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -24,14 +25,8 @@ export function envNumber(name: string, fallback: number): number {
   return v ? Number(v) : fallback;
 }
 
-/** mulberry32: a seeded PRNG so every run generates the same data. */
+/** A seeded stream of numbers in [0, 1): the demo simulator's mulberry32, so runs repeat. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }

@@ -8,26 +8,33 @@ import { conversionFields } from './conversions.ts';
  * `/sends/data_series` and the Canvas step breakdowns from per-day counts.
  */
 
-/** Counts of one (day, part, variation, channel, action), as a store answers them. */
+/** Events of one (day, part, variation, channel, action), and distinct users when tracked, as a
+ * store answers them. The same key may come in several rows, to be summed. */
 export interface MessageCount {
   day: number;
   part: string;
   variation: string;
+  /** Series channel (`email`, `ios_push`, `trigger_in_app_message`, `control`, ...); '' with
+   * action `recipient` for the distinct recipients of the whole campaign; `canvas` for entries. */
   channel: string;
   action: string;
   n: number;
   u: number;
 }
 
-/** Conversions of behaviour `idx` (-1: revenue) on one day, as a store answers them. */
+/** Conversions of behaviour `idx` (0–3; -1 carries revenue) on one day, as a store answers them;
+ * rows of one key are summed. */
 export interface ConversionCount {
   day: number;
   part: string;
   variation: string;
   channel: string;
   idx: number;
+  /** Conversions whose converting event fell on `day`. */
   conversions: number;
+  /** Conversions whose receipt fell on `day`. */
   byReceipt: number;
+  /** Revenue (USD) of purchases on `day` credited to the source. */
   revenue: number;
 }
 

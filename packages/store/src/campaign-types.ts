@@ -17,34 +17,8 @@ export interface MessageStatsQuery {
   toDay: number;
 }
 
-/** Events of one (day, part, variation, channel, action), and distinct users when tracked. The same
- * key may come in several rows, to be summed. */
-export interface MessageStatRow {
-  day: number;
-  part: string;
-  variation: string;
-  /** Series channel (`email`, `ios_push`, `trigger_in_app_message`, `control`, ...); '' with
-   * action `recipient` for the distinct recipients of the whole campaign; `canvas` for entries. */
-  channel: string;
-  action: string;
-  n: number;
-  u: number;
-}
-
-/** Conversions of behaviour `idx` (0–3; -1 carries revenue) on one day; rows of one key are summed. */
-export interface ConversionStatRow {
-  day: number;
-  part: string;
-  variation: string;
-  channel: string;
-  idx: number;
-  /** Conversions whose converting event fell on `day`. */
-  conversions: number;
-  /** Conversions whose receipt fell on `day`. */
-  byReceipt: number;
-  /** Revenue (USD) of purchases on `day` credited to the source. */
-  revenue: number;
-}
+// The rows the store answers are the shapes the campaign analytics read (one definition).
+export type { MessageCount as MessageStatRow, ConversionCount as ConversionStatRow } from '@brazen/analytics';
 
 /** First and last receipt (epoch seconds), or null when nothing was received. */
 export interface ReceiptSpan {
