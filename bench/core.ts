@@ -20,7 +20,7 @@ const APPS = ['app_ios', 'app_android', 'app_web'];
 const PLATFORMS = ['ios', 'android', 'web'];
 
 /** Time-ordered Currents records as Currents delivers them, one NDJSON body at a time. */
-function* currentsBodies(total: number, batch: number, users: number): Generator<string> {
+export function* currentsBodies(total: number, batch: number, users: number): Generator<string> {
   const rand = prng(42);
   let n = 0;
   while (n < total) {

@@ -4,9 +4,9 @@ export type Unit = 'day' | 'hour';
 
 /** One entry of a series: `[start, end)` in epoch seconds, labelled as Braze labels it. */
 export interface SeriesUnit {
-  time: string;
-  start: number;
-  end: number;
+  readonly time: string;
+  readonly start: number;
+  readonly end: number;
 }
 
 const HOUR_LABEL = "yyyy-MM-dd'T'HH:mm:ssZZ";
@@ -42,6 +42,22 @@ export function dayLabel(day: number): string {
  * the local clock, so a DST fall-back day has two entries labelled 01:00 with different offsets.
  */
 export function seriesUnits(unit: Unit, length: number, endingAt: number, zone: string): SeriesUnit[] {
+  // The answer depends only on the local unit holding `endingAt`: dashboards ask the same windows
+  // again and again, and building them through the time-zone rules costs milliseconds.
+  const local = endingAt + IANAZone.create(zone).offset(endingAt * 1000) * 60;
+  const key = `${unit} ${length} ${zone} ${Math.floor(local / (unit === 'day' ? 86_400 : 3_600))}`;
+  const cached = unitCache.get(key);
+  if (cached) return cached.slice();
+  const units = buildUnits(unit, length, endingAt, zone);
+  if (unitCache.size >= UNIT_CACHE_SIZE) unitCache.delete(unitCache.keys().next().value as string);
+  unitCache.set(key, units);
+  return units.slice();
+}
+
+const UNIT_CACHE_SIZE = 512;
+const unitCache = new Map<string, SeriesUnit[]>();
+
+function buildUnits(unit: Unit, length: number, endingAt: number, zone: string): SeriesUnit[] {
   const end = DateTime.fromSeconds(endingAt, { zone });
   const units: SeriesUnit[] = [];
   if (unit === 'day') {

@@ -1,5 +1,5 @@
 import type { Store, Workspace } from '@brazen/store';
-import { isValidTimeZone, parseIsoInstant, seriesUnits, type SeriesUnit, type Unit } from '@brazen/analytics';
+import { dayNumber, isValidTimeZone, parseIsoInstant, seriesUnits, type SeriesUnit, type Unit } from '@brazen/analytics';
 import { ApiError, badRequest } from './errors.ts';
 import { findSegment, type SegmentDefinition } from './segment-definitions.ts';
 
@@ -43,6 +43,25 @@ export class ApiContext {
       endingAt = parsed;
     }
     return seriesUnits(unit, query.length, endingAt, zone);
+  }
+
+  /** The units of a series request and the window a store reads for them (with the units' local
+   * day numbers when they are days, so that the store can read its daily totals). */
+  async window(query: { length: number; unit?: Unit; ending_at?: string }, unit: Unit = query.unit ?? 'day'): Promise<{
+    units: SeriesUnit[];
+    range: { from: number; to: number; unitStarts: number[]; unitDays?: { zone: string; days: number[] } };
+  }> {
+    const units = await this.units(query, unit);
+    const zone = await this.zone();
+    return {
+      units,
+      range: {
+        from: units[0].start,
+        to: units[units.length - 1].end,
+        unitStarts: units.map((u) => u.start),
+        unitDays: unit === 'day' ? { zone, days: units.map((u) => dayNumber(u.time)) } : undefined,
+      },
+    };
   }
 
   /** `app_id` must name an app of the workspace when the workspace lists its apps. */

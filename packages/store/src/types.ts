@@ -97,6 +97,9 @@ export interface CounterQuery {
   /** Starts (epoch seconds, ascending) of contiguous units covering [from, to): when given, the
    * store may answer one total per unit, its `start` the unit's start, instead of every bucket. */
   unitStarts?: number[];
+  /** When the units are local days of `zone`: their day numbers (days since 1970-01-01), parallel
+   * to `unitStarts`, so that a store keeping daily totals in that zone can read those instead. */
+  unitDays?: { zone: string; days: number[] };
 }
 
 /** Totals of one 15-minute UTC bucket (every time zone offset in use is a multiple of 15 minutes). */

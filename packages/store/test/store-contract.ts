@@ -186,6 +186,35 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       expect([after.get('2024-01-01'), after.get('2024-01-02')]).toEqual([1, 1]);
     });
 
+    it('answers day units from daily totals in the workspace time zone, before and after it changes', async () => {
+      // Purchases at 02:00 and 06:00 UTC on Jan 2: in New York (UTC-5) the first is on Jan 1.
+      const buy = (id: string, time: number, price: number, quantity: number) =>
+        ({ id, event_type: 'users.behaviors.Purchase', user_id: 'u1', time, product_id: 'p', price, quantity, currency: 'USD', app_id: 'a' });
+      await ingest([buy('p1', T0 + D + 2 * H, 2, 3), buy('p2', T0 + D + 6 * H, 5, 1)]);
+      // Many small batches of other events: the logs are compacted along the way.
+      for (let b = 0; b < 30; b++) {
+        await ingest(Array.from({ length: 1_000 }, (_, i) => ({
+          id: `e${b}-${i}`, event_type: 'users.behaviors.CustomEvent', user_id: `u${i}`, time: T0 + ((b * 1_000 + i) % 96) * 900, name: `n${i % 40}`,
+        })));
+      }
+      const days = (zone: string, first: number) => ({ zone, days: [first, first + 1] });
+      const day0 = T0 / D;
+      const utc = await store.counterSeries({ kind: 'purchase', from: T0, to: T0 + 2 * D, unitStarts: [T0, T0 + D], unitDays: days('UTC', day0) });
+      expect(utc.map((b) => [b.start, b.count, b.quantity, b.revenue])).toEqual([[T0 + D, 2, 4, 11]]);
+      // 30,000 events over the 96 buckets of Jan 1, 40 names: 750 of each name.
+      const named = await store.counterSeries({ kind: 'custom_event', name: 'n7', from: T0, to: T0 + 2 * D, unitStarts: [T0, T0 + D], unitDays: days('UTC', day0) });
+      expect(named.map((b) => [b.start, b.count])).toEqual([[T0, 750]]);
+      expect((await store.counterSeries({ kind: 'custom_event', from: T0, to: T0 + D, unitStarts: [T0], unitDays: { zone: 'UTC', days: [day0] } }))[0].count).toBe(30_000);
+
+      await store.putWorkspace({ time_zone: 'America/New_York', apps: [], campaigns: [], canvases: [], segments: [], cards: [] });
+      const nyStarts = [T0 + 5 * H, T0 + D + 5 * H];
+      const ny = await store.counterSeries({ kind: 'purchase', appId: 'a', from: nyStarts[0], to: nyStarts[1] + D, unitStarts: nyStarts, unitDays: days('America/New_York', day0) });
+      expect(ny.map((b) => [b.start, b.count, b.revenue])).toEqual([[nyStarts[0], 1, 6], [nyStarts[1], 1, 5]]);
+      // Days asked in a zone the store does not keep are answered from the 15-minute buckets.
+      const paris = await store.counterSeries({ kind: 'purchase', from: T0 - H, to: T0 + 2 * D - H, unitStarts: [T0 - H, T0 + D - H], unitDays: days('Europe/Paris', day0) });
+      expect(paris.map((b) => [b.start, b.count])).toEqual([[T0 + D - H, 2]]);
+    });
+
     it('keeps API keys hashed and the workspace document', async () => {
       await store.addApiKey({ name: 'k', hash: 'ab'.repeat(32), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00.000Z' });
       expect(await store.findApiKey('ab'.repeat(32))).toEqual({ name: 'k', hash: 'ab'.repeat(32), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00.000Z' });

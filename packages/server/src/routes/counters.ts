@@ -19,8 +19,8 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
   ): Promise<{ units: SeriesUnit[]; buckets: CounterBucket[] }> => {
     await ctx.checkApp(query.app_id);
     const segment = await ctx.checkSegment(query.segment_id);
-    const units = await ctx.units(query);
-    const q = { kind, name, appId: query.app_id, from: units[0].start, to: units[units.length - 1].end, unitStarts: units.map((u) => u.start) };
+    const { units, range } = await ctx.window(query);
+    const q = { kind, name, appId: query.app_id, ...range };
     // A segment restricts to the users in it now (SPEC §3).
     const buckets = segment
       ? await ctx.store.segmentCounterSeries(q, segment.filter, ctx.now() / 1000)

@@ -33,14 +33,8 @@ export function kpiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   }));
   route(app, kpiUninstallsDataSeries, async ({ query }) => {
     await ctx.checkApp(query.app_id);
-    const units = await ctx.units(query, 'day');
-    const buckets = await ctx.store.counterSeries({
-      kind: 'uninstall',
-      appId: query.app_id,
-      from: units[0].start,
-      to: units[units.length - 1].end,
-      unitStarts: units.map((u) => u.start),
-    });
+    const { units, range } = await ctx.window(query, 'day');
+    const buckets = await ctx.store.counterSeries({ kind: 'uninstall', appId: query.app_id, ...range });
     const totals = binIntoUnits(units, buckets, (b) => b.count);
     return { message: 'success', data: units.map((u, i) => ({ time: u.time, uninstalls: totals[i] })) };
   });

@@ -1,5 +1,6 @@
 import { COUNTER_KIND_SQL } from './schema.ts';
 import { literal } from './sql.ts';
+import { dayOf } from './campaigns-sql.ts';
 
 /** Top-level fields read from every Currents record (1-based positions in `v`). */
 const FIELDS = [
@@ -88,29 +89,34 @@ export const EVENTS_FROM_INS_SQL = `INSERT INTO events
   SELECT * EXCLUDE (idx) FROM ins`;
 
 /**
- * Counter rows of the batch: one per (bucket, kind, name, app) and, through grouping sets, the
- * totals over every name and/or every app (marked `chr(1)`), so a series without a product or app
- * filter reads one row a bucket instead of summing them all.
+ * Counter rows of `source` appended to `table` (`counters` by 15-minute bucket, `counter_days` by
+ * local day): one per (slot, kind, name, app) and, through grouping sets, the totals over every
+ * name and/or every app (marked `chr(1)`), so a series without a product or app filter reads one
+ * row a slot instead of summing them all.
  */
-export const COUNTERS_FROM_INS_SQL = `INSERT INTO counters
-  SELECT bucket, kind,
+export function countersSql(source: string, table: 'counters' | 'counter_days', zone: string): string {
+  const slot = table === 'counters' ? 'floor(time / 900)::INTEGER' : dayOf('time', zone);
+  return `INSERT INTO ${table}
+  SELECT slot, kind,
          CASE WHEN grouping(nm) = 1 THEN chr(1) ELSE nm END,
          CASE WHEN grouping(app) = 1 THEN chr(1) ELSE app END,
          count(*), sum(coalesce(quantity, 1)), sum(coalesce(revenue, 0))
   FROM (
-    SELECT floor(time / 900)::INTEGER AS bucket, kind,
+    SELECT ${slot} AS slot, kind,
            CASE WHEN kind IN ('custom_event', 'purchase') THEN name ELSE '' END AS nm,
            coalesce(app_id, '') AS app, quantity, revenue
-    FROM (SELECT *, ${COUNTER_KIND_SQL} AS kind FROM ins) WHERE kind IS NOT NULL)
-  GROUP BY GROUPING SETS ((bucket, kind, nm, app), (bucket, kind, nm), (bucket, kind, app), (bucket, kind))
-  ON CONFLICT DO UPDATE SET n = n + EXCLUDED.n, quantity = quantity + EXCLUDED.quantity, revenue = revenue + EXCLUDED.revenue`;
+    FROM (SELECT time, name, app_id, quantity, revenue, ${COUNTER_KIND_SQL} AS kind FROM ${source}) WHERE kind IS NOT NULL)
+  GROUP BY GROUPING SETS ((slot, kind, nm, app), (slot, kind, nm), (slot, kind, app), (slot, kind))`;
+}
 
-/** Adds the total rows to counters kept before totals existed (computed from the detail rows). */
-export const COUNTER_TOTALS_MIGRATION = [
-  `INSERT INTO counters SELECT bucket, kind, chr(1), app_id, sum(n), sum(quantity), sum(revenue) FROM counters
-     WHERE name <> chr(1) AND app_id <> chr(1) GROUP BY bucket, kind, app_id`,
-  `INSERT INTO counters SELECT bucket, kind, name, chr(1), sum(n), sum(quantity), sum(revenue) FROM counters
-     WHERE name <> chr(1) AND app_id <> chr(1) GROUP BY bucket, kind, name`,
-  `INSERT INTO counters SELECT bucket, kind, chr(1), chr(1), sum(n), sum(quantity), sum(revenue) FROM counters
-     WHERE name <> chr(1) AND app_id <> chr(1) GROUP BY bucket, kind`,
-];
+/** Folds a counter log's deltas into one row a key, rewritten in slot order (the order reads prune by). */
+export function compactCountersSql(table: 'counters' | 'counter_days'): string[] {
+  const slot = table === 'counters' ? 'bucket' : 'day';
+  return [
+    `CREATE OR REPLACE TABLE ${table}_compacted AS
+       SELECT ${slot}, kind, name, app_id, sum(n)::BIGINT AS n, sum(quantity)::BIGINT AS quantity, sum(revenue) AS revenue
+       FROM ${table} GROUP BY ALL ORDER BY ${slot}, kind, name, app_id`,
+    `DROP TABLE ${table}`,
+    `ALTER TABLE ${table}_compacted RENAME TO ${table}`,
+  ];
+}

@@ -1,10 +1,15 @@
 /** Tables of the embedded store. `events` keeps every record in full; the rest are identities,
  * definitions, and the rollups maintained at ingestion so that series answer in milliseconds. */
-// 15-minute UTC buckets; name and app_id are '' when absent. Kept sorted by (kind, name, app_id,
-// bucket) by the store so that a series reads only its own row groups.
+// Counters are logs of deltas (no key: a batch appends its sums, a read sums them, a compaction
+// folds them from time to time), in arrival order, which is close to time order, so that the zone
+// maps of `bucket`/`day` keep a read to the row groups of its range.
+// `counters`: 15-minute UTC buckets (every zone offset in use is a multiple of 15 minutes), for hour
+// units. `counter_days`: local days of the workspace time zone, for day units (rebuilt when the
+// zone changes). name and app_id are '' when absent, chr(1) on the rows totalling every name/app.
 export const COUNTERS_DDL = `CREATE TABLE IF NOT EXISTS counters (
-     bucket INTEGER, kind VARCHAR, name VARCHAR, app_id VARCHAR,
-     n BIGINT, quantity BIGINT, revenue DOUBLE, PRIMARY KEY (bucket, kind, name, app_id))`;
+     bucket INTEGER, kind VARCHAR, name VARCHAR, app_id VARCHAR, n BIGINT, quantity BIGINT, revenue DOUBLE)`;
+export const COUNTER_DAYS_DDL = `CREATE TABLE IF NOT EXISTS counter_days (
+     day INTEGER, kind VARCHAR, name VARCHAR, app_id VARCHAR, n BIGINT, quantity BIGINT, revenue DOUBLE)`;
 
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
@@ -19,6 +24,7 @@ export const SCHEMA = [
      card_id VARCHAR, platform VARCHAR, price DOUBLE, currency VARCHAR, quantity INTEGER,
      revenue DOUBLE, payload JSON)`,
   COUNTERS_DDL,
+  COUNTER_DAYS_DDL,
   // Local days (workspace time zone) on which a user had a session; scope '' is all apps.
   `CREATE TABLE IF NOT EXISTS user_days (scope VARCHAR, uid INTEGER, day INTEGER)`,
   `CREATE TABLE IF NOT EXISTS daily (

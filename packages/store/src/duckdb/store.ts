@@ -13,9 +13,9 @@ import type {
 import { StoreError } from '../types.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
-  COUNTER_TOTALS_MIGRATION, COUNTERS_FROM_INS_SQL, ERRORS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
+  compactCountersSql, countersSql, ERRORS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
 } from './currents-sql.ts';
-import { COUNTERS_DDL, SCHEMA } from './schema.ts';
+import { COUNTER_DAYS_DDL, COUNTERS_DDL, SCHEMA } from './schema.ts';
 import * as campaigns from './campaigns.ts';
 import * as segments from './segments.ts';
 import * as profiles from './profiles.ts';
@@ -62,7 +62,11 @@ export class DuckDbStore implements Store {
       mkdirSync(options.dataDir, { recursive: true });
       path = join(options.dataDir, 'brazen.duckdb');
     }
-    const instance = await DuckDBInstance.create(path, options.memoryLimit ? { memory_limit: options.memoryLimit } : undefined);
+    // A checkpoint rewrites every changed table and index: with DuckDB's default (16 MB of WAL) an
+    // ingestion batch of a few MB each set one off. Every commit is durable in the WAL regardless.
+    const settings: Record<string, string> = { checkpoint_threshold: '256MB' };
+    if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
+    const instance = await DuckDBInstance.create(path, settings);
     const writer = await instance.connect();
     const reader = await instance.connect();
     const store = new DuckDbStore(instance, writer, reader, options.now ?? Date.now);
@@ -83,11 +87,10 @@ export class DuckDbStore implements Store {
       `SELECT (SELECT max(uid) FROM users) AS uid, (SELECT max(seq) FROM attributes) AS seq`,
     );
     this.nextUid = (max?.uid ?? 0) + 1;
-    this.countersClustered = Number((await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'counters_clustered'`))?.value ?? 0);
     this.attributeSeq = Number(max?.seq ?? 0);
     await campaigns.createCampaignTables(this.writer);
     await this.serialized(() => campaigns.syncCampaignRollups(this.writer, ws, this.zone));
-    await this.migrateCounterTotals();
+    await this.serialized(() => this.prepareCounters());
     const built = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'activity_zone'`);
     if (built && built.value !== this.zone) await this.serialized(() => this.rebuildActivity());
     else await this.loadActivity();
@@ -124,6 +127,7 @@ export class DuckDbStore implements Store {
         `INSERT OR REPLACE INTO meta VALUES ('activity_zone', $zone)`,
         { zone: this.zone },
       );
+      await this.rebuildCounters('counter_days');
     });
     await this.loadActivity();
   }
@@ -251,8 +255,9 @@ export class DuckDbStore implements Store {
     const n = count?.n ?? 0;
     if (n === 0) return 0;
     await this.writer.run(insertEvents);
-    await this.writer.run(COUNTERS_FROM_INS_SQL);
-    await this.clusterCounters();
+    await this.writer.run(countersSql('ins', 'counters', this.zone));
+    await this.writer.run(countersSql('ins', 'counter_days', this.zone));
+    await this.compactCounters();
     await campaigns.updateCampaignRollups(this.writer, this.zone);
     const tuples = (await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone))).getRows() as Array<
       [string, number, number]
@@ -261,32 +266,49 @@ export class DuckDbStore implements Store {
     return n;
   }
 
-  private countersClustered = 0;
+  /** Rows of each counter log at its last compaction. */
+  private readonly countersCompacted = { counters: 0, counter_days: 0 };
 
-  /** Data kept before counters had total rows gets them once. */
-  private async migrateCounterTotals(): Promise<void> {
-    const done = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'counter_totals'`);
-    if (done) return;
-    await this.transaction(async () => {
-      for (const sql of COUNTER_TOTALS_MIGRATION) await this.writer.run(sql);
-      await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('counter_totals', 'yes')`);
-    });
+  /**
+   * Counter logs from before they were logs (a keyed, upserted table), or whose days were counted
+   * in another time zone, are rebuilt from the events once.
+   */
+  private async prepareCounters(): Promise<void> {
+    const meta = async (key: string) => (await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = $key`, { key }))?.value;
+    if ((await meta('counters_layout')) !== 'log') {
+      await this.transaction(async () => {
+        await this.rebuildCounters('counters');
+        await this.rebuildCounters('counter_days');
+        await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('counters_layout', 'log')`);
+      });
+    } else if ((await meta('counter_days_zone')) !== this.zone) {
+      await this.transaction(() => this.rebuildCounters('counter_days'));
+    }
+    for (const table of ['counters', 'counter_days'] as const) {
+      this.countersCompacted[table] = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
+    }
+  }
+
+  private async rebuildCounters(table: 'counters' | 'counter_days'): Promise<void> {
+    await this.writer.run(`DROP TABLE IF EXISTS ${table}`);
+    await this.writer.run(table === 'counters' ? COUNTERS_DDL : COUNTER_DAYS_DDL);
+    await this.writer.run(countersSql('events', table, this.zone));
+    for (const sql of compactCountersSql(table)) await this.writer.run(sql);
+    if (table === 'counter_days') await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('counter_days_zone', $zone)`, { zone: this.zone });
+    this.countersCompacted[table] = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
   }
 
   /**
-   * Keeps `counters` sorted by (kind, name, app, bucket) so that a series reads only the row groups
-   * of its own kind and name: new buckets are appended at the end, and once they make a tenth of
-   * the table it is rewritten in order (amortized: each row is rewritten a few times at most).
+   * Folds a counter log once the deltas appended since its last compaction outnumber the rows it
+   * had then (so each row is rewritten about twice in all, and a read sums few rows a key).
    */
-  private async clusterCounters(): Promise<void> {
-    const size = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM counters`))?.n ?? 0;
-    if (size < 50_000 || size < this.countersClustered * 1.1) return;
-    await this.writer.run(COUNTERS_DDL.replace('counters (', 'counters_sorted ('));
-    await this.writer.run(`INSERT INTO counters_sorted SELECT * FROM counters ORDER BY kind, name, app_id, bucket`);
-    await this.writer.run(`DROP TABLE counters`);
-    await this.writer.run(`ALTER TABLE counters_sorted RENAME TO counters`);
-    await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('counters_clustered', $size)`, { size: String(size) });
-    this.countersClustered = size;
+  private async compactCounters(): Promise<void> {
+    for (const table of ['counters', 'counter_days'] as const) {
+      const size = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
+      if (size - this.countersCompacted[table] < Math.max(20_000, this.countersCompacted[table])) continue;
+      for (const sql of compactCountersSql(table)) await this.writer.run(sql);
+      this.countersCompacted[table] = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
+    }
   }
 
   private async recordActivity(tuples: ActivityTuple[]): Promise<void> {
@@ -489,20 +511,34 @@ export class DuckDbStore implements Store {
   // ---------------------------------------------------------------- queries
 
   async counterSeries(q: CounterQuery): Promise<CounterBucket[]> {
-    const filters = [`kind = $kind`, `bucket >= $from`, `bucket < $to`];
-    const params: Record<string, unknown> = { kind: q.kind, from: Math.floor(q.from / 900), to: Math.ceil(q.to / 900) };
-    // Rows of every name or every app are kept as totals (chr(1)): one row a bucket to read.
-    filters.push(`name = $name`, `app_id = $app`);
-    params.name = q.name ?? (q.kind === 'session' || q.kind === 'uninstall' ? '' : ALL);
-    params.app = q.appId ?? ALL;
+    // Rows of every name or every app are kept as totals (chr(1)): one row a slot to read.
+    const name = q.name ?? (q.kind === 'session' || q.kind === 'uninstall' ? '' : ALL);
+    const app = q.appId ?? ALL;
+    const days = q.unitDays?.zone === this.zone && q.unitStarts?.length === q.unitDays.days.length ? q.unitDays.days : undefined;
+    if (days && days.length > 0 && days.every(Number.isSafeInteger)) {
+      const found = (
+        await this.reader.runAndReadAll(
+          `SELECT day, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counter_days
+           WHERE kind = $kind AND name = $name AND app_id = $app AND day BETWEEN $from AND $to GROUP BY day`,
+          { kind: q.kind, name, app, from: days[0], to: days[days.length - 1] },
+        )
+      ).getRows() as Array<[number, number, number, number]>;
+      const startOf = new Map(days.map((day, i) => [day, q.unitStarts![i]]));
+      return found
+        .filter(([day]) => startOf.has(day))
+        .map(([day, count, quantity, revenue]) => ({ start: startOf.get(day)!, count, quantity, revenue }))
+        .sort((a, b) => a.start - b.start);
+    }
+    const params: Record<string, unknown> = { kind: q.kind, name, app, from: Math.floor(q.from / 900), to: Math.ceil(q.to / 900) };
+    const filters = `kind = $kind AND name = $name AND app_id = $app AND bucket >= $from AND bucket < $to`;
     const starts = q.unitStarts?.map((t) => Math.floor(t / 900)) ?? [];
     // Totals per unit (an ASOF join to the unit starts) rather than thousands of buckets to convert.
     const sql = starts.length > 0 && starts.every(Number.isSafeInteger)
       ? `SELECT u.lo, sum(c.n)::DOUBLE, sum(c.quantity)::DOUBLE, sum(c.revenue)::DOUBLE
-         FROM (SELECT * FROM counters WHERE ${filters.join(' AND ')}) c
+         FROM (SELECT * FROM counters WHERE ${filters}) c
          ASOF JOIN (SELECT unnest([${starts.join(',')}]) AS lo) u ON c.bucket >= u.lo GROUP BY u.lo ORDER BY u.lo`
       : `SELECT bucket, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counters
-         WHERE ${filters.join(' AND ')} GROUP BY bucket ORDER BY bucket`;
+         WHERE ${filters} GROUP BY bucket ORDER BY bucket`;
     const found = (await this.reader.runAndReadAll(sql, params as never)).getRows() as Array<[number, number, number, number]>;
     return found.map(([bucket, count, quantity, revenue]) => ({ start: bucket * 900, count, quantity, revenue }));
   }
@@ -554,7 +590,7 @@ export class DuckDbStore implements Store {
   async hasCounterName(kind: 'custom_event' | 'purchase', name: string): Promise<boolean> {
     const hit = await one<{ n: number }>(
       this.reader,
-      `SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM counters WHERE kind = $kind AND name = $name LIMIT 1)`,
+      `SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM counter_days WHERE kind = $kind AND name = $name LIMIT 1)`,
       { kind, name },
     );
     return (hit?.n ?? 0) > 0;
@@ -566,7 +602,7 @@ export class DuckDbStore implements Store {
     }
     const found = (
       await this.reader.runAndReadAll(
-        `SELECT DISTINCT name FROM counters WHERE kind = $kind AND name <> chr(1) ORDER BY name LIMIT $limit OFFSET $offset`,
+        `SELECT DISTINCT name FROM counter_days WHERE kind = $kind AND name <> chr(1) ORDER BY name LIMIT $limit OFFSET $offset`,
         { kind, limit: BigInt(limit), offset: BigInt(offset) },
       )
     ).getRows() as Array<[string]>;
