@@ -42,6 +42,39 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       id, event_type: 'users.behaviors.app.SessionStart', user_id: user, time, app_id: app,
     });
 
+    it('answers each of many concurrent requests on its own: its stored, duplicates and errors', async () => {
+      const malformed = join(dir, 'malformed.json');
+      writeFileSync(malformed, '{"id": "m1", "event_type": ');
+      const event = (id: string, user: string) => ({ id, event_type: 'users.behaviors.CustomEvent', user_id: user, time: T0 + H, name: 'Played' });
+      const results = await Promise.allSettled([
+        ingest([event('a1', 'u1'), event('a2', 'u2')]),
+        ingest([event('a2', 'u2'), { id: 'bad', event_type: 'users.behaviors.CustomEvent', user_id: 'u3', time: T0 }, event('b1', 'u3')]),
+        store.ingestCurrents({ file: malformed, format: 'ndjson' }),
+        ingest([event('c1', 'u1'), event('c1', 'u1')]),
+        ingest([event('d1', 'u4')], 'array'),
+        ingest([]),
+      ]);
+      const value = (i: number) => (results[i].status === 'fulfilled' ? results[i].value : results[i].reason);
+      expect(value(0)).toEqual({ stored: 2, duplicates: 0, errors: [] });
+      // a2 was stored by the request before: a duplicate here, not a second count.
+      expect(value(1)).toEqual({ stored: 1, duplicates: 1, errors: [{ type: 'currents', index: 1, message: 'name is required for a custom event' }] });
+      expect(results[2].status).toBe('rejected');
+      expect(String(value(2).message)).toMatch(/body is not valid JSON/);
+      expect(value(3)).toEqual({ stored: 1, duplicates: 1, errors: [] });
+      expect(value(4)).toEqual({ stored: 1, duplicates: 0, errors: [] });
+      expect(value(5)).toEqual({ stored: 0, duplicates: 0, errors: [] });
+      expect(await store.countEvents()).toBe(5);
+      const played = await store.counterSeries({ kind: 'custom_event', name: 'Played', from: T0, to: T0 + D });
+      expect(played.reduce((sum, b) => sum + b.count, 0)).toBe(5);
+    });
+
+    it('stores concurrent /users/track batches in their order', async () => {
+      const user = { external_id: 'x' };
+      await Promise.all([1, 2, 3, 4].map((v) =>
+        store.track({ attributes: [{ user, time: T0, values: { level: v }, increments: { visits: 1 } }], events: [], purchases: [] })));
+      expect(await store.userAttributes(user)).toEqual({ level: 4, visits: 4 });
+    });
+
     it('stores Currents records once by id and reports bad ones by index', async () => {
       const first = await ingest([
         session('s1', 'u1', T0 + H),

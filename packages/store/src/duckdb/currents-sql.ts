@@ -10,12 +10,17 @@ const FIELDS = [
 ] as const;
 const at = (field: (typeof FIELDS)[number]) => `v[${FIELDS.indexOf(field) + 1}]`;
 
-/** Parses the request file once into a typed staging table, keeping each record whole. */
-export function stageSql(file: string, format: 'ndjson' | 'array'): string {
+/**
+ * Parses the request files (one per request of a group committed together) once into a typed
+ * staging table, keeping each record whole: `req` is the request's position in `files`, `idx` the
+ * record's position in its request.
+ */
+export function stageSql(files: readonly string[], format: 'ndjson' | 'array'): string {
   const paths = FIELDS.map((f) => `'$.${f}'`).join(', ');
   const fmt = format === 'ndjson' ? 'newline_delimited' : 'array';
+  const list = `[${files.map(literal).join(', ')}]`;
   return `CREATE OR REPLACE TEMP TABLE typed AS
-    SELECT s.idx, s.payload, s.jt, k.category,
+    SELECT s.req, s.idx, s.payload, s.jt, k.category,
       ${at('id')} AS id, ${at('event_type')} AS event_type,
       TRY_CAST(${at('time')} AS DOUBLE) AS time, ${at('time')} AS time_raw,
       ${at('user_id')} AS user_id, ${at('external_user_id')} AS external_user_id, ${at('app_id')} AS app_id,
@@ -28,16 +33,18 @@ export function stageSql(file: string, format: 'ndjson' | 'array'): string {
       upper(${at('currency')}) AS currency,
       TRY_CAST(${at('quantity')} AS INTEGER) AS quantity, ${at('quantity')} AS quantity_raw
     FROM (
-      SELECT (row_number() OVER ()) - 1 AS idx, j AS payload, json_type(j) AS jt,
+      SELECT req, rn - min(rn) OVER (PARTITION BY req) AS idx, j AS payload, json_type(j) AS jt,
              json_extract_string(j, [${paths}]) AS v
-      FROM read_json_objects(${literal(file)}, format='${fmt}', maximum_object_size=16777216) t(j)
+      FROM (
+        SELECT list_position(${list}, filename) - 1 AS req, row_number() OVER () AS rn, j
+        FROM read_json_objects(${list}, format='${fmt}', maximum_object_size=16777216, filename=true) t(j))
     ) s LEFT JOIN event_types k ON k.event_type = ${at('event_type')}`;
 }
 
 /** Records rejected one by one, with the reason naming the field. */
 export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
-  SELECT idx, message FROM (
-    SELECT t.idx, CASE
+  SELECT req, idx, message FROM (
+    SELECT t.req, t.idx, CASE
       WHEN t.jt IS DISTINCT FROM 'OBJECT' THEN 'record must be a JSON object'
       WHEN t.id IS NULL OR t.id = '' THEN 'id is required'
       WHEN t.event_type IS NULL THEN 'event_type is required'
@@ -54,12 +61,18 @@ export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
     FROM typed t LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD'))
   WHERE message IS NOT NULL`;
 
-/** Valid records to keep: the first of each id in the request. A narrow table (no payload copy). */
+/** Valid records to keep: the first of each id in the group, in request order. A narrow table (no payload copy). */
 export const KEEP_SQL = `CREATE OR REPLACE TEMP TABLE keep AS
-  SELECT t.idx, t.id, hash(t.id) AS id_hash,
+  SELECT t.req, t.idx, t.id, hash(t.id) AS id_hash,
          coalesce(t.user_id, '') AS bk, coalesce(t.external_user_id, '') AS ek
-  FROM typed t ANTI JOIN errs e ON e.idx = t.idx
-  QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.idx) = 1`;
+  FROM typed t ANTI JOIN errs e ON e.req = t.req AND e.idx = t.idx
+  QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.req, t.idx) = 1`;
+
+/** Per request: its records, the valid ones kept (first of their id in the group), and errors. */
+export const GROUP_COUNTS_SQL = `SELECT r.req::INTEGER AS req, r.n::INTEGER AS records,
+    coalesce(k.n, 0)::INTEGER AS kept
+  FROM (SELECT req, count(*) AS n FROM typed GROUP BY req) r
+  LEFT JOIN (SELECT req, count(*) AS n FROM keep GROUP BY req) k USING (req)`;
 
 /** Ids of this batch already stored: the integer hash narrows the search before the exact match. */
 export const STORED_DUPLICATES_SQL = `DELETE FROM keep WHERE id IN (
@@ -72,7 +85,7 @@ export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
   LEFT JOIN (SELECT value, uid FROM identities WHERE kind = 'external_id') e ON e.value = r.ek`;
 // (No identity has the value '', so an absent id never matches; plain equality keeps it a hash join.)
 
-/** The batch's new rows with every column of `events` (and the request index last). The rollups
+/** The batch's new rows with every column of `events` (and the request's position in the group last). The rollups
  * read it many times, each only the columns it needs. */
 export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
   SELECT k.id, k.id_hash, t.event_type, t.category, t.time, m.uid, t.app_id, t.name, t.campaign_id,
@@ -80,13 +93,13 @@ export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
          t.card_id, t.platform, t.price, t.currency, t.quantity,
          CASE WHEN t.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
          t.payload,
-         k.idx
-  FROM keep k JOIN typed t ON t.idx = k.idx
+         k.req
+  FROM keep k JOIN typed t ON t.req = k.req AND t.idx = k.idx
   JOIN umap m ON m.bk = k.bk AND m.ek = k.ek
   LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')`;
 
 export const EVENTS_FROM_INS_SQL = `INSERT INTO events
-  SELECT * EXCLUDE (idx) FROM ins`;
+  SELECT * EXCLUDE (req) FROM ins`;
 
 /**
  * Counter rows of `source` appended to `table` (`counters` by 15-minute bucket, `counter_days` by

@@ -13,7 +13,7 @@ import type {
 import { StoreError } from '../types.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
-  compactCountersSql, countersSql, ERRORS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
+  compactCountersSql, countersSql, ERRORS_SQL, GROUP_COUNTS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
 } from './currents-sql.ts';
 import { COUNTER_DAYS_DDL, COUNTERS_DDL, SCHEMA } from './schema.ts';
 import * as campaigns from './campaigns.ts';
@@ -36,6 +36,15 @@ export interface DuckDbStoreOptions {
 
 /** The name or app of a counter row that totals every name or every app. */
 const ALL = '\u0001';
+
+/** At most this many waiting requests are committed together. */
+const MAX_GROUP = 64;
+
+interface Waiting<I, O> {
+  input: I;
+  resolve: (result: O) => void;
+  reject: (error: unknown) => void;
+}
 
 const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
 
@@ -160,36 +169,89 @@ export class DuckDbStore implements Store {
 
   // ---------------------------------------------------------------- ingestion
 
+  /**
+   * Requests that arrive while the writer is busy are committed together, in one transaction (group
+   * commit): an ingestion batch has a fixed cost of some thirty statements, which many small
+   * requests would otherwise pay one by one. Each request still gets its own result; when a group
+   * fails (a malformed body, say), its requests are stored again one by one, so that only the bad
+   * one fails.
+   */
   ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
-    return this.serialized(async () => {
-      try {
-        await this.writer.run(stageSql(body.file, body.format));
-      } catch (error) {
-        throw new StoreError(400, malformedMessage(error));
+    // One staging read per group, so a group holds bodies of one format (a mix is rare).
+    return this.grouped(this.currentsQueue, body, (group) => this.storeCurrents(group), (b) => b.format);
+  }
+
+  private readonly currentsQueue: Array<Waiting<CurrentsBody, CurrentsResult>> = [];
+  private readonly trackQueue: Array<Waiting<TrackBatch, TrackResult>> = [];
+
+  private grouped<I, O>(
+    queue: Array<Waiting<I, O>>, input: I, store: (group: I[]) => Promise<O[]>, kind: (input: I) => string = () => '',
+  ): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      queue.push({ input, resolve, reject });
+      if (queue.length === 1) void this.serialized(() => this.flush(queue, store, kind));
+    });
+  }
+
+  /** Stores the waiting requests of the first one's kind (at most MAX_GROUP) as one group. */
+  private async flush<I, O>(queue: Array<Waiting<I, O>>, store: (group: I[]) => Promise<O[]>, kind: (input: I) => string): Promise<void> {
+    const first = kind(queue[0].input);
+    const group: Array<Waiting<I, O>> = [];
+    for (let i = 0; i < queue.length && group.length < MAX_GROUP; ) {
+      if (kind(queue[i].input) === first) group.push(...queue.splice(i, 1));
+      else i++;
+    }
+    if (queue.length > 0) void this.serialized(() => this.flush(queue, store, kind));
+    try {
+      const results = await store(group.map((w) => w.input));
+      group.forEach((w, i) => w.resolve(results[i]));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0].reject(error);
+        return;
       }
-      await this.writer.run(ERRORS_SQL);
-      await this.writer.run(KEEP_SQL);
-      const errors = await rows<{ idx: bigint; message: string }>(this.writer, `SELECT idx, message FROM errs ORDER BY idx`);
-      const counts = await one<{ valid: number; typed: number }>(
-        this.writer,
-        `SELECT (SELECT count(*) FROM keep)::INTEGER AS valid, (SELECT count(*) FROM typed)::INTEGER AS typed`,
-      );
-      const withinRequestDuplicates = (counts?.typed ?? 0) - errors.length - (counts?.valid ?? 0);
-      let stored = 0;
-      await this.transaction(async () => {
-        await this.writer.run(STORED_DUPLICATES_SQL);
-        await this.writer.run(REFS_SQL);
-        await this.createCurrentsUsers();
-        await this.writer.run(INS_SQL);
-        stored = await this.storeInserted(EVENTS_FROM_INS_SQL);
-      });
-      const commit = this.pendingActivity;
-      this.pendingActivity = undefined;
-      commit?.();
+      for (const w of group) {
+        try {
+          w.resolve((await store([w.input]))[0]);
+        } catch (alone) {
+          w.reject(alone);
+        }
+      }
+    }
+  }
+
+  private async storeCurrents(bodies: CurrentsBody[]): Promise<CurrentsResult[]> {
+    try {
+      await this.writer.run(stageSql(bodies.map((b) => b.file), bodies[0].format));
+    } catch (error) {
+      throw new StoreError(400, malformedMessage(error));
+    }
+    await this.writer.run(ERRORS_SQL);
+    await this.writer.run(KEEP_SQL);
+    const errors = await rows<{ req: number; idx: bigint; message: string }>(this.writer, `SELECT req::INTEGER AS req, idx, message FROM errs ORDER BY req, idx`);
+    const counts = await rows<{ req: number; records: number; kept: number }>(this.writer, GROUP_COUNTS_SQL);
+    let stored = new Map<number, number>();
+    await this.transaction(async () => {
+      await this.writer.run(STORED_DUPLICATES_SQL);
+      await this.writer.run(REFS_SQL);
+      await this.createCurrentsUsers();
+      await this.writer.run(INS_SQL);
+      const perRequest = await rows<{ req: number; n: number }>(this.writer, `SELECT req::INTEGER AS req, count(*)::INTEGER AS n FROM ins GROUP BY req`);
+      stored = new Map(perRequest.map((r) => [r.req, r.n]));
+      await this.storeInserted(EVENTS_FROM_INS_SQL);
+    });
+    const commit = this.pendingActivity;
+    this.pendingActivity = undefined;
+    commit?.();
+    return bodies.map((_, req) => {
+      const own = errors.filter((e) => e.req === req);
+      const c = counts.find((x) => x.req === req);
+      const records = c?.records ?? 0;
+      const n = stored.get(req) ?? 0;
       return {
-        stored,
-        duplicates: (counts?.valid ?? 0) - stored + withinRequestDuplicates,
-        errors: errors.map((e) => ({ type: 'currents', index: Number(e.idx), message: e.message })),
+        stored: n,
+        duplicates: records - own.length - n,
+        errors: own.map((e) => ({ type: 'currents', index: Number(e.idx), message: e.message })),
       };
     });
   }
@@ -343,31 +405,39 @@ export class DuckDbStore implements Store {
   }
 
   track(batch: TrackBatch): Promise<TrackResult> {
-    return this.serialized(async () => {
-      await this.transaction(async () => {
-        const uids = await this.resolveTrackUsers(batch);
-        await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins_track AS SELECT * FROM events LIMIT 0`);
-        const events = [...batch.events, ...batch.purchases];
-        if (events.length > 0) {
-          const app = await this.writer.createAppender('ins_track', 'main', 'temp');
-          for (const e of events) this.appendEvent(app, e, uids.get(e.user)!);
-          app.closeSync();
-          await this.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
-          await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS idx FROM ins_track`);
-          await this.storeInserted(`INSERT INTO events SELECT * FROM ins_track`);
-        }
-        await this.storeAttributes(batch.attributes, uids);
-      });
-      const commit = this.pendingActivity;
-      this.pendingActivity = undefined;
-      commit?.();
-      return {
-        attributesProcessed: batch.attributes.length,
-        eventsProcessed: batch.events.length,
-        purchasesProcessed: batch.purchases.length,
-        errors: [],
-      };
+    return this.grouped(this.trackQueue, batch, (group) => this.storeTrack(group));
+  }
+
+  /** Stores a group of /users/track batches as one, in their order. */
+  private async storeTrack(group: TrackBatch[]): Promise<TrackResult[]> {
+    const batch: TrackBatch = {
+      attributes: group.flatMap((b) => b.attributes),
+      events: group.flatMap((b) => b.events),
+      purchases: group.flatMap((b) => b.purchases),
+    };
+    await this.transaction(async () => {
+      const uids = await this.resolveTrackUsers(batch);
+      await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins_track AS SELECT * FROM events LIMIT 0`);
+      const events = [...batch.events, ...batch.purchases];
+      if (events.length > 0) {
+        const app = await this.writer.createAppender('ins_track', 'main', 'temp');
+        for (const e of events) this.appendEvent(app, e, uids.get(e.user)!);
+        app.closeSync();
+        await this.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
+        await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ins_track`);
+        await this.storeInserted(`INSERT INTO events SELECT * FROM ins_track`);
+      }
+      await this.storeAttributes(batch.attributes, uids);
     });
+    const commit = this.pendingActivity;
+    this.pendingActivity = undefined;
+    commit?.();
+    return group.map((b) => ({
+      attributesProcessed: b.attributes.length,
+      eventsProcessed: b.events.length,
+      purchasesProcessed: b.purchases.length,
+      errors: [],
+    }));
   }
 
   private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): void {
