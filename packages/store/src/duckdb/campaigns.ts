@@ -239,31 +239,45 @@ async function seriesKey(conn: DuckDBConnection, q: MessageStatsQuery): Promise<
   return key;
 }
 
+/*
+ * A series reads a few thousand rows whose text columns repeat a few combinations, and strings are
+ * the slow part of bringing a result into JavaScript: rows come back as numbers, the combination as
+ * a 52-bit hash, and the hashes are resolved through a dictionary filled on first sight.
+ */
+const COMBO = {
+  msg_daily: ['part', 'variation', 'channel', 'action'],
+  conv_daily: ['part', 'variation', 'channel'],
+} as const;
+const combos = new Map<number, string[]>();
+const comboHash = (table: keyof typeof COMBO) => `(hash(${COMBO[table].join(', ')}) >> 12)::DOUBLE`;
+
+async function comboRows(conn: DuckDBConnection, table: keyof typeof COMBO, numbers: string[], q: MessageStatsQuery) {
+  const where = `key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to`;
+  const params = { src: q.src, obj: q.obj, scope: q.scope ?? '', from: q.fromDay, to: q.toDay };
+  const reader = await conn.runAndReadAll(`SELECT ${comboHash(table)}, day, ${numbers.join(', ')} FROM ${table} WHERE ${where}`, params);
+  if (reader.currentRowCount === 0) return undefined;
+  const [hashes, ...columns] = reader.getColumnsJS() as number[][];
+  if (hashes.some((h) => !combos.has(h))) {
+    if (combos.size > 100_000) combos.clear();
+    const found = await conn.runAndReadAll(`SELECT DISTINCT ${comboHash(table)}, ${COMBO[table].join(', ')} FROM ${table} WHERE ${where}`, params);
+    for (const [h, ...text] of found.getRowsJS() as Array<[number, ...string[]]>) combos.set(h, text);
+  }
+  return { combo: hashes.map((h) => combos.get(h)!), columns };
+}
+
 export async function messageStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<MessageStatRow[]> {
-  const reader = await conn.runAndReadAll(
-    `SELECT day, part, variation, channel, action, n::DOUBLE, u::DOUBLE FROM msg_daily
-     WHERE key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to`,
-    { src: q.src, obj: q.obj, scope: q.scope ?? '', from: q.fromDay, to: q.toDay },
-  );
-  // Columns convert to JS far faster than rows do.
-  if (reader.currentRowCount === 0) return [];
-  const [day, part, variation, channel, action, n, u] = reader.getColumnsJS() as [number[], string[], string[], string[], string[], number[], number[]];
-  return day.map((d, i) => ({ day: d, part: part[i], variation: variation[i], channel: channel[i], action: action[i], n: n[i], u: u[i] }));
+  const found = await comboRows(conn, 'msg_daily', ['n::DOUBLE', 'u::DOUBLE'], q);
+  if (!found) return [];
+  const [day, n, u] = found.columns;
+  return found.combo.map(([part, variation, channel, action], i) => ({ day: day[i], part, variation, channel, action, n: n[i], u: u[i] }));
 }
 
 export async function conversionStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<ConversionStatRow[]> {
-  const reader = await conn.runAndReadAll(
-    `SELECT day, part, variation, channel, idx, conv::DOUBLE, by_receipt::DOUBLE, revenue FROM conv_daily
-     WHERE key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to`,
-    { src: q.src, obj: q.obj, scope: q.scope ?? '', from: q.fromDay, to: q.toDay },
-  );
-  if (reader.currentRowCount === 0) return [];
-  const [day, part, variation, channel, idx, conv, byReceipt, revenue] = reader.getColumnsJS() as [
-    number[], string[], string[], string[], number[], number[], number[], number[],
-  ];
-  return day.map((d, i) => ({
-    day: d, part: part[i], variation: variation[i], channel: channel[i], idx: idx[i], conversions: conv[i], byReceipt: byReceipt[i],
-    revenue: revenue[i],
+  const found = await comboRows(conn, 'conv_daily', ['idx::DOUBLE', 'conv::DOUBLE', 'by_receipt::DOUBLE', 'revenue'], q);
+  if (!found) return [];
+  const [day, idx, conv, byReceipt, revenue] = found.columns;
+  return found.combo.map(([part, variation, channel], i) => ({
+    day: day[i], part, variation, channel, idx: idx[i], conversions: conv[i], byReceipt: byReceipt[i], revenue: revenue[i],
   }));
 }
 

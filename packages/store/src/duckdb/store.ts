@@ -37,6 +37,9 @@ export interface DuckDbStoreOptions {
 /** The name or app of a counter row that totals every name or every app. */
 const ALL = '\u0001';
 
+/** Connections for reads. */
+const READERS = 3;
+
 /** At most this many waiting requests are committed together. */
 const MAX_GROUP = 64;
 
@@ -61,7 +64,9 @@ export class DuckDbStore implements Store {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
-    private readonly reader: DuckDBConnection,
+    /** Reads go round these, so that the queries of concurrent requests (and the two of one
+     * campaign series) run side by side on DuckDB's threads. */
+    private readonly readers: DuckDBConnection[],
     private readonly now: () => number,
   ) {}
 
@@ -77,10 +82,17 @@ export class DuckDbStore implements Store {
     if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
     const instance = await DuckDBInstance.create(path, settings);
     const writer = await instance.connect();
-    const reader = await instance.connect();
-    const store = new DuckDbStore(instance, writer, reader, options.now ?? Date.now);
+    const readers = await Promise.all(Array.from({ length: READERS }, () => instance.connect()));
+    const store = new DuckDbStore(instance, writer, readers, options.now ?? Date.now);
     await store.init();
     return store;
+  }
+
+  private nextReader = 0;
+
+  private get reader(): DuckDBConnection {
+    this.nextReader = (this.nextReader + 1) % this.readers.length;
+    return this.readers[this.nextReader];
   }
 
   private async init(): Promise<void> {
@@ -163,7 +175,7 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     await this.serialized(async () => undefined);
     this.writer.closeSync();
-    this.reader.closeSync();
+    for (const r of this.readers) r.closeSync();
     this.instance.closeSync();
   }
 
