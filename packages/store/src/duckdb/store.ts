@@ -617,7 +617,8 @@ export class DuckDbStore implements Store {
     const sql = `SELECT bucket, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counters
        WHERE ${filters} GROUP BY bucket ORDER BY bucket`;
     const found = (await this.reader.runAndReadAll(sql, params as never)).getRows() as Array<[number, number, number, number]>;
-    return found.map(([bucket, count, quantity, revenue]) => ({ start: bucket * 900, count, quantity, revenue }));
+    const buckets = found.map(([bucket, count, quantity, revenue]) => ({ start: bucket * 900, count, quantity, revenue }));
+    return q.unitStarts ? totalPerUnit(buckets, q.unitStarts) : buckets;
   }
 
   async dailySeries(q: DailyQuery): Promise<Map<string, number>> {
@@ -840,6 +841,25 @@ export class DuckDbStore implements Store {
     );
     return r && { hash: r.hash, name: r.name, permissions: JSON.parse(r.permissions), createdAt: r.created_at };
   }
+}
+
+/** Buckets (ascending) summed into the units starting at `starts` (ascending, contiguous). */
+function totalPerUnit(buckets: CounterBucket[], starts: readonly number[]): CounterBucket[] {
+  const out: CounterBucket[] = [];
+  let unit = -1;
+  for (const b of buckets) {
+    while (unit + 1 < starts.length && starts[unit + 1] <= b.start) unit++;
+    if (unit < 0) continue;
+    const last = out[out.length - 1];
+    if (last?.start === starts[unit]) {
+      last.count += b.count;
+      last.quantity += b.quantity;
+      last.revenue += b.revenue;
+    } else {
+      out.push({ ...b, start: starts[unit] });
+    }
+  }
+  return out;
 }
 
 function appendText(app: DuckDBAppender, value: string | null | undefined): void {
