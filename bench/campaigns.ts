@@ -1,17 +1,19 @@
 /**
  * Campaign and Canvas analytics benchmark (issue 3): p50/p99 of /campaigns/data_series,
- * /sends/data_series and /canvas/data_series (+ data_summary) at length 100 over HTTP, on
+ * /sends/data_series and /canvas/data_series (+ data_summary) at length 100 over HTTP, from
+ * `brazen serve` in a process of its own and again with the server in this process, on
  * BENCH_CAMPAIGN_EVENTS (default 10,000,000) engagement events plus 10% behaviour events that
  * conversions match. Baseline, same run: the same campaign's figures computed from the raw
  * `events` table without the rollups.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
+import { exited, startServerProcess } from '../packages/server/test/cli-process.ts';
 import { DATA_ROOT, envNumber, fmt, freshDir, percentile, prng } from './_lib.ts';
 
 const KEY = 'bench-key';
@@ -128,10 +130,21 @@ function writeBatch(dir: string, rand: () => number, from: number, size: number,
  * DuckDB's threads and the client alike): on a shared machine the wall clock mostly measures the wait
  * for a core, the CPU time what a request costs.
  */
-async function latency(base: string, path: string, rounds: number): Promise<{ p50: number; p99: number; cpu: number; bytes: number }> {
+/** CPU milliseconds used so far by the server: this process, or the `brazen serve` child. */
+function serverCpu(pid: number | undefined): number {
+  if (pid === undefined) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  // /proc/PID/stat fields 14 and 15: user and system time in clock ticks (100 a second).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function latency(base: string, path: string, rounds: number, pid?: number): Promise<{ p50: number; p99: number; cpu: number; bytes: number }> {
   const times: number[] = [];
   let bytes = 0;
-  const cpu0 = process.cpuUsage();
+  const cpu0 = serverCpu(pid);
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
     const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
@@ -140,9 +153,9 @@ async function latency(base: string, path: string, rounds: number): Promise<{ p5
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
     bytes = text.length;
   }
-  const cpu = process.cpuUsage(cpu0);
+  const cpu = serverCpu(pid) - cpu0;
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), cpu: (cpu.user + cpu.system) / 1000 / rounds, bytes };
+  return { p50: percentile(times, 50), p99: percentile(times, 99), cpu: cpu / rounds, bytes };
 }
 
 /** The baseline: one campaign's daily counts, distinct users and primary conversions from raw `events`. */
@@ -215,8 +228,6 @@ export async function run(): Promise<void> {
   }
   console.log(`${fmt(await store.countEvents())} stored records${reuse ? ' (reused from the previous run)' : ''}`);
 
-  const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000 });
-  const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const endingAt = new Date((START + (DAYS - 1) * DAY) * 1000).toISOString();
   const startingAt = new Date(START * 1000).toISOString();
   const queries: Array<[string, string]> = [
@@ -237,17 +248,33 @@ export async function run(): Promise<void> {
       `/canvas/data_summary?canvas_id=cv-1&starting_at=${startingAt}&ending_at=${endingAt}&include_variant_breakdown=true&include_step_breakdown=true`,
     ],
   ];
-  console.log(`series latency over HTTP, 100 days, ${rounds} requests each (target p99 <= 25 ms); load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores:`);
-  for (const [name, path] of queries) {
-    await latency(base, path, 5); // warm-up
-    const r = await latency(base, path, rounds);
-    console.log(
-      `  ${name.padEnd(40)} p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms   ` +
-        `cpu ${fmt(r.cpu, 1).padStart(5)} ms/request   (${fmt(r.bytes)} bytes)`,
-    );
-  }
-  await app.close();
+  const measure = async (base: string, pid?: number) => {
+    for (const [name, path] of queries) {
+      await latency(base, path, 5, pid); // warm-up
+      const r = await latency(base, path, rounds, pid);
+      console.log(
+        `  ${name.padEnd(40)} p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms   ` +
+          `server cpu ${fmt(r.cpu, 1).padStart(5)} ms/request   (${fmt(r.bytes)} bytes)`,
+      );
+    }
+  };
+  // As deployed: `brazen serve` in a process of its own, the client in this one.
   await store.close();
+  const server = await startServerProcess(dataDir, KEY, ['--no-rate-limits']);
+  console.log(`series latency over HTTP from \`brazen serve\` in its own process, 100 days, ${rounds} requests each (target p99 <= 25 ms); load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores:`);
+  try {
+    await measure(server.url, server.child.pid);
+  } finally {
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+  }
+  // The same with the server in this process, sharing its event loop with the client.
+  const reopened = await DuckDbStore.open({ dataDir });
+  const app = await buildApp({ store: reopened, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000 });
+  console.log(`the same with the server in the benchmark's process (its event loop shared with the client):`);
+  await measure(await app.listen({ port: 0, host: '127.0.0.1' }));
+  await app.close();
+  await reopened.close();
 
   const baselineRounds = Math.max(5, Math.round(rounds / 20));
   const raw = await rawCampaignSeries(join(dataDir, 'brazen.duckdb'), 'bc-5', START, START + DAYS * DAY, baselineRounds);
