@@ -38,7 +38,7 @@ export interface DuckDbStoreOptions {
 const ALL = '\u0001';
 
 /** Connections for reads. */
-const READERS = 3;
+const READERS = 4;
 
 /** At most this many waiting requests are committed together. */
 const MAX_GROUP = 64;
@@ -65,7 +65,7 @@ export class DuckDbStore implements Store {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     /** Reads go round these, so that the queries of concurrent requests (and the two of one
-     * campaign series) run side by side on DuckDB's threads. */
+     * campaign series, the four of a Canvas breakdown) run side by side on DuckDB's threads. */
     private readonly readers: DuckDBConnection[],
     private readonly now: () => number,
   ) {}
