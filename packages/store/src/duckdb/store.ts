@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
 import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
@@ -40,11 +40,21 @@ const ALL = '\u0001';
 /** Connections for reads. */
 const READERS = 4;
 
-/** At most this many waiting requests are committed together. */
+/** At most this many waiting requests, and this many bytes of bodies, are committed together. */
 const MAX_GROUP = 64;
+const MAX_GROUP_BYTES = 64 * 1024 * 1024;
+
+const fileBytes = (body: CurrentsBody): number => {
+  try {
+    return statSync(body.file).size;
+  } catch {
+    return 0; // the staging read reports a missing file
+  }
+};
 
 interface Waiting<I, O> {
   input: I;
+  bytes: number;
   resolve: (result: O) => void;
   reject: (error: unknown) => void;
 }
@@ -190,28 +200,35 @@ export class DuckDbStore implements Store {
    */
   ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
     // One staging read per group, so a group holds bodies of one format (a mix is rare).
-    return this.grouped(this.currentsQueue, body, (group) => this.storeCurrents(group), (b) => b.format);
+    return this.grouped(this.currentsQueue, body, (group) => this.storeCurrents(group), (b) => b.format, fileBytes);
   }
 
   private readonly currentsQueue: Array<Waiting<CurrentsBody, CurrentsResult>> = [];
   private readonly trackQueue: Array<Waiting<TrackBatch, TrackResult>> = [];
 
   private grouped<I, O>(
-    queue: Array<Waiting<I, O>>, input: I, store: (group: I[]) => Promise<O[]>, kind: (input: I) => string = () => '',
+    queue: Array<Waiting<I, O>>, input: I, store: (group: I[]) => Promise<O[]>,
+    kind: (input: I) => string = () => '', bytes: (input: I) => number = () => 0,
   ): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      queue.push({ input, resolve, reject });
+      queue.push({ input, resolve, reject, bytes: bytes(input) });
       if (queue.length === 1) void this.serialized(() => this.flush(queue, store, kind));
     });
   }
 
-  /** Stores the waiting requests of the first one's kind (at most MAX_GROUP) as one group. */
+  /** Stores the waiting requests of the first one's kind as one group: at most MAX_GROUP of them
+   * and MAX_GROUP_BYTES of bodies (a larger body goes alone). */
   private async flush<I, O>(queue: Array<Waiting<I, O>>, store: (group: I[]) => Promise<O[]>, kind: (input: I) => string): Promise<void> {
     const first = kind(queue[0].input);
     const group: Array<Waiting<I, O>> = [];
+    let bytes = 0;
     for (let i = 0; i < queue.length && group.length < MAX_GROUP; ) {
-      if (kind(queue[i].input) === first) group.push(...queue.splice(i, 1));
-      else i++;
+      const w = queue[i];
+      if (group.length > 0 && bytes + w.bytes > MAX_GROUP_BYTES) break;
+      if (kind(w.input) === first) {
+        group.push(...queue.splice(i, 1));
+        bytes += w.bytes;
+      } else i++;
     }
     if (queue.length > 0) void this.serialized(() => this.flush(queue, store, kind));
     try {
