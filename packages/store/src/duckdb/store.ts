@@ -178,6 +178,8 @@ export class DuckDbStore implements Store {
       return result;
     } catch (error) {
       await this.writer.run('ROLLBACK');
+      // The activity index must not learn days whose rows were rolled back.
+      this.pendingActivity = undefined;
       throw error;
     }
   }
