@@ -65,7 +65,8 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
 
   const dir = join(options.tmpDir, `demo-${plan.seedHex}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const chunkRecords = options.chunkRecords ?? 100_000;
+  // Large chunks: each batch has fixed costs (a fold of the counter logs, the conversions of its users).
+  const chunkRecords = options.chunkRecords ?? 250_000;
   let lines: string[] = [];
   let attributes: AttributeRecord[] = [];
   const sink: DemoSink = {
