@@ -170,18 +170,23 @@ export class DuckDbStore implements Store {
     return run;
   }
 
+  /** Runs write work in a transaction; the in-memory activity index takes the days the work
+   * recorded only once they are committed. */
   private async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.writer.run('BEGIN TRANSACTION');
+    let result: T;
     try {
-      const result = await work();
+      result = await work();
       await this.writer.run('COMMIT');
-      return result;
     } catch (error) {
       await this.writer.run('ROLLBACK');
-      // The activity index must not learn days whose rows were rolled back.
       this.pendingActivity = undefined;
       throw error;
     }
+    const commit = this.pendingActivity;
+    this.pendingActivity = undefined;
+    commit?.();
+    return result;
   }
 
   async close(): Promise<void> {
@@ -271,9 +276,6 @@ export class DuckDbStore implements Store {
       stored = new Map(perRequest.map((r) => [r.req, r.n]));
       await this.storeInserted(EVENTS_FROM_INS_SQL);
     });
-    const commit = this.pendingActivity;
-    this.pendingActivity = undefined;
-    commit?.();
     return bodies.map((_, req) => {
       const own = errors.filter((e) => e.req === req);
       const c = counts.find((x) => x.req === req);
@@ -378,8 +380,12 @@ export class DuckDbStore implements Store {
       await this.transaction(() => this.rebuildCounters('counter_days'));
     }
     for (const table of ['counters', 'counter_days'] as const) {
-      this.countersCompacted[table] = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
+      this.countersCompacted[table] = await this.rowCount(table);
     }
+  }
+
+  private async rowCount(table: 'counters' | 'counter_days'): Promise<number> {
+    return (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
   }
 
   private async rebuildCounters(table: 'counters' | 'counter_days'): Promise<void> {
@@ -388,7 +394,7 @@ export class DuckDbStore implements Store {
     await this.writer.run(countersSql('events', table, this.zone));
     for (const sql of compactCountersSql(table)) await this.writer.run(sql);
     if (table === 'counter_days') await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('counter_days_zone', $zone)`, { zone: this.zone });
-    this.countersCompacted[table] = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
+    this.countersCompacted[table] = await this.rowCount(table);
   }
 
   /**
@@ -397,10 +403,10 @@ export class DuckDbStore implements Store {
    */
   private async compactCounters(): Promise<void> {
     for (const table of ['counters', 'counter_days'] as const) {
-      const size = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
+      const size = await this.rowCount(table);
       if (size - this.countersCompacted[table] < Math.max(20_000, this.countersCompacted[table])) continue;
       for (const sql of compactCountersSql(table)) await this.writer.run(sql);
-      this.countersCompacted[table] = (await one<{ n: number }>(this.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
+      this.countersCompacted[table] = await this.rowCount(table);
     }
   }
 
@@ -460,9 +466,6 @@ export class DuckDbStore implements Store {
       }
       await this.storeAttributes(batch.attributes, uids);
     });
-    const commit = this.pendingActivity;
-    this.pendingActivity = undefined;
-    commit?.();
     return group.map((b) => ({
       attributesProcessed: b.attributes.length,
       eventsProcessed: b.events.length,
