@@ -50,4 +50,49 @@ describe('duckdb store upgrades', () => {
     expect(sessions.map((b) => [b.start, b.count])).toEqual([[T0 + 86_400, 1]]);
     await store.close();
   });
+  it('gives campaign rollups of an older layout their combo column, and leaves out rows of another series under the same key', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-upgrade-'));
+    let store = await DuckDbStore.open({ dataDir: dir });
+    const file = join(dir, 'body.json');
+    const send = (id: string, user: string, time: number, variation: string) => ({
+      id, event_type: 'users.messages.email.Send', user_id: user, time, campaign_id: 'c1', message_variation_id: variation,
+    });
+    // Day 0: u1 and u2 get variation a, u1 twice; day 1: u3 gets variation b.
+    writeFileSync(file, [send('e1', 'u1', T0 + 60, 'a'), send('e2', 'u1', T0 + 120, 'a'), send('e3', 'u2', T0 + 180, 'a'), send('e4', 'u3', T0 + 86_460, 'b')]
+      .map((r) => JSON.stringify(r)).join('\n'));
+    expect((await store.ingestCurrents({ file, format: 'ndjson' })).stored).toBe(4);
+    const day0 = T0 / 86_400;
+    const q = { src: 'campaign' as const, obj: 'c1', fromDay: day0, toDay: day0 + 1 };
+    // Rows of one key may come in several (deltas): summed here.
+    const sends = async () => {
+      const sums = new Map<string, [number, string, string, number, number]>();
+      for (const r of await store.messageStats(q)) {
+        if (r.action !== 'send') continue;
+        const k = `${r.day}/${r.variation}/${r.channel}`;
+        const s = sums.get(k) ?? [r.day - day0, r.variation, r.channel, 0, 0];
+        s[3] += r.n;
+        s[4] += r.u;
+        sums.set(k, s);
+      }
+      return [...sums.values()].sort((a, b) => a[0] - b[0]);
+    };
+    const expected = [[0, 'a', 'email', 3, 2], [1, 'b', 'email', 1, 1]];
+    expect(await sends()).toEqual(expected);
+    await store.close();
+
+    // Rollups written before rows carried their combo; and a row of another campaign whose series
+    // key is the same as c1's (a hash collision, written by hand).
+    const instance = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
+    const conn = await instance.connect();
+    await conn.run(`ALTER TABLE msg_daily DROP COLUMN combo`);
+    await conn.run(`ALTER TABLE conv_daily DROP COLUMN combo`);
+    await conn.run(`INSERT INTO msg_daily SELECT key, src, 'other', scope, day, part, variation, channel, action, 50, 50 FROM msg_daily WHERE obj = 'c1'`);
+    conn.closeSync();
+    instance.closeSync();
+
+    store = await DuckDbStore.open({ dataDir: dir });
+    expect(await sends()).toEqual(expected);
+    expect(await store.messageStats({ ...q, obj: 'other' })).toEqual([]);
+    await store.close();
+  });
 });

@@ -125,7 +125,11 @@ async function canvasStats(
     wantSteps ? ctx.store.conversionStats({ src: 'step', obj, ...range }) : Promise.resolve([]),
   ]);
   const flat = <T extends { day: number }>(rows: T[]) => byDay(summary ? rows.map((r) => ({ ...r, day: 0 })) : rows);
-  const [entriesBy, convBy, stepCountsBy, stepConvBy] = [flat(entries), flat(conv), flat(stepCounts), flat(stepConv)];
+  const [entriesBy, convBy] = [flat(entries), flat(conv)];
+  // Step rows by day, then by step.
+  const byDayAndStep = <T extends { day: number; part: string }>(rows: T[]) =>
+    new Map([...flat(rows)].map(([day, list]) => [day, byPart(list)]));
+  const [stepCountsBy, stepConvBy] = [byDayAndStep(stepCounts), byDayAndStep(stepConv)];
   const k = conversionCount(c.conversion_behaviors);
 
   const variants = definedVariants(c).map((v) => ({ id: str(v.id, str(v.name)), name: str(v.name) }));
@@ -163,24 +167,31 @@ async function canvasStats(
       );
     }
     if (wantSteps) {
-      const counts = stepCountsBy.get(day) ?? [];
-      const stepConversions = stepConvBy.get(day) ?? [];
+      const counts = stepCountsBy.get(day);
+      const stepConversions = stepConvBy.get(day);
       out.step_stats = Object.fromEntries(
         steps.map((s) => {
-          const mine = stepConversions.filter((r) => r.part === s.id);
+          const mine = stepConversions?.get(s.id) ?? [];
           return [
             s.id,
-            {
-              name: s.name,
-              ...figures(mine),
-              messages: channelEntries(s.variations, counts.filter((r) => r.part === s.id), mine, k),
-            },
+            { name: s.name, ...figures(mine), messages: channelEntries(s.variations, counts?.get(s.id) ?? [], mine, k) },
           ];
         }),
       );
     }
     return out;
   };
+}
+
+/** Rows by step. */
+function byPart<T extends { part: string }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.part);
+    if (list) list.push(r);
+    else out.set(r.part, [r]);
+  }
+  return out;
 }
 
 const entryCount = (rows: MessageCount[]) => rows.reduce((s, r) => s + (r.action === 'entry' ? r.n : 0), 0);

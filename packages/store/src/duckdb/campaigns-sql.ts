@@ -13,6 +13,15 @@ export const dayOf = (column: string, zone: string) =>
 
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Universal', 'Zulu', 'Etc/Zulu']);
 
+/**
+ * `combo`: a 52-bit hash (exact in a DOUBLE) of a row's text columns, stored with the row so that a
+ * series reads numbers only and resolves the texts through a dictionary (see `comboRows`).
+ */
+export const COMBO_SQL = {
+  msg_daily: `(hash(src, obj, scope, part, variation, channel, action) >> 12)::DOUBLE`,
+  conv_daily: `(hash(src, obj, scope, part, variation, channel) >> 12)::DOUBLE`,
+} as const;
+
 export const sqlList = (values: Iterable<string>) => [...values].map(literal).join(', ');
 
 /** Channel of an event: push by platform, the rest from the catalogue. */
@@ -142,7 +151,8 @@ export function convDailySql(source: string, sign: number, zone: string): string
     SELECT src, obj, ${scope}, ${dayOf('receipt_time', zone)}, part, variation, channel, idx, 0, ${sign}, 0
     FROM ${source} WHERE idx >= 0 AND ${where}`;
   return `INSERT INTO conv_daily
-    SELECT hash(src, obj, scope), src, obj, scope, day, part, variation, channel, idx, sum(conv), sum(by_receipt), sum(revenue)
+    SELECT hash(src, obj, scope), src, obj, scope, day, part, variation, channel, idx, sum(conv), sum(by_receipt), sum(revenue),
+           ${COMBO_SQL.conv_daily}
     FROM (${parts("''", 'true')} UNION ALL ${parts('send', "send <> ''")})
     GROUP BY ALL`;
 }

@@ -6,7 +6,7 @@ import type {
 } from '../campaign-types.ts';
 import type { Workspace } from '../types.ts';
 import {
-  RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
+  COMBO_SQL, RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
 } from './campaigns-sql.ts';
 import { one, rows } from './sql.ts';
 
@@ -29,7 +29,7 @@ import { one, rows } from './sql.ts';
 export const CAMPAIGN_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS msg_daily (
      key UBIGINT, src VARCHAR, obj VARCHAR, scope VARCHAR, day INTEGER, part VARCHAR, variation VARCHAR, channel VARCHAR,
-     action VARCHAR, n BIGINT, u BIGINT)`,
+     action VARCHAR, n BIGINT, u BIGINT, combo DOUBLE)`,
   `CREATE TABLE IF NOT EXISTS msg_users (
      key UBIGINT, day INTEGER, part VARCHAR, variation VARCHAR, channel VARCHAR, action VARCHAR, uid INTEGER)`,
   `CREATE TABLE IF NOT EXISTS conv_receipts (
@@ -41,8 +41,9 @@ export const CAMPAIGN_SCHEMA = [
      idx INTEGER, receipt_time DOUBLE, time DOUBLE, revenue DOUBLE)`,
   `CREATE TABLE IF NOT EXISTS conv_daily (
      key UBIGINT, src VARCHAR, obj VARCHAR, scope VARCHAR, day INTEGER, part VARCHAR, variation VARCHAR, channel VARCHAR,
-     idx INTEGER, conv BIGINT, by_receipt BIGINT, revenue DOUBLE)`,
+     idx INTEGER, conv BIGINT, by_receipt BIGINT, revenue DOUBLE, combo DOUBLE)`,
 ];
+
 
 const MSG_COLUMNS = 'src, obj, scope, day, part, variation, channel, action';
 const USER_KEY = 'key, day, part, variation, channel, action, uid';
@@ -50,6 +51,7 @@ const USER_KEY = 'key, day, part, variation, channel, action, uid';
 /** Creates the tables and the connection's lookup tables. */
 export async function createCampaignTables(conn: DuckDBConnection): Promise<void> {
   for (const ddl of CAMPAIGN_SCHEMA) await conn.run(ddl);
+  await addComboColumns(conn);
   await conn.run(`CREATE OR REPLACE TEMP TABLE msg_types (event_type VARCHAR, channel VARCHAR, action VARCHAR)`);
   const app = await conn.createAppender('msg_types', 'main', 'temp');
   const add = (eventType: string, channel: string, action: string) => {
@@ -68,6 +70,26 @@ export async function createCampaignTables(conn: DuckDBConnection): Promise<void
     `CREATE OR REPLACE TEMP TABLE conv_defs (src VARCHAR, obj VARCHAR, idx INTEGER, kind VARCHAR, win DOUBLE, name VARCHAR, app_ids VARCHAR[])`,
   );
   await conn.run(`CREATE OR REPLACE TEMP TABLE conv_aff (uid INTEGER)`);
+}
+
+/** Rollups written before rows carried their `combo` get it once. */
+async function addComboColumns(conn: DuckDBConnection): Promise<void> {
+  for (const table of ['msg_daily', 'conv_daily'] as const) {
+    const has = await one<{ n: number }>(
+      conn,
+      `SELECT count(*)::INTEGER AS n FROM duckdb_columns() WHERE database_name = current_database() AND table_name = '${table}' AND column_name = 'combo'`,
+    );
+    if ((has?.n ?? 0) > 0) continue;
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await conn.run(`ALTER TABLE ${table} ADD COLUMN combo DOUBLE`);
+      await conn.run(`UPDATE ${table} SET combo = ${COMBO_SQL[table]}`);
+      await conn.run('COMMIT');
+    } catch (error) {
+      await conn.run('ROLLBACK');
+      throw error;
+    }
+  }
 }
 
 type DefinitionRow = [string, string, number, string, number, string | null, string[] | null];
@@ -100,7 +122,7 @@ async function insertMessageRollups(conn: DuckDBConnection): Promise<void> {
   const span = await one<{ lo: number | null; hi: number | null }>(conn, `SELECT min(day) AS lo, max(day) AS hi FROM msg_rows`);
   if (span?.lo == null || span.hi == null) return;
   await conn.run(`CREATE OR REPLACE TEMP TABLE msg_scoped AS SELECT hash(src, obj, scope) AS key, * FROM ${SCOPED_MSG}`);
-  await conn.run(`INSERT INTO msg_daily SELECT key, ${MSG_COLUMNS}, count(*), 0 FROM msg_scoped GROUP BY ALL`);
+  await conn.run(`INSERT INTO msg_daily SELECT key, ${MSG_COLUMNS}, count(*), 0, ${COMBO_SQL.msg_daily} FROM msg_scoped GROUP BY ALL`);
   // Literal day bounds let the scan of msg_users skip row groups of other days.
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE msg_new_users AS
@@ -108,7 +130,7 @@ async function insertMessageRollups(conn: DuckDBConnection): Promise<void> {
      ANTI JOIN (SELECT * FROM msg_users WHERE day BETWEEN ${Number(span.lo)} AND ${Number(span.hi)}) o USING (${USER_KEY})`,
   );
   await conn.run(`INSERT INTO msg_users SELECT ${USER_KEY} FROM msg_new_users`);
-  await conn.run(`INSERT INTO msg_daily SELECT key, ${MSG_COLUMNS}, 0, count(*) FROM msg_new_users GROUP BY ALL`);
+  await conn.run(`INSERT INTO msg_daily SELECT key, ${MSG_COLUMNS}, 0, count(*), ${COMBO_SQL.msg_daily} FROM msg_new_users GROUP BY ALL`);
   await conn.run(`DROP TABLE msg_scoped`);
 }
 
@@ -129,7 +151,7 @@ async function compactIfGrown(conn: DuckDBConnection, table: 'msg_daily' | 'conv
      FROM ${table} GROUP BY ALL) WHERE ${zero}`,
   );
   await conn.run(`DELETE FROM ${table}`);
-  await conn.run(`INSERT INTO ${table} SELECT * FROM compacted ORDER BY key, day`);
+  await conn.run(`INSERT INTO ${table} BY NAME SELECT * FROM compacted ORDER BY key, day`);
   const after = await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM ${table}`);
   await conn.run(`INSERT OR REPLACE INTO meta VALUES ('${table}_compacted', $n)`, { n: String(after?.n ?? 0) });
   await conn.run(`DROP TABLE compacted`);
@@ -241,28 +263,34 @@ async function seriesKey(conn: DuckDBConnection, q: MessageStatsQuery): Promise<
 
 /*
  * A series reads a few thousand rows whose text columns repeat a few combinations, and strings are
- * the slow part of bringing a result into JavaScript: rows come back as numbers, the combination as
- * a 52-bit hash, and the hashes are resolved through a dictionary filled on first sight.
+ * the slow part of a query (filtering and hashing them) and of bringing a result into JavaScript:
+ * a query selects by `key` and day only and reads numbers, the combination as the row's stored
+ * `combo` hash; the hashes are resolved through a dictionary filled on first sight, and a row whose
+ * source, object or scope is not the query's (a `key` collision) is left out.
  */
 const COMBO = {
   msg_daily: ['part', 'variation', 'channel', 'action'],
   conv_daily: ['part', 'variation', 'channel'],
 } as const;
-const combos = new Map<number, string[]>();
-const comboHash = (table: keyof typeof COMBO) => `(hash(${COMBO[table].join(', ')}) >> 12)::DOUBLE`;
+/** combo → its source, object, scope and the table's COMBO columns. */
+const combos = new Map<number, { src: string; obj: string; scope: string; text: string[] }>();
 
 async function comboRows(conn: DuckDBConnection, table: keyof typeof COMBO, numbers: string[], q: MessageStatsQuery) {
-  const where = `key = ${await seriesKey(conn, q)} AND src = $src AND obj = $obj AND scope = $scope AND day BETWEEN $from AND $to`;
-  const params = { src: q.src, obj: q.obj, scope: q.scope ?? '', from: q.fromDay, to: q.toDay };
-  const reader = await conn.runAndReadAll(`SELECT ${comboHash(table)}, day, ${numbers.join(', ')} FROM ${table} WHERE ${where}`, params);
+  const scope = q.scope ?? '';
+  const where = `key = ${await seriesKey(conn, q)} AND day BETWEEN ${Math.trunc(q.fromDay)} AND ${Math.trunc(q.toDay)}`;
+  const reader = await conn.runAndReadAll(`SELECT combo, day, ${numbers.join(', ')} FROM ${table} WHERE ${where}`);
   if (reader.currentRowCount === 0) return undefined;
   const [hashes, ...columns] = reader.getColumnsJS() as number[][];
   if (hashes.some((h) => !combos.has(h))) {
     if (combos.size > 100_000) combos.clear();
-    const found = await conn.runAndReadAll(`SELECT DISTINCT ${comboHash(table)}, ${COMBO[table].join(', ')} FROM ${table} WHERE ${where}`, params);
-    for (const [h, ...text] of found.getRowsJS() as Array<[number, ...string[]]>) combos.set(h, text);
+    const found = await conn.runAndReadAll(`SELECT DISTINCT combo, src, obj, scope, ${COMBO[table].join(', ')} FROM ${table} WHERE ${where}`);
+    for (const [h, src, obj, sc, ...text] of found.getRowsJS() as Array<[number, ...string[]]>) combos.set(h, { src, obj, scope: sc, text });
   }
-  return { combo: hashes.map((h) => combos.get(h)!), columns };
+  const found = hashes.map((h) => combos.get(h)!);
+  const ours = (c: { src: string; obj: string; scope: string }) => c.src === q.src && c.obj === q.obj && c.scope === scope;
+  if (found.every(ours)) return { combo: found.map((c) => c.text), columns };
+  const keep = found.flatMap((c, i) => (ours(c) ? [i] : []));
+  return { combo: keep.map((i) => found[i].text), columns: columns.map((col) => keep.map((i) => col[i])) };
 }
 
 export async function messageStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<MessageStatRow[]> {
