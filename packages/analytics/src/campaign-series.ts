@@ -136,9 +136,14 @@ function genericFields(actions: Iterable<string>): Field[] {
  * The counters of one variation entry of `channel` from its action counts. `unique_recipients`
  * is the distinct users of the channel's receipt action.
  */
-export function variationCounters(channel: string, counts: ReadonlyMap<string, ActionCount>): Record<string, number> {
+export function variationCounters(
+  channel: string,
+  counts: ReadonlyMap<string, ActionCount>,
+  /** Written into (after its own fields) when given. */
+  into: Record<string, number | string> = {},
+): Record<string, number> {
   const fields = CHANNEL_FIELDS[channel] ?? genericFields(counts.keys());
-  const out: Record<string, number> = {};
+  const out = into as Record<string, number>;
   for (const field of fields) {
     let total = 0;
     for (const action of field.actions) {

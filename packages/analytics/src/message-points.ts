@@ -79,21 +79,27 @@ export function channelEntries(
   conversions: ConversionCount[],
   conversionCount: number,
 ): ChannelEntries {
-  const byKey = new Map<string, Map<string, ActionCount>>();
+  // variation → data channel → action → counts (and → conversion rows).
+  const byKey = new Map<string, Map<string, Map<string, ActionCount>>>();
   for (const c of counts) {
     if (c.channel === '') continue;
-    const k = key(c.variation, c.channel);
-    let actions = byKey.get(k);
-    if (!actions) byKey.set(k, (actions = new Map()));
-    const prev = actions.get(c.action) ?? { n: 0, u: 0 };
-    actions.set(c.action, { n: prev.n + c.n, u: prev.u + c.u });
+    let channels = byKey.get(c.variation);
+    if (!channels) byKey.set(c.variation, (channels = new Map()));
+    let actions = channels.get(c.channel);
+    if (!actions) channels.set(c.channel, (actions = new Map()));
+    const prev = actions.get(c.action);
+    if (prev) {
+      prev.n += c.n;
+      prev.u += c.u;
+    } else actions.set(c.action, { n: c.n, u: c.u });
   }
-  const convByKey = new Map<string, ConversionCount[]>();
+  const convByKey = new Map<string, Map<string, ConversionCount[]>>();
   for (const c of conversions) {
-    const k = key(c.variation, c.channel);
-    const list = convByKey.get(k) ?? [];
-    list.push(c);
-    convByKey.set(k, list);
+    let channels = convByKey.get(c.variation);
+    if (!channels) convByKey.set(c.variation, (channels = new Map()));
+    const list = channels.get(c.channel);
+    if (list) list.push(c);
+    else channels.set(c.channel, [c]);
   }
   // (variation, data channel, listed channel): defined ones first, then any seen only in data.
   const slots: Array<{ variation: string; dataChannel: string; channel: string; name?: string }> = [];
@@ -104,10 +110,18 @@ export function channelEntries(
     slots.push({ variation: v.id, dataChannel, channel: v.channel, name: v.name });
   }
   // Variations seen only in this day's data (callers usually pass them already: variationsWithData).
-  const unseen = [...byKey.keys(), ...convByKey.keys()].filter((k) => !seen.has(k));
-  if (unseen.length > 0) {
+  const unseen = new Set<string>();
+  for (const keyed of [byKey, convByKey]) {
+    for (const [variation, channels] of keyed) {
+      for (const channel of channels.keys()) {
+        const k = key(variation, channel);
+        if (!seen.has(k)) unseen.add(k);
+      }
+    }
+  }
+  if (unseen.size > 0) {
     const defined = new Map(variations.map((v) => [v.id, v]));
-    for (const k of [...new Set(unseen)].sort()) {
+    for (const k of [...unseen].sort()) {
       const [variation, dataChannel] = k.split('\u0000');
       const def = defined.get(variation);
       const channel = dataChannel === CONTROL_CHANNEL ? (def?.channel ?? 'trigger_in_app_message') : dataChannel;
@@ -116,34 +130,55 @@ export function channelEntries(
   }
   const out: ChannelEntries = {};
   for (const s of slots) {
-    const k = key(s.variation, s.dataChannel);
     const entry: Entry = { variation_name: s.name ?? s.variation, variation_api_id: s.variation };
-    Object.assign(entry, variationCounters(s.dataChannel, byKey.get(k) ?? new Map()));
-    Object.assign(entry, conversionFigures(convByKey.get(k) ?? [], conversionCount));
+    variationCounters(s.dataChannel, byKey.get(s.variation)?.get(s.dataChannel) ?? NO_COUNTS, entry);
+    conversionFigures(convByKey.get(s.variation)?.get(s.dataChannel) ?? [], conversionCount, undefined, entry);
     (out[s.channel] ??= []).push(entry);
   }
   return out;
 }
 
-/** `revenue`, `conversions`, `conversions_by_send_time`, `conversions1`, ... summed over rows. */
-export function conversionFigures(rows: ConversionCount[], conversionCount: number, byReceiptName = '_by_send_time'): Figures {
-  const out: Figures = { revenue: 0 };
-  for (let i = 0; i < Math.max(1, conversionCount); i++) {
-    const f = conversionFields(i);
-    out[f.byConversion] = 0;
-    out[f.byConversion + byReceiptName] = 0;
+const NO_COUNTS: ReadonlyMap<string, ActionCount> = new Map();
+
+/** Field names of each conversion behaviour: by conversion day, by receipt day. */
+const CONVERSION_NAMES = new Map<string, Array<[string, string]>>();
+function conversionNames(count: number, byReceiptName: string): Array<[string, string]> {
+  const id = `${count}${byReceiptName}`;
+  let names = CONVERSION_NAMES.get(id);
+  if (!names) {
+    names = Array.from({ length: count }, (_, i) => [conversionFields(i).byConversion, conversionFields(i).byConversion + byReceiptName]);
+    CONVERSION_NAMES.set(id, names);
+  }
+  return names;
+}
+
+/** `revenue`, `conversions`, `conversions_by_send_time`, `conversions1`, ... summed over rows
+ * (written into `into`, after its own fields, when given). */
+export function conversionFigures(
+  rows: ConversionCount[],
+  conversionCount: number,
+  byReceiptName = '_by_send_time',
+  into: Figures | Entry = {},
+): Figures {
+  const out = into as Figures;
+  const names = conversionNames(Math.max(1, conversionCount), byReceiptName);
+  let revenue = 0;
+  out.revenue = 0;
+  for (const [byConversion, byReceipt] of names) {
+    out[byConversion] = 0;
+    out[byReceipt] = 0;
   }
   for (const r of rows) {
     if (r.idx < 0) {
-      out.revenue += r.revenue;
+      revenue += r.revenue;
       continue;
     }
-    if (r.idx >= Math.max(1, conversionCount)) continue;
-    const f = conversionFields(r.idx);
-    out[f.byConversion] += r.conversions;
-    out[f.byConversion + byReceiptName] += r.byReceipt;
+    if (r.idx >= names.length) continue;
+    const [byConversion, byReceipt] = names[r.idx];
+    out[byConversion] += r.conversions;
+    out[byReceipt] += r.byReceipt;
   }
-  out.revenue = Math.round(out.revenue * 100) / 100;
+  out.revenue = Math.round(revenue * 100) / 100;
   return out;
 }
 

@@ -166,11 +166,13 @@ export interface Store {
   userAttributes(user: UserRef): Promise<Record<string, unknown> | undefined>;
   countEvents(): Promise<number>;
 
-  /** Campaign, send, Canvas and step engagement counts per local day (SPEC §3). A key may come in
-   * several rows (deltas not compacted yet): callers sum them. */
-  messageStats(q: MessageStatsQuery): Promise<MessageStatRow[]>;
-  /** Conversions and revenue per local day, from the definitions' conversion behaviours. */
-  conversionStats(q: MessageStatsQuery): Promise<ConversionStatRow[]>;
+  /** Campaign, send, Canvas and step engagement counts per local day (SPEC §3), the rows of each
+   * query (several series are read at once: a Canvas and its steps). A key may come in several rows
+   * (deltas not compacted yet): callers sum them. */
+  messageStats(queries: MessageStatsQuery[]): Promise<MessageStatRow[][]>;
+  /** Conversions and revenue per local day, from the definitions' conversion behaviours (the rows
+   * of each query). */
+  conversionStats(queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]>;
   /** First and last receipt of a campaign (or Canvas entry), optionally of one send id. */
   receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan>;
   /** First and last local day with message events of a campaign, Canvas or send (`scope`). */

@@ -66,7 +66,7 @@ describe('duckdb store upgrades', () => {
     // Rows of one key may come in several (deltas): summed here.
     const sends = async () => {
       const sums = new Map<string, [number, string, string, number, number]>();
-      for (const r of await store.messageStats(q)) {
+      for (const r of (await store.messageStats([q]))[0]) {
         if (r.action !== 'send') continue;
         const k = `${r.day}/${r.variation}/${r.channel}`;
         const s = sums.get(k) ?? [r.day - day0, r.variation, r.channel, 0, 0];
@@ -92,7 +92,7 @@ describe('duckdb store upgrades', () => {
 
     store = await DuckDbStore.open({ dataDir: dir });
     expect(await sends()).toEqual(expected);
-    expect(await store.messageStats({ ...q, obj: 'other' })).toEqual([]);
+    expect(await store.messageStats([{ ...q, obj: 'other' }])).toEqual([[]]);
     await store.close();
   });
 });

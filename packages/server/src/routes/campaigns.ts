@@ -117,7 +117,7 @@ export async function campaignSeries(
   const q = { src: 'campaign' as const, obj: String(c.id), scope, ...dayRange(units) };
   const [counts, conversions] = empty
     ? [[] as MessageStatRow[], [] as ConversionStatRow[]]
-    : await Promise.all([ctx.store.messageStats(q), ctx.store.conversionStats(q)]);
+    : await Promise.all([ctx.store.messageStats([q]).then(([rows]) => rows), ctx.store.conversionStats([q]).then(([rows]) => rows)]);
   const variations = variationsWithData(definedVariations(c.messages), counts, conversions);
   const k = conversionCount(c.conversion_behaviors);
   const countsByDay = byDay(counts);

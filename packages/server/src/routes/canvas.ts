@@ -118,11 +118,11 @@ async function canvasStats(
   const obj = String(c.id);
   const range = dayRange(units);
   const wantSteps = query.include_step_breakdown === true;
-  const [entries, conv, stepCounts, stepConv] = await Promise.all([
-    ctx.store.messageStats({ src: 'canvas', obj, ...range }),
-    ctx.store.conversionStats({ src: 'canvas', obj, ...range }),
-    wantSteps ? ctx.store.messageStats({ src: 'step', obj, ...range }) : Promise.resolve([]),
-    wantSteps ? ctx.store.conversionStats({ src: 'step', obj, ...range }) : Promise.resolve([]),
+  // The Canvas's rows and its steps' in one read of each rollup.
+  const queries = [{ src: 'canvas' as const, obj, ...range }, ...(wantSteps ? [{ src: 'step' as const, obj, ...range }] : [])];
+  const [[entries, stepCounts = []], [conv, stepConv = []]] = await Promise.all([
+    ctx.store.messageStats(queries),
+    ctx.store.conversionStats(queries),
   ]);
   const flat = <T extends { day: number }>(rows: T[]) => byDay(summary ? rows.map((r) => ({ ...r, day: 0 })) : rows);
   const [entriesBy, convBy] = [flat(entries), flat(conv)];

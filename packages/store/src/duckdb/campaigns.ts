@@ -275,38 +275,44 @@ const COMBO = {
 /** combo → its source, object, scope and the table's COMBO columns. */
 const combos = new Map<number, { src: string; obj: string; scope: string; text: string[] }>();
 
-async function comboRows(conn: DuckDBConnection, table: keyof typeof COMBO, numbers: string[], q: MessageStatsQuery) {
-  const scope = q.scope ?? '';
-  const where = `key = ${await seriesKey(conn, q)} AND day BETWEEN ${Math.trunc(q.fromDay)} AND ${Math.trunc(q.toDay)}`;
+/** The rows of each query (several series in one read: a Canvas and its steps), as column arrays
+ * and the text combination of each row. */
+async function comboRows(conn: DuckDBConnection, table: keyof typeof COMBO, numbers: string[], queries: MessageStatsQuery[]) {
+  const keys = await Promise.all(queries.map((q) => seriesKey(conn, q)));
+  const from = Math.trunc(Math.min(...queries.map((q) => q.fromDay)));
+  const to = Math.trunc(Math.max(...queries.map((q) => q.toDay)));
+  const where = `key IN (${[...new Set(keys)].join(', ')}) AND day BETWEEN ${from} AND ${to}`;
   const reader = await conn.runAndReadAll(`SELECT combo, day, ${numbers.join(', ')} FROM ${table} WHERE ${where}`);
-  if (reader.currentRowCount === 0) return undefined;
-  const [hashes, ...columns] = reader.getColumnsJS() as number[][];
+  const [hashes, days, ...columns] = (reader.currentRowCount === 0 ? [[], [], ...numbers.map(() => [])] : reader.getColumnsJS()) as number[][];
   if (hashes.some((h) => !combos.has(h))) {
     if (combos.size > 100_000) combos.clear();
     const found = await conn.runAndReadAll(`SELECT DISTINCT combo, src, obj, scope, ${COMBO[table].join(', ')} FROM ${table} WHERE ${where}`);
     for (const [h, src, obj, sc, ...text] of found.getRowsJS() as Array<[number, ...string[]]>) combos.set(h, { src, obj, scope: sc, text });
   }
-  const found = hashes.map((h) => combos.get(h)!);
-  const ours = (c: { src: string; obj: string; scope: string }) => c.src === q.src && c.obj === q.obj && c.scope === scope;
-  if (found.every(ours)) return { combo: found.map((c) => c.text), columns };
-  const keep = found.flatMap((c, i) => (ours(c) ? [i] : []));
-  return { combo: keep.map((i) => found[i].text), columns: columns.map((col) => keep.map((i) => col[i])) };
+  const texts = hashes.map((h) => combos.get(h)!);
+  return queries.map((q) => {
+    const scope = q.scope ?? '';
+    const mine: number[] = [];
+    texts.forEach((c, i) => {
+      // A row of another series under the same key (a hash collision), or of another query's days, is left out.
+      if (c.src === q.src && c.obj === q.obj && c.scope === scope && days[i] >= q.fromDay && days[i] <= q.toDay) mine.push(i);
+    });
+    return { combo: mine.map((i) => texts[i].text), day: mine.map((i) => days[i]), columns: columns.map((col) => mine.map((i) => col[i])) };
+  });
 }
 
-export async function messageStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<MessageStatRow[]> {
-  const found = await comboRows(conn, 'msg_daily', ['n::DOUBLE', 'u::DOUBLE'], q);
-  if (!found) return [];
-  const [day, n, u] = found.columns;
-  return found.combo.map(([part, variation, channel, action], i) => ({ day: day[i], part, variation, channel, action, n: n[i], u: u[i] }));
+export async function messageStats(conn: DuckDBConnection, queries: MessageStatsQuery[]): Promise<MessageStatRow[][]> {
+  const found = await comboRows(conn, 'msg_daily', ['n::DOUBLE', 'u::DOUBLE'], queries);
+  return found.map(({ combo, day, columns: [n, u] }) =>
+    combo.map(([part, variation, channel, action], i) => ({ day: day[i], part, variation, channel, action, n: n[i], u: u[i] })));
 }
 
-export async function conversionStats(conn: DuckDBConnection, q: MessageStatsQuery): Promise<ConversionStatRow[]> {
-  const found = await comboRows(conn, 'conv_daily', ['idx::DOUBLE', 'conv::DOUBLE', 'by_receipt::DOUBLE', 'revenue'], q);
-  if (!found) return [];
-  const [day, idx, conv, byReceipt, revenue] = found.columns;
-  return found.combo.map(([part, variation, channel], i) => ({
-    day: day[i], part, variation, channel, idx: idx[i], conversions: conv[i], byReceipt: byReceipt[i], revenue: revenue[i],
-  }));
+export async function conversionStats(conn: DuckDBConnection, queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]> {
+  const found = await comboRows(conn, 'conv_daily', ['idx::DOUBLE', 'conv::DOUBLE', 'by_receipt::DOUBLE', 'revenue'], queries);
+  return found.map(({ combo, day, columns: [idx, conv, byReceipt, revenue] }) =>
+    combo.map(([part, variation, channel], i) => ({
+      day: day[i], part, variation, channel, idx: idx[i], conversions: conv[i], byReceipt: byReceipt[i], revenue: revenue[i],
+    })));
 }
 
 /** First and last receipt of a campaign or Canvas (entries), optionally of one send. */

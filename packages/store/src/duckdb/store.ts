@@ -756,12 +756,12 @@ export class DuckDbStore implements Store {
     return r?.n ?? 0;
   }
 
-  messageStats(q: MessageStatsQuery): Promise<MessageStatRow[]> {
-    return campaigns.messageStats(this.reader, q);
+  messageStats(queries: MessageStatsQuery[]): Promise<MessageStatRow[][]> {
+    return campaigns.messageStats(this.reader, queries);
   }
 
-  conversionStats(q: MessageStatsQuery): Promise<ConversionStatRow[]> {
-    return campaigns.conversionStats(this.reader, q);
+  conversionStats(queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]> {
+    return campaigns.conversionStats(this.reader, queries);
   }
 
   receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan> {
