@@ -140,14 +140,13 @@ export function channelEntries(
 
 const NO_COUNTS: ReadonlyMap<string, ActionCount> = new Map();
 
-/** Field names of each conversion behaviour: by conversion day, by receipt day. */
+/** Field names of each conversion behaviour (by conversion day, by receipt day), by receipt-day suffix. */
 const CONVERSION_NAMES = new Map<string, Array<[string, string]>>();
 function conversionNames(count: number, byReceiptName: string): Array<[string, string]> {
-  const id = `${count}${byReceiptName}`;
-  let names = CONVERSION_NAMES.get(id);
-  if (!names) {
-    names = Array.from({ length: count }, (_, i) => [conversionFields(i).byConversion, conversionFields(i).byConversion + byReceiptName]);
-    CONVERSION_NAMES.set(id, names);
+  let names = CONVERSION_NAMES.get(byReceiptName);
+  if (!names || names.length < count) {
+    names = Array.from({ length: Math.max(count, 4) }, (_, i) => [conversionFields(i).byConversion, conversionFields(i).byConversion + byReceiptName]);
+    CONVERSION_NAMES.set(byReceiptName, names);
   }
   return names;
 }
@@ -161,19 +160,20 @@ export function conversionFigures(
   into: Figures | Entry = {},
 ): Figures {
   const out = into as Figures;
-  const names = conversionNames(Math.max(1, conversionCount), byReceiptName);
+  const count = Math.max(1, conversionCount);
+  const names = conversionNames(count, byReceiptName);
   let revenue = 0;
   out.revenue = 0;
-  for (const [byConversion, byReceipt] of names) {
-    out[byConversion] = 0;
-    out[byReceipt] = 0;
+  for (let i = 0; i < count; i++) {
+    out[names[i][0]] = 0;
+    out[names[i][1]] = 0;
   }
   for (const r of rows) {
     if (r.idx < 0) {
       revenue += r.revenue;
       continue;
     }
-    if (r.idx >= names.length) continue;
+    if (r.idx >= count) continue;
     const [byConversion, byReceipt] = names[r.idx];
     out[byConversion] += r.conversions;
     out[byReceipt] += r.byReceipt;

@@ -133,36 +133,39 @@ async function canvasStats(
   const k = conversionCount(c.conversion_behaviors);
 
   const variants = definedVariants(c).map((v) => ({ id: str(v.id, str(v.name)), name: str(v.name) }));
-  for (const r of [...entries, ...conv]) {
-    if (!variants.some((v) => v.id === r.variation)) variants.push({ id: r.variation, name: r.variation });
+  const variantIds = new Set(variants.map((v) => v.id));
+  for (const rows of [entries, conv]) {
+    for (const r of rows) {
+      if (variantIds.has(r.variation)) continue;
+      variantIds.add(r.variation);
+      variants.push({ id: r.variation, name: r.variation });
+    }
   }
   const steps = definedSteps(c)
     .filter((s) => query.include_deleted_step_data === true || s.deleted !== true)
     .map((s) => ({ id: String(s.id), name: str(s.name), variations: definedVariations(s.messages) }));
-  for (const s of steps) {
-    s.variations = variationsWithData(s.variations, stepCounts.filter((r) => r.part === s.id), stepConv.filter((r) => r.part === s.id));
-  }
+  const [countsByStep, convByStep] = [byPart(stepCounts), byPart(stepConv)];
   if (query.include_deleted_step_data === true) {
-    for (const r of [...stepCounts, ...stepConv]) {
-      if (!steps.some((s) => s.id === r.part)) {
-        steps.push({ id: r.part, name: r.part, variations: variationsWithData([], stepCounts.filter((x) => x.part === r.part), stepConv.filter((x) => x.part === r.part)) });
-      }
+    // Steps no longer defined, in the order their rows come.
+    const known = new Set(steps.map((s) => s.id));
+    for (const part of [...countsByStep.keys(), ...convByStep.keys()]) {
+      if (known.has(part)) continue;
+      known.add(part);
+      steps.push({ id: part, name: part, variations: [] });
     }
   }
+  for (const s of steps) s.variations = variationsWithData(s.variations, countsByStep.get(s.id) ?? [], convByStep.get(s.id) ?? []);
 
   return (day) => {
     const dayEntries = entriesBy.get(day) ?? [];
     const dayConv = convBy.get(day) ?? [];
     const out: Stats = { total_stats: { ...figures(dayConv), entries: entryCount(dayEntries) } };
     if (query.include_variant_breakdown === true) {
+      const [entriesOf, convOf] = [byVariation(dayEntries), byVariation(dayConv)];
       out.variant_stats = Object.fromEntries(
         variants.map((v) => [
           v.id,
-          {
-            name: v.name,
-            ...figures(dayConv.filter((r) => r.variation === v.id)),
-            entries: entryCount(dayEntries.filter((r) => r.variation === v.id)),
-          },
+          { name: v.name, ...figures(convOf.get(v.id) ?? []), entries: entryCount(entriesOf.get(v.id) ?? []) },
         ]),
       );
     }
@@ -183,16 +186,18 @@ async function canvasStats(
   };
 }
 
-/** Rows by step. */
-function byPart<T extends { part: string }>(rows: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
+/** Rows grouped by one of their fields. */
+function groupBy<T, K extends keyof T>(rows: T[], field: K): Map<T[K], T[]> {
+  const out = new Map<T[K], T[]>();
   for (const r of rows) {
-    const list = out.get(r.part);
+    const list = out.get(r[field]);
     if (list) list.push(r);
-    else out.set(r.part, [r]);
+    else out.set(r[field], [r]);
   }
   return out;
 }
+const byPart = <T extends { part: string }>(rows: T[]) => groupBy(rows, 'part');
+const byVariation = <T extends { variation: string }>(rows: T[]) => groupBy(rows, 'variation');
 
 const entryCount = (rows: MessageCount[]) => rows.reduce((s, r) => s + (r.action === 'entry' ? r.n : 0), 0);
 

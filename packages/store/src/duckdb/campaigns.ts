@@ -297,7 +297,9 @@ async function comboRows(conn: DuckDBConnection, table: keyof typeof COMBO, numb
       // A row of another series under the same key (a hash collision), or of another query's days, is left out.
       if (c.src === q.src && c.obj === q.obj && c.scope === scope && days[i] >= q.fromDay && days[i] <= q.toDay) mine.push(i);
     });
-    return { combo: mine.map((i) => texts[i].text), day: mine.map((i) => days[i]), columns: columns.map((col) => mine.map((i) => col[i])) };
+    const combo = mine.map((i) => texts[i].text);
+    if (mine.length === texts.length) return { combo, day: days, columns };
+    return { combo, day: mine.map((i) => days[i]), columns: columns.map((col) => mine.map((i) => col[i])) };
   });
 }
 
