@@ -190,11 +190,18 @@ export function variationsWithData(variations: VariationDef[], counts: MessageCo
   const out = [...variations];
   const seen = new Set(variations.map((v) => key(v.id, v.control ? CONTROL_CHANNEL : v.channel)));
   const defined = new Map(variations.map((v) => [v.id, v]));
-  const found = new Set<string>();
+  // (variation, channel) pairs of the rows: few, repeated over many rows (no key string a row).
+  const pairs = new Map<string, Set<string>>();
   for (const rows of [counts, conversions]) {
-    for (const r of rows) if (r.channel !== '') found.add(key(r.variation, r.channel));
+    for (const r of rows) {
+      if (r.channel === '') continue;
+      const channels = pairs.get(r.variation);
+      if (channels) channels.add(r.channel);
+      else pairs.set(r.variation, new Set([r.channel]));
+    }
   }
-  for (const k of [...found].filter((x) => !seen.has(x)).sort()) {
+  const found = [...pairs].flatMap(([variation, channels]) => [...channels].map((channel) => key(variation, channel)));
+  for (const k of found.filter((x) => !seen.has(x)).sort()) {
     if (seen.has(k)) continue;
     seen.add(k);
     const [id, channel] = k.split('\u0000');
