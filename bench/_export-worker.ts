@@ -5,7 +5,8 @@ import { DuckDbStore } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
 
 const dir = process.argv[2];
-const store = await DuckDbStore.open({ dataDir: dir, ...(process.env.BENCH_DUCKDB_MEMORY ? { memoryLimit: process.env.BENCH_DUCKDB_MEMORY } : {}) });
+// DuckDB's memory limit as `brazen serve` sets it by default (1GB), unless BENCH_DUCKDB_MEMORY says otherwise.
+const store = await DuckDbStore.open({ dataDir: dir, memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? '1GB' });
 await store.addApiKey({ name: 'bench', hash: hashKey('bench'), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
 const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), exports: { filesPerBatch: Number(process.env.BENCH_FILES_PER_BATCH ?? 10) } });
 const rssBefore = process.resourceUsage().maxRSS;

@@ -3,7 +3,7 @@
  * store, in a child process so that its peak RSS is the export's alone. Baseline: `gzip -1` of the
  * same NDJSON bytes, in the same run. Targets: ≥ 100,000 users/s and ≤ 300 MB peak RSS.
  * `BENCH_EXPORT_USERS` changes the size (the data is kept under bench/.data/export-N/);
- * `BENCH_DUCKDB_MEMORY` (e.g. 256MB) caps DuckDB's memory and `BENCH_FILES_PER_BATCH` (default 10)
+ * `BENCH_DUCKDB_MEMORY` (default 1GB, as `brazen serve` sets it) caps DuckDB's memory and `BENCH_FILES_PER_BATCH` (default 10)
  * sets how many 5,000-user files one store query makes (at most: fewer when DuckDB runs out of memory).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -99,7 +99,7 @@ export async function run(): Promise<void> {
 
   const rate = result.users / result.seconds;
   console.log(`segment export, ${fmt(result.users)} users, gzip NDJSON, ${files.length} files, ${fmt(rawBytes / 1e6, 1)} MB of JSON -> ${fmt(gzBytes / 1e6, 1)} MB`);
-  const settings = `DuckDB memory ${process.env.BENCH_DUCKDB_MEMORY ?? 'default'}, ${process.env.BENCH_FILES_PER_BATCH ?? 10} files per query`;
+  const settings = `DuckDB memory ${process.env.BENCH_DUCKDB_MEMORY ?? '1GB'}, ${process.env.BENCH_FILES_PER_BATCH ?? 10} files per query`;
   console.log(`  brazen export (${settings}):   ${result.seconds.toFixed(2)} s  ${fmt(rate)} users/s  peak RSS ${fmt(result.maxRssKb / 1024)} MB  (targets: >= 100,000 users/s, <= 300 MB)`);
   console.log(`  baseline gzip -1 of the same bytes: ${gzipSeconds.toFixed(2)} s  ${fmt(result.users / gzipSeconds)} users/s`);
   console.log(`  (export process: ${result.cpuSeconds.toFixed(1)} s of CPU over its whole life, peak RSS ${fmt(result.rssBeforeKb / 1024)} MB before the export started)`);

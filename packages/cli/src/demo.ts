@@ -2,8 +2,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildDemo, defaultDemoEnd, seedNumber, type DemoSummary } from '@brazen/demo';
 import type { Store } from '@brazen/store';
-import { openStore } from './open-store.ts';
-import { dataDirDefault, positiveInteger, timeZone, utcDate } from './options.ts';
+import { MEMORY_LIMIT_HELP, openStore } from './open-store.ts';
+import { dataDirDefault, memorySize, positiveInteger, timeZone, utcDate } from './options.ts';
 import { progressBar } from './progress.ts';
 
 export interface DemoSettings {
@@ -25,10 +25,11 @@ export function demoCommand(program: Command): void {
     .option('--end <date>', 'UTC date (YYYY-MM-DD) the history ends before (default: tomorrow, so today is the last day)', utcDate)
     .option('--time-zone <zone>', 'IANA time zone of the workspace', timeZone, 'UTC')
     .option('-d, --data <dir>', 'data folder (must hold no events yet)', dataDirDefault())
+    .option('--memory-limit <size>', MEMORY_LIMIT_HELP, memorySize, process.env.BRAZEN_MEMORY_LIMIT)
     .addHelpText('after', '\nExample: brazen demo --users 10000 --days 90 --seed 7 --data ./demo-data')
-    .action(async (options: DemoSettings & { data: string }) => {
+    .action(async (options: DemoSettings & { data: string; memoryLimit?: string }) => {
       const dataDir = resolve(options.data);
-      const store = await openStore(dataDir);
+      const store = await openStore(dataDir, options.memoryLimit);
       try {
         const held = await store.countEvents();
         if (held > 0) throw new Error(`the data folder ${dataDir} already holds ${held} events: build the demo into an empty folder (--data DIR)`);

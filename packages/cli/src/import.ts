@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DuckDbStore, type CurrentsResult } from '@brazen/store';
 import { CurrentsFileError, listCurrentsFiles, readCurrentsFile } from './currents-files.ts';
-import { openStore } from './open-store.ts';
-import { dataDirDefault, positiveInteger } from './options.ts';
+import { MEMORY_LIMIT_HELP, openStore } from './open-store.ts';
+import { dataDirDefault, memorySize, positiveInteger } from './options.ts';
 import { progressBar } from './progress.ts';
 
 interface ImportOptions {
@@ -13,6 +13,7 @@ interface ImportOptions {
   url?: string;
   key?: string;
   batch: number;
+  memoryLimit?: string;
 }
 
 /** Where records go: the store in the data folder, or a running brazen's POST /currents. */
@@ -31,6 +32,7 @@ export function importCommand(program: Command): void {
     .option('--url <url>', 'import through a running brazen instead (POST /currents), e.g. http://127.0.0.1:4000')
     .option('--key <key>', 'API key with currents.ingest, for --url (default: BRAZEN_API_KEY)')
     .option('--batch <n>', 'records per batch handed to the store', positiveInteger(1_000_000), 50_000)
+    .option('--memory-limit <size>', MEMORY_LIMIT_HELP, memorySize, process.env.BRAZEN_MEMORY_LIMIT)
     .addHelpText(
       'after',
       '\nRecords already stored (same id) are skipped, so importing the same files again changes nothing.\n' +
@@ -47,7 +49,7 @@ export function importCommand(program: Command): void {
         if (error instanceof CurrentsFileError) cmd.error(`error: ${error.message}`, { exitCode: 2 });
         throw error;
       }
-      const target = options.url ? httpTarget(options.url, options.key ?? process.env.BRAZEN_API_KEY ?? '') : await storeTarget(options.data);
+      const target = options.url ? httpTarget(options.url, options.key ?? process.env.BRAZEN_API_KEY ?? '') : await storeTarget(options.data, options.memoryLimit);
       try {
         const rejected = await importFiles(files, target, options.batch);
         if (rejected > 0) throw new Error(`${rejected} records were rejected (listed above)`);
@@ -88,9 +90,9 @@ async function importFiles(files: ReturnType<typeof listCurrentsFiles>, target: 
   return sum.rejected;
 }
 
-async function storeTarget(data: string): Promise<CurrentsTarget> {
+async function storeTarget(data: string, memoryLimit?: string): Promise<CurrentsTarget> {
   const dataDir = resolve(data);
-  const store: DuckDbStore = await openStore(dataDir);
+  const store: DuckDbStore = await openStore(dataDir, memoryLimit);
   const tmp = join(dataDir, 'tmp');
   mkdirSync(tmp, { recursive: true });
   let n = 0;

@@ -1,9 +1,12 @@
 import { DuckDbStore } from '@brazen/store';
 
+/** `--memory-limit` of the commands that write a store directly (demo, import). */
+export const MEMORY_LIMIT_HELP = "DuckDB's memory limit (e.g. 1GB; default BRAZEN_MEMORY_LIMIT, else 80% of the machine's memory)";
+
 /** Opens the store of a data folder, with a readable message when another process holds it. */
-export async function openStore(dataDir: string): Promise<DuckDbStore> {
+export async function openStore(dataDir: string, memoryLimit?: string): Promise<DuckDbStore> {
   try {
-    return await DuckDbStore.open({ dataDir });
+    return await DuckDbStore.open({ dataDir, ...(memoryLimit ? { memoryLimit } : {}) });
   } catch (error) {
     const text = (error as Error).message;
     if (/lock/i.test(text)) {

@@ -32,3 +32,11 @@ export function timeZone(value: string): string {
   }
   return value;
 }
+
+/** A memory size as DuckDB takes it: 512MB, 1GB, 1.5GiB. */
+export function memorySize(value: string): string {
+  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim())) {
+    throw new InvalidArgumentError('must be a size such as 512MB or 1GB');
+  }
+  return value.trim();
+}

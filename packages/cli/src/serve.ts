@@ -5,7 +5,7 @@ import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
 import { Redis } from 'ioredis';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter } from '@brazen/server';
-import { positiveInteger } from './options.ts';
+import { memorySize, positiveInteger } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
 
 export interface ServeOptions {
@@ -32,7 +32,7 @@ export function serveCommand(program: Command): void {
     .option('--log <level>', 'log level: fatal, error, warn, info, debug', 'info')
     .option('--redis <url>', 'count rate limits in Redis (redis://host:port), for several servers sharing a store', process.env.BRAZEN_REDIS_URL)
     .option('--no-rate-limits', 'turn off the per-key rate limits')
-    .option('--memory-limit <size>', "DuckDB's memory limit (e.g. 1GB); the server's memory stays flat under it", process.env.BRAZEN_MEMORY_LIMIT ?? '1GB')
+    .option('--memory-limit <size>', "DuckDB's memory limit (e.g. 1GB); the server's memory stays flat under it", memorySize, process.env.BRAZEN_MEMORY_LIMIT ?? '1GB')
     .option('--allow-private-callbacks', 'let export callback_endpoint URLs reach loopback and private addresses')
     .option('--demo', 'build the demo workspace first when the data folder holds no events, and print a key and example requests')
     .option('--demo-users <n>', 'users of the demo workspace', positiveInteger(16_000_000), 10_000)

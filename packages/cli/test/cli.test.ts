@@ -26,7 +26,7 @@ describe('brazen command line: help and exit codes', () => {
   });
 
   it('exits 2 on bad usage, naming what is wrong', async () => {
-    const [unknown, users, date, missing, what, noKey, zone] = await Promise.all([
+    const [unknown, users, date, missing, what, noKey, zone, memory] = await Promise.all([
       runCli(['frobnicate']),
       runCli(['demo', '--users', '0', '--data', join(dir, 'never')]),
       runCli(['demo', '--end', '2024-02-30', '--data', join(dir, 'never')]),
@@ -34,6 +34,7 @@ describe('brazen command line: help and exit codes', () => {
       runCli(['export', 'campaigns/nothing', '--key', 'k']),
       runCli(['export', 'kpi/dau/data_series']),
       runCli(['demo', '--time-zone', 'Mars/Olympus', '--data', join(dir, 'never')]),
+      runCli(['serve', '--memory-limit', 'lots', '--data', join(dir, 'never')]),
     ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
@@ -49,6 +50,8 @@ describe('brazen command line: help and exit codes', () => {
     expect(noKey.stderr).toContain('an API key is required');
     expect(zone.code).toBe(2);
     expect(zone.stderr).toContain("argument 'Mars/Olympus' is invalid. must be an IANA time zone");
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toContain("argument 'lots' is invalid. must be a size such as 512MB or 1GB");
   });
 
   it('exits 1 on a runtime failure with a readable message and no stack trace', async () => {

@@ -95,4 +95,18 @@ describe('duckdb store upgrades', () => {
     expect(await store.messageStats([{ ...q, obj: 'other' }])).toEqual([[]]);
     await store.close();
   });
+  it("reports running out of memory while reading a batch as the store's error, not as a malformed body, and stores nothing", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-memory-'));
+    const store = await DuckDbStore.open({ dataDir: dir, memoryLimit: '16MB' });
+    const file = join(dir, 'body.ndjson');
+    // Valid records, ~4.6 MB: DuckDB's JSON reader wants a 32 MiB buffer, over the limit.
+    writeFileSync(file, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({
+      id: `e${i}`, event_type: 'users.behaviors.CustomEvent', user_id: `u${i % 100}`, time: T0 + i, name: 'x', note: 'y'.repeat(200),
+    })).join('\n'));
+    const failure = await store.ingestCurrents({ file, format: 'ndjson' }).then(() => undefined, (error: unknown) => error as Error & { status?: number });
+    expect(failure?.message).toMatch(/^Out of Memory/);
+    expect(failure?.status).toBeUndefined();
+    expect(await store.countEvents()).toBe(0);
+    await store.close();
+  });
 });

@@ -260,6 +260,9 @@ export class DuckDbStore implements Store {
     try {
       await this.writer.run(stageSql(bodies.map((b) => b.file), bodies[0].format));
     } catch (error) {
+      // Only a body DuckDB cannot parse is the sender's fault; running out of memory or a file
+      // that cannot be read is the store's, and is reported as it is.
+      if (!isMalformedJson(error)) throw error;
       throw new StoreError(400, malformedMessage(error));
     }
     await this.writer.run(ERRORS_SQL);
@@ -887,6 +890,11 @@ function totalPerUnit(buckets: CounterBucket[], starts: readonly number[]): Coun
 function appendText(app: DuckDBAppender, value: string | null | undefined): void {
   if (value == null) app.appendNull();
   else app.appendVarchar(value);
+}
+
+function isMalformedJson(error: unknown): boolean {
+  const text = String(error instanceof Error ? error.message : error);
+  return /^Invalid Input Error/.test(text) || /JSON/.test(text.split('\n')[0]);
 }
 
 function malformedMessage(error: unknown): string {
