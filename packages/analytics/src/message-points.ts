@@ -101,33 +101,13 @@ export function channelEntries(
     if (list) list.push(c);
     else channels.set(c.channel, [c]);
   }
-  // (variation, data channel, listed channel): defined ones first, then any seen only in data.
-  const slots: Array<{ variation: string; dataChannel: string; channel: string; name?: string }> = [];
-  const seen = new Set<string>();
-  for (const v of variations) {
-    const dataChannel = v.control ? CONTROL_CHANNEL : v.channel;
-    seen.add(key(v.id, dataChannel));
-    slots.push({ variation: v.id, dataChannel, channel: v.channel, name: v.name });
-  }
-  // Variations seen only in this day's data (callers usually pass them already: variationsWithData).
-  const unseen = new Set<string>();
-  for (const keyed of [byKey, convByKey]) {
-    for (const [variation, channels] of keyed) {
-      for (const channel of channels.keys()) {
-        const k = key(variation, channel);
-        if (!seen.has(k)) unseen.add(k);
-      }
-    }
-  }
-  if (unseen.size > 0) {
-    const defined = new Map(variations.map((v) => [v.id, v]));
-    for (const k of [...unseen].sort()) {
-      const [variation, dataChannel] = k.split('\u0000');
-      const def = defined.get(variation);
-      const channel = dataChannel === CONTROL_CHANNEL ? (def?.channel ?? 'trigger_in_app_message') : dataChannel;
-      slots.push({ variation, dataChannel, channel, name: def?.name });
-    }
-  }
+  // (variation, data channel, listed channel): defined ones first, then any seen only in this day's
+  // data (callers usually pass them already: variationsWithData).
+  const seen = new Set(variations.map(dataKey));
+  const pairs = [...byKey, ...convByKey].map(([variation, channels]) => [variation, channels.keys()] as const);
+  const slots = [...variations, ...unseenVariations(pairs, seen, variations)].map((v) => ({
+    variation: v.id, dataChannel: v.control ? CONTROL_CHANNEL : v.channel, channel: v.channel, name: v.name,
+  }));
   const out: ChannelEntries = {};
   for (const s of slots) {
     const entry: Entry = { variation_name: s.name ?? s.variation, variation_api_id: s.variation };
@@ -187,9 +167,6 @@ export function conversionFigures(
  * day of a series lists the same entries.
  */
 export function variationsWithData(variations: VariationDef[], counts: MessageCount[], conversions: ConversionCount[]): VariationDef[] {
-  const out = [...variations];
-  const seen = new Set(variations.map((v) => key(v.id, v.control ? CONTROL_CHANNEL : v.channel)));
-  const defined = new Map(variations.map((v) => [v.id, v]));
   // (variation, channel) pairs of the rows: few, repeated over many rows (no key string a row).
   const pairs = new Map<string, Set<string>>();
   for (const rows of [counts, conversions]) {
@@ -200,25 +177,49 @@ export function variationsWithData(variations: VariationDef[], counts: MessageCo
       else pairs.set(r.variation, new Set([r.channel]));
     }
   }
-  const found = [...pairs].flatMap(([variation, channels]) => [...channels].map((channel) => key(variation, channel)));
-  for (const k of found.filter((x) => !seen.has(x)).sort()) {
-    if (seen.has(k)) continue;
-    seen.add(k);
+  return [...variations, ...unseenVariations(pairs, new Set(variations.map(dataKey)), variations)];
+}
+
+/** The key of a variation's data: its id and the channel its rows carry (`control` for a control). */
+const dataKey = (v: VariationDef) => key(v.id, v.control ? CONTROL_CHANNEL : v.channel);
+
+/**
+ * Variations for the (variation, data channel) pairs of the data whose key is not in `seen`, in
+ * key order: named as defined when the id is, and a control listed in its variation's channel.
+ */
+function unseenVariations(
+  pairs: Iterable<readonly [string, Iterable<string>]>,
+  seen: ReadonlySet<string>,
+  variations: VariationDef[],
+): VariationDef[] {
+  const unseen = new Set<string>();
+  for (const [variation, channels] of pairs) {
+    for (const channel of channels) {
+      const k = key(variation, channel);
+      if (!seen.has(k)) unseen.add(k);
+    }
+  }
+  if (unseen.size === 0) return [];
+  const defined = new Map(variations.map((v) => [v.id, v]));
+  return [...unseen].sort().map((k) => {
     const [id, channel] = k.split('\u0000');
     const def = defined.get(id);
-    if (channel === CONTROL_CHANNEL) out.push({ id, channel: def?.channel ?? 'trigger_in_app_message', name: def?.name, control: true });
-    else out.push({ id, channel, name: def?.name, control: false });
+    return channel === CONTROL_CHANNEL
+      ? { id, channel: def?.channel ?? 'trigger_in_app_message', name: def?.name, control: true }
+      : { id, channel, name: def?.name, control: false };
+  });
+}
+
+/** Rows grouped by one of their fields, in the order the values first come. */
+export function groupBy<T, K extends keyof T>(rows: T[], field: K): Map<T[K], T[]> {
+  const out = new Map<T[K], T[]>();
+  for (const r of rows) {
+    const list = out.get(r[field]);
+    if (list) list.push(r);
+    else out.set(r[field], [r]);
   }
   return out;
 }
 
 /** Groups rows by day. */
-export function byDay<T extends { day: number }>(rows: T[]): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const r of rows) {
-    const list = out.get(r.day);
-    if (list) list.push(r);
-    else out.set(r.day, [r]);
-  }
-  return out;
-}
+export const byDay = <T extends { day: number }>(rows: T[]): Map<number, T[]> => groupBy(rows, 'day');

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { canvasDataSeries, canvasDataSummary, canvasDetails, canvasList, type CanvasAnalyticsQuery, type CanvasStatsPoint } from '@brazen/contract';
 import {
-  byDay, channelEntries, conversionCount, dayNumber, definedVariations, variationsWithData, isoInZone, localDay, parseIsoInstant,
+  byDay, channelEntries, conversionCount, dayNumber, definedVariations, groupBy, variationsWithData, isoInZone, localDay, parseIsoInstant,
   type ConversionCount, type MessageCount, type SeriesUnit,
 } from '@brazen/analytics';
 import { badRequest } from '../errors.ts';
@@ -186,16 +186,7 @@ async function canvasStats(
   };
 }
 
-/** Rows grouped by one of their fields. */
-function groupBy<T, K extends keyof T>(rows: T[], field: K): Map<T[K], T[]> {
-  const out = new Map<T[K], T[]>();
-  for (const r of rows) {
-    const list = out.get(r[field]);
-    if (list) list.push(r);
-    else out.set(r[field], [r]);
-  }
-  return out;
-}
+/** Rows by step, and by variation. */
 const byPart = <T extends { part: string }>(rows: T[]) => groupBy(rows, 'part');
 const byVariation = <T extends { variation: string }>(rows: T[]) => groupBy(rows, 'variation');
 

@@ -14,13 +14,15 @@ export const dayOf = (column: string, zone: string) =>
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Universal', 'Zulu', 'Etc/Zulu']);
 
 /**
- * `combo`: a 52-bit hash (exact in a DOUBLE) of a row's text columns, stored with the row so that a
+ * `combo`: a 52-bit hash (exact in a DOUBLE) of a row's text columns (src, obj, scope and these), stored with the row so that a
  * series reads numbers only and resolves the texts through a dictionary (see `comboRows`).
  */
-export const COMBO_SQL = {
-  msg_daily: `(hash(src, obj, scope, part, variation, channel, action) >> 12)::DOUBLE`,
-  conv_daily: `(hash(src, obj, scope, part, variation, channel) >> 12)::DOUBLE`,
+export const COMBO_COLUMNS = {
+  msg_daily: ['part', 'variation', 'channel', 'action'],
+  conv_daily: ['part', 'variation', 'channel'],
 } as const;
+const comboSql = (table: keyof typeof COMBO_COLUMNS) => `(hash(src, obj, scope, ${COMBO_COLUMNS[table].join(', ')}) >> 12)::DOUBLE`;
+export const COMBO_SQL = { msg_daily: comboSql('msg_daily'), conv_daily: comboSql('conv_daily') } as const;
 
 export const sqlList = (values: Iterable<string>) => [...values].map(literal).join(', ');
 

@@ -6,7 +6,7 @@ import type {
 } from '../campaign-types.ts';
 import type { Workspace } from '../types.ts';
 import {
-  COMBO_SQL, RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
+  COMBO_COLUMNS, COMBO_SQL, RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
 } from './campaigns-sql.ts';
 import { one, rows } from './sql.ts';
 
@@ -43,7 +43,6 @@ export const CAMPAIGN_SCHEMA = [
      key UBIGINT, src VARCHAR, obj VARCHAR, scope VARCHAR, day INTEGER, part VARCHAR, variation VARCHAR, channel VARCHAR,
      idx INTEGER, conv BIGINT, by_receipt BIGINT, revenue DOUBLE, combo DOUBLE)`,
 ];
-
 
 const MSG_COLUMNS = 'src, obj, scope, day, part, variation, channel, action';
 const USER_KEY = 'key, day, part, variation, channel, action, uid';
@@ -268,16 +267,12 @@ async function seriesKey(conn: DuckDBConnection, q: MessageStatsQuery): Promise<
  * `combo` hash; the hashes are resolved through a dictionary filled on first sight, and a row whose
  * source, object or scope is not the query's (a `key` collision) is left out.
  */
-const COMBO = {
-  msg_daily: ['part', 'variation', 'channel', 'action'],
-  conv_daily: ['part', 'variation', 'channel'],
-} as const;
-/** combo → its source, object, scope and the table's COMBO columns. */
+/** combo → its source, object, scope and the table's COMBO_COLUMNS. */
 const combos = new Map<number, { src: string; obj: string; scope: string; text: string[] }>();
 
 /** The rows of each query (several series in one read: a Canvas and its steps), as column arrays
  * and the text combination of each row. */
-async function comboRows(conn: DuckDBConnection, table: keyof typeof COMBO, numbers: string[], queries: MessageStatsQuery[]) {
+async function comboRows(conn: DuckDBConnection, table: keyof typeof COMBO_COLUMNS, numbers: string[], queries: MessageStatsQuery[]) {
   const keys = await Promise.all(queries.map((q) => seriesKey(conn, q)));
   const from = Math.trunc(Math.min(...queries.map((q) => q.fromDay)));
   const to = Math.trunc(Math.max(...queries.map((q) => q.toDay)));
@@ -286,7 +281,7 @@ async function comboRows(conn: DuckDBConnection, table: keyof typeof COMBO, numb
   const [hashes, days, ...columns] = (reader.currentRowCount === 0 ? [[], [], ...numbers.map(() => [])] : reader.getColumnsJS()) as number[][];
   if (hashes.some((h) => !combos.has(h))) {
     if (combos.size > 100_000) combos.clear();
-    const found = await conn.runAndReadAll(`SELECT DISTINCT combo, src, obj, scope, ${COMBO[table].join(', ')} FROM ${table} WHERE ${where}`);
+    const found = await conn.runAndReadAll(`SELECT DISTINCT combo, src, obj, scope, ${COMBO_COLUMNS[table].join(', ')} FROM ${table} WHERE ${where}`);
     for (const [h, src, obj, sc, ...text] of found.getRowsJS() as Array<[number, ...string[]]>) combos.set(h, { src, obj, scope: sc, text });
   }
   const texts = hashes.map((h) => combos.get(h)!);
