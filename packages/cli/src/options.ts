@@ -11,6 +11,13 @@ export function positiveInteger(max: number) {
   };
 }
 
+/** A TCP port, 0 for any free one. */
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number between 0 and 65535');
+  return n;
+}
+
 /** `YYYY-MM-DD` as the epoch seconds of that UTC midnight. */
 export function utcDate(value: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);

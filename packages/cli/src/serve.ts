@@ -5,11 +5,12 @@ import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
 import { Redis } from 'ioredis';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter } from '@brazen/server';
-import { memorySize, positiveInteger } from './options.ts';
+import { memorySize, portNumber, positiveInteger } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
 
 export interface ServeOptions {
-  port: string;
+  /** From the command line a number; from PORT (the default) a string, checked in `serve`. */
+  port: string | number;
   host: string;
   data: string;
   workspace?: string;
@@ -25,7 +26,7 @@ export function serveCommand(program: Command): void {
   program
     .command('serve')
     .description('Serve the Braze Export API from the embedded store in the data folder')
-    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', process.env.PORT ?? '4000')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', (value: string): number | string => portNumber(value), process.env.PORT ?? '4000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('-d, --data <dir>', 'data folder (one DuckDB file lives there)', process.env.BRAZEN_DATA ?? '.brazen')
     .option('-w, --workspace <file>', 'workspace JSON document to apply at start (SPEC §5)')
@@ -46,7 +47,7 @@ export function serveCommand(program: Command): void {
 
 export async function serve(options: ServeOptions & Partial<DemoServeOptions>): Promise<void> {
   const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (got ${options.port})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number between 0 and 65535 (got ${options.port})`);
   const dataDir = resolve(options.data);
   const store = await DuckDbStore.open({ dataDir, memoryLimit: options.memoryLimit });
   const demo = options.demo

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ describe('brazen command line: help and exit codes', () => {
   });
 
   it('exits 2 on bad usage, naming what is wrong', async () => {
-    const [unknown, users, date, missing, what, noKey, zone, memory] = await Promise.all([
+    const [unknown, users, date, missing, what, noKey, zone, memory, port] = await Promise.all([
       runCli(['frobnicate']),
       runCli(['demo', '--users', '0', '--data', join(dir, 'never')]),
       runCli(['demo', '--end', '2024-02-30', '--data', join(dir, 'never')]),
@@ -35,6 +36,7 @@ describe('brazen command line: help and exit codes', () => {
       runCli(['export', 'kpi/dau/data_series']),
       runCli(['demo', '--time-zone', 'Mars/Olympus', '--data', join(dir, 'never')]),
       runCli(['serve', '--memory-limit', 'lots', '--data', join(dir, 'never')]),
+      runCli(['serve', '--port', '65536', '--data', join(dir, 'never')]),
     ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
@@ -52,6 +54,23 @@ describe('brazen command line: help and exit codes', () => {
     expect(zone.stderr).toContain("argument 'Mars/Olympus' is invalid. must be an IANA time zone");
     expect(memory.code).toBe(2);
     expect(memory.stderr).toContain("argument 'lots' is invalid. must be a size such as 512MB or 1GB");
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain("argument '65536' is invalid. must be a port number between 0 and 65535");
+  });
+
+  it('runs from a bundle of its sources, the same program as the sources themselves', async () => {
+    const [bundled, sources] = await Promise.all([
+      runCli(['demo', '--help']),
+      runCli(['demo', '--help'], { BRAZEN_NO_BUNDLE: '1' }),
+    ]);
+    expect(bundled.code).toBe(0);
+    expect(bundled.stdout).toBe(sources.stdout);
+    const bundle = fileURLToPath(new URL('../dist/brazen.mjs', import.meta.url));
+    const built = statSync(bundle).mtimeMs;
+    for (const source of ['../src/main.ts', '../src/demo.ts', '../../store/src/duckdb/store.ts']) {
+      expect(statSync(fileURLToPath(new URL(source, import.meta.url))).mtimeMs).toBeLessThanOrEqual(built);
+    }
+    expect(readFileSync(bundle, 'utf8')).toMatch(/\/\/# sourceMappingURL=brazen\.mjs\.map\n$/);
   });
 
   it('exits 1 on a runtime failure with a readable message and no stack trace', async () => {
