@@ -13,18 +13,22 @@ const at = (field: (typeof FIELDS)[number]) => `v[${FIELDS.indexOf(field) + 1}]`
 /**
  * Parses the request files (one per request of a group committed together) once into a typed
  * staging table, keeping each record whole: `req` is the request's position in `files`, `idx` the
- * record's position in its request.
+ * record's position in its request. Only parsing happens here, the costliest step of a batch: the
+ * category of the event type is looked up on the narrow columns afterwards (a join here carries
+ * every payload through it), and a record's JSON type is only asked for when it has no `id`
+ * (a path such as `$.id` only resolves in an object).
  */
 export function stageSql(files: readonly string[], format: 'ndjson' | 'array'): string {
   const paths = FIELDS.map((f) => `'$.${f}'`).join(', ');
   const fmt = format === 'ndjson' ? 'newline_delimited' : 'array';
   const list = `[${files.map(literal).join(', ')}]`;
   return `CREATE OR REPLACE TEMP TABLE typed AS
-    SELECT s.req, s.idx, s.payload, s.jt, k.category,
+    SELECT s.req, s.idx, s.payload,
+      CASE WHEN ${at('id')} IS NULL THEN json_type(s.payload) ELSE 'OBJECT' END AS jt,
       ${at('id')} AS id, ${at('event_type')} AS event_type,
       TRY_CAST(${at('time')} AS DOUBLE) AS time, ${at('time')} AS time_raw,
       ${at('user_id')} AS user_id, ${at('external_user_id')} AS external_user_id, ${at('app_id')} AS app_id,
-      CASE WHEN k.category = 'purchase' THEN ${at('product_id')} ELSE ${at('name')} END AS name,
+      ${at('name')} AS name, ${at('product_id')} AS product_id,
       ${at('campaign_id')} AS campaign_id, ${at('message_variation_id')} AS message_variation_id,
       ${at('canvas_id')} AS canvas_id, ${at('canvas_variation_id')} AS canvas_variation_id,
       ${at('canvas_step_id')} AS canvas_step_id, ${at('send_id')} AS send_id, ${at('card_id')} AS card_id,
@@ -33,13 +37,16 @@ export function stageSql(files: readonly string[], format: 'ndjson' | 'array'): 
       upper(${at('currency')}) AS currency,
       TRY_CAST(${at('quantity')} AS INTEGER) AS quantity, ${at('quantity')} AS quantity_raw
     FROM (
-      SELECT req, rn - min(rn) OVER (PARTITION BY req) AS idx, j AS payload, json_type(j) AS jt,
+      SELECT req, rn - min(rn) OVER (PARTITION BY req) AS idx, j AS payload,
              json_extract_string(j, [${paths}]) AS v
       FROM (
         SELECT list_position(${list}, filename) - 1 AS req, row_number() OVER () AS rn, j
         FROM read_json_objects(${list}, format='${fmt}', maximum_object_size=16777216, filename=true) t(j))
-    ) s LEFT JOIN event_types k ON k.event_type = ${at('event_type')}`;
+    ) s`;
 }
+
+/** A staged record's (alias `t`, its event type's row `types`) name: the product of a purchase, the `name` of anything else. */
+const nameSql = (types: string) => `CASE WHEN ${types}.category = 'purchase' THEN t.product_id ELSE t.name END`;
 
 /** Records rejected one by one, with the reason naming the field. */
 export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
@@ -48,17 +55,18 @@ export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
       WHEN t.jt IS DISTINCT FROM 'OBJECT' THEN 'record must be a JSON object'
       WHEN t.id IS NULL OR t.id = '' THEN 'id is required'
       WHEN t.event_type IS NULL THEN 'event_type is required'
-      WHEN t.category IS NULL THEN 'event_type "' || t.event_type || '" is not a Braze Currents event type'
+      WHEN k.category IS NULL THEN 'event_type "' || t.event_type || '" is not a Braze Currents event type'
       WHEN t.time IS NULL THEN 'time must be a number of epoch seconds'
       WHEN t.user_id IS NULL AND t.external_user_id IS NULL THEN 'user_id or external_user_id is required'
-      WHEN t.category = 'custom_event' AND t.name IS NULL THEN 'name is required for a custom event'
-      WHEN t.category = 'purchase' AND t.name IS NULL THEN 'product_id is required for a purchase'
-      WHEN t.category = 'purchase' AND t.price IS NULL THEN 'price must be a number'
+      WHEN k.category = 'custom_event' AND t.name IS NULL THEN 'name is required for a custom event'
+      WHEN k.category = 'purchase' AND t.product_id IS NULL THEN 'product_id is required for a purchase'
+      WHEN k.category = 'purchase' AND t.price IS NULL THEN 'price must be a number'
       WHEN t.quantity_raw IS NOT NULL AND (t.quantity IS NULL OR t.quantity < 1) THEN 'quantity must be a positive integer'
-      WHEN t.category = 'purchase' AND r.usd IS NULL
+      WHEN k.category = 'purchase' AND r.usd IS NULL
         THEN 'currency "' || t.currency || '" has no exchange rate: add currency_rates.' || t.currency || ' to the workspace'
     END AS message
-    FROM typed t LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD'))
+    FROM typed t LEFT JOIN event_types k ON k.event_type = t.event_type
+    LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD'))
   WHERE message IS NOT NULL`;
 
 /** Valid records to keep: the first of each id in the group, in request order. A narrow table (no payload copy). */
@@ -88,13 +96,14 @@ export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
 /** The batch's new rows with every column of `events` (and the request's position in the group last). The rollups
  * read it many times, each only the columns it needs. */
 export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
-  SELECT k.id, k.id_hash, t.event_type, t.category, t.time, m.uid, t.app_id, t.name, t.campaign_id,
+  SELECT k.id, k.id_hash, t.event_type, c.category, t.time, m.uid, t.app_id, ${nameSql('c')} AS name, t.campaign_id,
          t.message_variation_id, t.canvas_id, t.canvas_variation_id, t.canvas_step_id, t.send_id,
          t.card_id, t.platform, t.price, t.currency, t.quantity,
-         CASE WHEN t.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
+         CASE WHEN c.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
          t.payload,
          k.req
   FROM keep k JOIN typed t ON t.req = k.req AND t.idx = k.idx
+  JOIN event_types c ON c.event_type = t.event_type
   JOIN umap m ON m.bk = k.bk AND m.ek = k.ek
   LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')`;
 
