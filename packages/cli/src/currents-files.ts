@@ -2,8 +2,7 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { crc32, inflateRawSync } from 'node:zlib';
-import avro from 'avsc';
-import snappy from 'snappyjs';
+import type { Type as AvroType } from 'avsc';
 import { CURRENTS_EVENT_TYPES, unwrapAvroJson } from '@brazen/contract';
 
 /**
@@ -96,9 +95,11 @@ export async function* readCurrentsFile(
   };
 
   if (file.format === 'avro') {
-    const decoder = avro.createFileDecoder(file.path, { codecs: AVRO_CODECS });
+    // The Avro libraries are loaded by the first Avro file, not with every command.
+    const [{ default: avro }, { default: snappy }] = await Promise.all([import('avsc'), import('snappyjs')]);
+    const decoder = avro.createFileDecoder(file.path, { codecs: avroCodecs(snappy.uncompress) });
     let eventType = fromPath;
-    decoder.on('metadata', (type: avro.Type) => {
+    decoder.on('metadata', (type: AvroType) => {
       eventType = fromPath ?? eventTypeFromSchemaName(type.name);
     });
     let n = 0;
@@ -170,7 +171,7 @@ export async function* readCurrentsFile(
 type Codec = (buffer: Buffer, callback: (error: Error | null, data?: Buffer) => void) => void;
 
 /** The Avro specification's codecs: null, deflate and snappy (whose blocks end with a CRC-32 of the data). */
-const AVRO_CODECS: Record<string, Codec> = {
+const avroCodecs = (uncompress: (data: Buffer) => Uint8Array): Record<string, Codec> => ({
   null: (buffer, callback) => callback(null, buffer),
   deflate: (buffer, callback) => {
     try {
@@ -181,14 +182,14 @@ const AVRO_CODECS: Record<string, Codec> = {
   },
   snappy: (buffer, callback) => {
     try {
-      const data = Buffer.from(snappy.uncompress(buffer.subarray(0, buffer.length - 4)));
+      const data = Buffer.from(uncompress(buffer.subarray(0, buffer.length - 4)));
       if (crc32(data) !== buffer.readUInt32BE(buffer.length - 4)) throw new Error('snappy block checksum mismatch');
       callback(null, data);
     } catch (error) {
       callback(error as Error);
     }
   },
-};
+});
 
 /** Avro values as JSON: bytes as UTF-8 text, records as plain objects. */
 function plain(value: unknown): unknown {

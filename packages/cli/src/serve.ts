@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
-import { Redis } from 'ioredis';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter } from '@brazen/server';
 import { memorySize, portNumber, positiveInteger } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
@@ -53,7 +52,9 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
   const demo = options.demo
     ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY)
     : undefined;
-  const rateCounter = options.redis ? new RedisRateCounter(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
+  const rateCounter = options.redis
+    ? new RedisRateCounter(new (await import('ioredis')).Redis(options.redis, { maxRetriesPerRequest: 2 }))
+    : undefined;
   const app = await buildApp({
     store,
     tmpDir: join(dataDir, 'tmp'),

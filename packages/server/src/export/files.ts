@@ -1,6 +1,5 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback, constants } from 'node:zlib';
-import { ZipFile } from 'yazl';
 
 const gzip = promisify(gzipCallback);
 
@@ -21,6 +20,7 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
 export async function exportFile(text: Uint8Array, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
   const ndjson = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
   if (format === 'gzip') return gzip(ndjson, { level: COMPRESSION_LEVEL, strategy: constants.Z_DEFAULT_STRATEGY });
+  const { ZipFile } = await import('yazl');
   const zip = new ZipFile();
   zip.addBuffer(ndjson, `${objectPrefix}-${index}.json`, { mtime, compressionLevel: COMPRESSION_LEVEL });
   zip.end();

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ZipFile } from 'yazl';
 import {
   adminExports, exportSegmentCancel, USER_EXPORT_FIELDS, usersExportGlobalControlGroup, usersExportIds, usersExportSegment,
 } from '@brazen/contract';
@@ -185,6 +184,7 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
       }
       if (job.status !== 'done') throw new ApiError(404, `export ${job.objectPrefix} is not ready yet (${job.filesDone} of ${job.files ?? '?'} files written)`);
       const folder = runner.folder(id);
+      const { ZipFile } = await import('yazl');
       const zip = new ZipFile();
       for (let i = 0; i < (job.files ?? 0); i++) {
         const name = exportFileName(job.objectPrefix, i, job.outputFormat);
