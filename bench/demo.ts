@@ -45,7 +45,7 @@ export async function run(): Promise<void> {
 
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (on ${cpus().length} CPUs)`);
   const help = await timeCommand(['--help'], undefined);
-  console.log(`baseline: brazen --help (start-up: tsx, contract, server, store modules)   ${fmt(help.seconds, 2)} s`);
+  console.log(`baseline: brazen --help (start-up: node, the bundled sources, their modules)   ${fmt(help.seconds, 2)} s`);
 
   let records = 0;
   let bytes = 0;

@@ -38,6 +38,9 @@ export interface DemoSummary {
   plan: DemoPlan;
 }
 
+/** Users generated between two turns of the event loop (a few milliseconds of work). */
+const YIELD_EVERY_USERS = 16;
+
 /** The UTC midnight after `nowMs`: the default end of the simulated period (today is its last day). */
 export function defaultDemoEnd(nowMs: number): number {
   return (Math.floor(nowMs / 86_400_000) + 1) * 86_400;
@@ -102,6 +105,9 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
     for (let i = 0; i < options.users; i++) {
       new SimulatedUser(plan, i, sink).run();
       if (lines.length >= chunkRecords) await flush(i + 1);
+      // The store's work on the previous chunk is a chain of statements, each started when the one
+      // before is done: yielding now and then lets it go on while this chunk is generated.
+      else if (i % YIELD_EVERY_USERS === 0) await new Promise(setImmediate);
     }
     if (lines.length > 0 || attributes.length > 0) await flush(options.users);
     await inFlight;
