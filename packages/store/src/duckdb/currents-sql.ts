@@ -69,11 +69,12 @@ export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
     LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD'))
   WHERE message IS NOT NULL`;
 
-/** Valid records to keep: the first of each id in the group, in request order. A narrow table (no payload copy). */
+/** Valid records to keep, with their category: the first of each id in the group, in request order. A narrow table (no payload copy). */
 export const KEEP_SQL = `CREATE OR REPLACE TEMP TABLE keep AS
   SELECT t.req, t.idx, t.id, hash(t.id) AS id_hash,
-         coalesce(t.user_id, '') AS bk, coalesce(t.external_user_id, '') AS ek
+         coalesce(t.user_id, '') AS bk, coalesce(t.external_user_id, '') AS ek, c.category
   FROM typed t ANTI JOIN errs e ON e.req = t.req AND e.idx = t.idx
+  JOIN event_types c ON c.event_type = t.event_type
   QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.req, t.idx) = 1`;
 
 /** Per request: its records, the valid ones kept (first of their id in the group), and errors. */
@@ -96,14 +97,13 @@ export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
 /** The batch's new rows with every column of `events` (and the request's position in the group last). The rollups
  * read it many times, each only the columns it needs. */
 export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
-  SELECT k.id, k.id_hash, t.event_type, c.category, t.time, m.uid, t.app_id, ${nameSql('c')} AS name, t.campaign_id,
+  SELECT k.id, k.id_hash, t.event_type, k.category, t.time, m.uid, t.app_id, ${nameSql('k')} AS name, t.campaign_id,
          t.message_variation_id, t.canvas_id, t.canvas_variation_id, t.canvas_step_id, t.send_id,
          t.card_id, t.platform, t.price, t.currency, t.quantity,
-         CASE WHEN c.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
+         CASE WHEN k.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
          t.payload,
          k.req
   FROM keep k JOIN typed t ON t.req = k.req AND t.idx = k.idx
-  JOIN event_types c ON c.event_type = t.event_type
   JOIN umap m ON m.bk = k.bk AND m.ek = k.ek
   LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')`;
 
