@@ -13,7 +13,8 @@ export async function bundledMain() {
   if (process.env.BRAZEN_NO_BUNDLE) return undefined;
   try {
     if (!isFresh()) await makeBundle();
-    process.setSourceMapsEnabled(true);
+    // Its source map is beside it: `NODE_OPTIONS=--enable-source-maps` gives stack traces in the
+    // TypeScript sources (not on by default: mapping every logged error's stack costs time).
     return (await import(pathToFileURL(BUNDLE).href)).main;
   } catch {
     return undefined;
