@@ -42,15 +42,19 @@ export interface S3Settings {
 export class S3Destination implements ExportDestination {
   // The AWS SDK is loaded when a first file goes to S3, not with the server (it takes a fifth of a second).
   private client: S3Client | undefined;
-  private readonly sdk = import('@aws-sdk/client-s3');
+  private sdk: Promise<typeof import('@aws-sdk/client-s3')> | undefined;
 
   constructor(
     private readonly s3: S3Settings,
     private readonly keyPrefix: string,
   ) {}
 
+  private loadSdk(): Promise<typeof import('@aws-sdk/client-s3')> {
+    return (this.sdk ??= import('@aws-sdk/client-s3'));
+  }
+
   private async connect(): Promise<S3Client> {
-    const { S3Client } = await this.sdk;
+    const { S3Client } = await this.loadSdk();
     const s3 = this.s3;
     this.client ??= new S3Client({
       region: s3.region ?? 'us-east-1',
@@ -73,7 +77,7 @@ export class S3Destination implements ExportDestination {
 
   async put(name: string, body: Buffer): Promise<void> {
     const client = await this.connect();
-    const { PutObjectCommand } = await this.sdk;
+    const { PutObjectCommand } = await this.loadSdk();
     await client.send(new PutObjectCommand({
       Bucket: this.s3.bucket,
       Key: `${this.keyPrefix}/${name}`,
