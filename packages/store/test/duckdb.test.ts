@@ -110,3 +110,34 @@ describe('duckdb store upgrades', () => {
     await store.close();
   });
 });
+
+describe('duckdb store: records already stored', () => {
+  const T0 = Date.UTC(2024, 0, 1) / 1000;
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, ids: string[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, ids.map((id, i) => JSON.stringify({
+      id, event_type: 'users.behaviors.CustomEvent', user_id: `u${i % 50}`, time: T0 + i, name: 'played',
+    })).join('\n'));
+    return { file, format: 'ndjson' as const };
+  };
+  const played = async (store: DuckDbStore) =>
+    (await store.counterSeries({ kind: 'custom_event', name: 'played', from: T0, to: T0 + 86_400 })).reduce((n, b) => n + b.count, 0);
+
+  it('skips them whether a few come back among new ones (matched as a list) or a whole batch is sent again (joined)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-replay-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    const first = Array.from({ length: 6_000 }, (_, i) => `r${i}`);
+    expect(await store.ingestCurrents(write('first.ndjson', first))).toEqual({ stored: 6_000, duplicates: 0, errors: [] });
+    // More stored hashes than are matched as a list of constants.
+    expect(await store.ingestCurrents(write('again.ndjson', first))).toEqual({ stored: 0, duplicates: 6_000, errors: [] });
+    // Three old ids among four new ones, one of them twice in the batch.
+    const mixed = ['r17', 'n1', 'r4242', 'n2', 'n3', 'n1', 'r5999', 'n4'];
+    expect(await store.ingestCurrents(write('mixed.ndjson', mixed))).toEqual({ stored: 4, duplicates: 4, errors: [] });
+    expect(await store.countEvents()).toBe(6_004);
+    expect(await played(store)).toBe(6_004);
+    await store.close();
+  });
+});

@@ -83,9 +83,22 @@ export const GROUP_COUNTS_SQL = `SELECT r.req::INTEGER AS req, r.n::INTEGER AS r
   FROM (SELECT req, count(*) AS n FROM typed GROUP BY req) r
   LEFT JOIN (SELECT req, count(*) AS n FROM keep GROUP BY req) k USING (req)`;
 
-/** Ids of this batch already stored: the integer hash narrows the search before the exact match. */
-export const STORED_DUPLICATES_SQL = `DELETE FROM keep WHERE id IN (
-  SELECT e.id FROM events e WHERE e.id_hash IN (SELECT id_hash FROM keep))`;
+/**
+ * Removing the ids of this batch already stored takes two steps, because the stored ids are many
+ * (43M in the 1M-user demo) and a join reads every one of them. First the hashes of the batch's ids
+ * that some stored record has (only the integer column is read); a new batch usually has none.
+ */
+export const STORED_HASHES_SQL = `SELECT DISTINCT e.id_hash::VARCHAR AS h FROM events e SEMI JOIN keep k ON k.id_hash = e.id_hash`;
+
+/** Up to this many stored hashes are matched as a list of constants, which DuckDB checks while it
+ * scans, reading the id only of the rows that pass; a batch sent again in whole is joined. */
+export const STORED_HASHES_AS_LIST = 5_000;
+
+/** Then the exact ids among the records with those hashes (a hash is shared by chance, an id is not). */
+export function storedDuplicatesSql(hashes: readonly string[]): string {
+  const among = hashes.length <= STORED_HASHES_AS_LIST ? hashes.map((h) => `${h}::UBIGINT`).join(', ') : 'SELECT id_hash FROM keep';
+  return `DELETE FROM keep WHERE id IN (SELECT e.id FROM events e WHERE e.id_hash IN (${among}))`;
+}
 
 export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
   SELECT r.bk, r.ek, coalesce(b.uid, e.uid) AS uid, b.uid AS buid, e.uid AS euid

@@ -13,7 +13,7 @@ import type {
 import { StoreError } from '../types.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
-  compactCountersSql, countersSql, ERRORS_SQL, GROUP_COUNTS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_DUPLICATES_SQL, stageSql,
+  compactCountersSql, countersSql, ERRORS_SQL, GROUP_COUNTS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_HASHES_SQL, stageSql, storedDuplicatesSql,
 } from './currents-sql.ts';
 import { COUNTER_DAYS_DDL, COUNTERS_DDL, SCHEMA } from './schema.ts';
 import * as campaigns from './campaigns.ts';
@@ -271,7 +271,8 @@ export class DuckDbStore implements Store {
     const counts = await rows<{ req: number; records: number; kept: number }>(this.writer, GROUP_COUNTS_SQL);
     let stored = new Map<number, number>();
     await this.transaction(async () => {
-      await this.writer.run(STORED_DUPLICATES_SQL);
+      const seen = await rows<{ h: string }>(this.writer, STORED_HASHES_SQL);
+      if (seen.length > 0) await this.writer.run(storedDuplicatesSql(seen.map((r) => r.h)));
       await this.writer.run(REFS_SQL);
       await this.createCurrentsUsers();
       await this.writer.run(INS_SQL);
