@@ -269,5 +269,17 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       const dau = await store.dailySeries({ metric: 'dau', fromDay: '2024-01-01', toDay: '2024-01-02' });
       expect([...dau.values()]).toEqual([1, 2]);
     });
+
+    it('keeps each app apart in the activity index it rebuilds on reopening', async () => {
+      await ingest([session('s1', 'u1', T0, 'app-a'), session('s2', 'u2', T0, 'app-b')]);
+      await store.close();
+      store = await options.newStore(dir);
+      // u1 again on app-a the same day (nothing new), and for the first time on app-b.
+      await ingest([session('s3', 'u1', T0 + 3600, 'app-a'), session('s4', 'u1', T0 + 7200, 'app-b')]);
+      const day = { fromDay: '2024-01-01', toDay: '2024-01-01' };
+      expect([...(await store.dailySeries({ metric: 'dau', appId: 'app-a', ...day })).values()]).toEqual([1]);
+      expect([...(await store.dailySeries({ metric: 'dau', appId: 'app-b', ...day })).values()]).toEqual([2]);
+      expect([...(await store.dailySeries({ metric: 'dau', ...day })).values()]).toEqual([2]);
+    });
   });
 }

@@ -22,7 +22,7 @@ import * as profiles from './profiles.ts';
 import * as exportJobs from './export-jobs.ts';
 import type { SegmentFilter } from '@brazen/analytics';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
-import { appendRows, fillTempTable, one, rows } from './sql.ts';
+import { appendRows, fillTempTable, one, rows, tuplesOf } from './sql.ts';
 import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
 
 export interface DuckDbStoreOptions {
@@ -139,11 +139,17 @@ export class DuckDbStore implements Store {
 
   private async loadActivity(): Promise<void> {
     this.activity.clear();
+    // Scopes are few and users many (2M rows for the 1M-user demo): each row names its scope by
+    // number, since reading a text per row costs seconds at that size.
+    const scopes = (await rows<{ scope: string }>(this.writer, `SELECT DISTINCT scope FROM user_days ORDER BY scope`)).map((r) => r.scope);
     const reader = await this.writer.runAndReadAll(
-      `SELECT scope, uid, min(day)::INTEGER AS first, max(day)::INTEGER AS last FROM user_days GROUP BY scope, uid`,
+      `SELECT s.n::INTEGER, d.uid, min(d.day)::INTEGER AS first, max(d.day)::INTEGER AS last
+       FROM user_days d JOIN (SELECT scope, row_number() OVER (ORDER BY scope) - 1 AS n FROM (SELECT DISTINCT scope FROM user_days)) s
+         ON s.scope = d.scope
+       GROUP BY s.n, d.uid`,
     );
-    for (const [scope, uid, first, last] of reader.getRows() as Array<[string, number, number, number]>) {
-      this.activity.load(scope, uid, first, last);
+    for (const [n, uid, first, last] of tuplesOf<[number, number, number, number]>(reader)) {
+      this.activity.load(scopes[n], uid, first, last);
     }
   }
 
@@ -358,9 +364,7 @@ export class DuckDbStore implements Store {
     await this.writer.run(countersSql('ins', 'counter_days', this.zone));
     await this.compactCounters();
     await campaigns.updateCampaignRollups(this.writer, this.zone);
-    const tuples = (await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone))).getRows() as Array<
-      [string, number, number]
-    >;
+    const tuples = tuplesOf<[string, number, number]>(await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone)));
     if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
     return n;
   }
