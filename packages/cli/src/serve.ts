@@ -44,9 +44,18 @@ export function serveCommand(program: Command): void {
     });
 }
 
+/** The port given on the command line (already checked), or from PORT (checked here, with the same rule). */
+function portFrom(value: string | number): number {
+  if (typeof value === 'number') return value;
+  try {
+    return portNumber(value);
+  } catch (error) {
+    throw new Error(`--port ${(error as Error).message} (got ${value})`);
+  }
+}
+
 export async function serve(options: ServeOptions & Partial<DemoServeOptions>): Promise<void> {
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number between 0 and 65535 (got ${options.port})`);
+  const port = portFrom(options.port);
   const dataDir = resolve(options.data);
   const store = await DuckDbStore.open({ dataDir, memoryLimit: options.memoryLimit });
   const demo = options.demo

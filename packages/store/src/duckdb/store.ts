@@ -141,12 +141,11 @@ export class DuckDbStore implements Store {
     this.activity.clear();
     // Scopes are few and users many (2M rows for the 1M-user demo): each row names its scope by
     // number, since reading a text per row costs seconds at that size.
-    const scopes = (await rows<{ scope: string }>(this.writer, `SELECT DISTINCT scope FROM user_days ORDER BY scope`)).map((r) => r.scope);
+    const scopes = (await rows<{ scope: string }>(this.writer, `SELECT DISTINCT scope FROM user_days`)).map((r) => r.scope);
+    await fillTempTable(this.writer, 'scope_numbers', { scope: 'VARCHAR', n: 'INTEGER' }, scopes.map((scope, n) => [scope, n]));
     const reader = await this.writer.runAndReadAll(
-      `SELECT s.n::INTEGER, d.uid, min(d.day)::INTEGER AS first, max(d.day)::INTEGER AS last
-       FROM user_days d JOIN (SELECT scope, row_number() OVER (ORDER BY scope) - 1 AS n FROM (SELECT DISTINCT scope FROM user_days)) s
-         ON s.scope = d.scope
-       GROUP BY s.n, d.uid`,
+      `SELECT s.n, d.uid, min(d.day)::INTEGER AS first, max(d.day)::INTEGER AS last
+       FROM user_days d JOIN scope_numbers s ON s.scope = d.scope GROUP BY s.n, d.uid`,
     );
     for (const [n, uid, first, last] of tuplesOf<[number, number, number, number]>(reader)) {
       this.activity.load(scopes[n], uid, first, last);
