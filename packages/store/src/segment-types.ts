@@ -19,6 +19,15 @@ export interface ProfileOptions {
   customAttributes?: readonly string[];
 }
 
+/** How a refresh of kept profiles goes (`Store.refreshProfiles`). */
+export interface RefreshOptions {
+  /** Asked before each batch: true stops the refresh there (the rest stays due). */
+  stop?: () => boolean;
+  /** Users computed per batch (one transaction each). */
+  batchUsers?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** An export's member profiles read batch by batch (one connection for the whole job). */
 export interface ExportProfiles {
   /** The NDJSON text (UTF-8, a line per user, each ending in a newline) of the members ranked

@@ -4,7 +4,7 @@ import type {
 
 export type * from './campaign-types.ts';
 import type { SegmentFilter } from '@brazen/analytics';
-import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, SegmentInstant, UserIdKind } from './segment-types.ts';
+import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from './segment-types.ts';
 export type * from './segment-types.ts';
 
 /** The Store is the only part of brazen that knows how data is kept. Routes and analytics speak to it
@@ -196,6 +196,12 @@ export interface Store {
   exportJobs(): Promise<ExportJob[]>;
   /** Takes the job's member list (ordered by uid) as of `at`; replaces an earlier, partial one. */
   snapshotExportMembers(jobId: string, filter: SegmentFilter | undefined, at: number): Promise<number>;
+  /**
+   * Brings kept profiles up to date, in batches: those of the job's members, or of every user
+   * without a job. Returns how many users' profiles were computed. A server does it while idle, so
+   * that an export reads profiles instead of computing them from the events.
+   */
+  refreshProfiles(jobId?: string, options?: RefreshOptions): Promise<number>;
   /** Reads the profiles of the job's members batch by batch; close it when done. */
   openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles>;
   dropExportMembers(jobId: string): Promise<void>;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store, StoreError } from '@brazen/store';
+import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import { naiveDaily, prng, type Session } from './naive.ts';
 
 /**
@@ -280,6 +281,76 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       expect([...(await store.dailySeries({ metric: 'dau', appId: 'app-a', ...day })).values()]).toEqual([1]);
       expect([...(await store.dailySeries({ metric: 'dau', appId: 'app-b', ...day })).values()]).toEqual([2]);
       expect([...(await store.dailySeries({ metric: 'dau', ...day })).values()]).toEqual([2]);
+    });
+
+    it('exports kept profiles that follow every kind of write, equal to profiles computed from the events', async () => {
+      const fields = ['external_id', 'user_aliases', 'braze_id', 'first_name', 'email', 'custom_attributes', 'custom_events', 'apps', 'campaigns_received'];
+      const exportLines = async (job: string, only: readonly string[] = fields) => {
+        const users = await store.snapshotExportMembers(job, undefined, T0 + 10 * D);
+        const reader = await store.openExportProfiles(job, { fields: only });
+        try {
+          const [text] = await reader.read(0, users, 5_000);
+          return new TextDecoder().decode(text).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        } finally {
+          reader.close();
+        }
+      };
+      const computed = async (only: readonly string[] = fields) =>
+        (await store.userProfiles([1, 2, 3, 4, 5], { fields: only })).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const played = (id: string, user: string, time: number) => ({ id, event_type: 'users.behaviors.CustomEvent', user_id: user, time, name: 'Played', app_id: 'app-a' });
+      const iso = (t: number) => new Date(t * 1000).toISOString();
+      const others = ['u3', 'u4', 'u5'].map((u, i) => session(`o${i}`, u, T0 + 3 * D));
+
+      await ingest([session('s1', 'u1', T0), played('p1', 'u1', T0 + H), session('s2', 'u2', T0 + D), ...others]);
+      await store.track({ attributes: [{ user: { braze_id: 'u1' }, time: T0, values: { first_name: 'Ann', plan: 'free' } }], events: [], purchases: [] });
+      // No profile is kept yet: the export computes them from the events. Then all five are kept.
+      const first = await exportLines('job-1');
+      expect(first).toEqual(await computed());
+      expect(first[0]).toEqual({
+        braze_id: 'u1', first_name: 'Ann', custom_attributes: { plan: 'free' },
+        custom_events: [{ name: 'Played', first: iso(T0 + H), last: iso(T0 + H), count: 1 }],
+        apps: [{ sessions: 1, first_used: iso(T0), last_used: iso(T0) }],
+      });
+      expect(first[1]).toEqual({ braze_id: 'u2', apps: [{ sessions: 1, first_used: iso(T0 + D), last_used: iso(T0 + D) }] });
+      expect(await store.refreshProfiles()).toBe(5);
+      expect(await store.refreshProfiles()).toBe(0);
+
+      // A Currents event, an attribute, an identity: each makes its user's kept profile stale.
+      await ingest([played('p2', 'u1', T0 + 2 * D)]);
+      expect(await store.refreshProfiles()).toBe(1);
+      await store.track({
+        attributes: [{ user: { braze_id: 'u2' }, time: T0 + D, values: { first_name: 'Bob', email: 'bob@example.com' } }],
+        events: [], purchases: [],
+      });
+      await store.track({ attributes: [{ user: { braze_id: 'u1', external_id: 'ext-1', alias: { alias_name: 'ann', alias_label: 'crm' } }, time: T0 + D, values: {} }], events: [], purchases: [] });
+      // Two of five are stale: the export computes those two again and reads the kept five.
+      const second = await exportLines('job-2');
+      expect(await store.refreshProfiles()).toBe(0);
+      expect(second).toEqual(await computed());
+      expect(second[0]).toEqual({
+        external_id: 'ext-1', user_aliases: [{ alias_name: 'ann', alias_label: 'crm' }], braze_id: 'u1', first_name: 'Ann', custom_attributes: { plan: 'free' },
+        custom_events: [{ name: 'Played', first: iso(T0 + H), last: iso(T0 + 2 * D), count: 2 }],
+        apps: [{ sessions: 1, first_used: iso(T0), last_used: iso(T0) }],
+      });
+      expect(second[1]).toEqual({ braze_id: 'u2', first_name: 'Bob', email: 'bob@example.com', apps: [{ sessions: 1, first_used: iso(T0 + D), last_used: iso(T0 + D) }] });
+      // New names in the workspace: every kept profile is dropped, to be computed again.
+      await store.putWorkspace({ apps: [{ id: 'app-a', name: 'App A' }], campaigns: [], canvases: [], segments: [], cards: [] });
+      expect(await store.refreshProfiles()).toBe(5);
+      const third = await exportLines('job-3');
+      expect(third).toEqual(await computed());
+      expect(third.slice(0, 2).map((u) => u.apps)).toEqual([
+        [{ name: 'App A', sessions: 1, first_used: iso(T0), last_used: iso(T0) }],
+        [{ name: 'App A', sessions: 1, first_used: iso(T0 + D), last_used: iso(T0 + D) }],
+      ]);
+      // Kept profiles survive a reopen.
+      await store.close();
+      store = await options.newStore(dir);
+      expect(await store.refreshProfiles()).toBe(0);
+      expect(await exportLines('job-4')).toEqual(third);
+      // Every field (an export's default), in the fields' order.
+      const everything = await exportLines('job-5', USER_EXPORT_FIELDS);
+      expect(everything).toEqual(await computed(USER_EXPORT_FIELDS));
+      expect(Object.keys(everything[0])).toEqual(['created_at', 'external_id', 'user_aliases', 'braze_id', 'random_bucket', 'first_name', 'custom_attributes', 'custom_events', 'apps']);
     });
   });
 }

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { randomBucketSql, sqlString } from '@brazen/analytics';
+import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import type { ExportProfiles, ProfileOptions, UserIdKind, Workspace } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
 import { rows } from './sql.ts';
@@ -68,7 +70,7 @@ export function workspaceNames(ws: Workspace): Array<[string, string, string]> {
   return out;
 }
 
-async function loadNames(conn: DuckDBConnection, ws: Workspace): Promise<void> {
+export async function loadNames(conn: DuckDBConnection, ws: Workspace): Promise<void> {
   await conn.run(`CREATE OR REPLACE TEMP TABLE ws_names (kind VARCHAR, id VARCHAR, name VARCHAR)`);
   const app = await conn.createAppender('ws_names', 'main', 'temp');
   for (const [kind, id, name] of workspaceNames(ws)) {
@@ -100,6 +102,42 @@ export function profileSql(fields: ReadonlySet<string>, customAttributes?: reado
   return `WITH ${steps.map((s) => `${s.name} AS ${s.materialized ? 'MATERIALIZED ' : ''}(${s.sql})`).join(',\n')}\n${select}`;
 }
 
+/** The SELECT of `(uid, <field>...)`: each field's `"key":value` text (NULL when left out) for the
+ * members relation `m(uid)`. */
+export function profilePartsSql(fields: readonly string[], members: string): string {
+  const { steps, parts, from } = profileSteps(new Set(fields), undefined, members);
+  return `WITH ${steps.map((s) => `${s.name} AS ${s.materialized ? 'MATERIALIZED ' : ''}(${s.sql})`).join(',\n')}
+    SELECT m.uid, ${fields.map((f) => `${parts[f]} AS "${f}"`).join(', ')} ${from}`;
+}
+
+/**
+ * Kept profiles: every user's export object as its parts, one column per field holding the
+ * field's `"key":value` text (NULL when the field is left out), so that an export concatenates the
+ * fields asked for instead of computing each user from the events. `profile_stale` names users
+ * whose data changed since their parts were computed; a user without parts has none kept yet.
+ */
+export const KEPT_FIELDS: readonly string[] = USER_EXPORT_FIELDS;
+
+/** A JSON object of the fields, in their order, from kept parts `p`. */
+const partsObject = (fields: readonly string[]) => (fields.length > 0 ? `'{' || concat_ws(',', ${fields.map((f) => `p."${f}"`).join(', ')}) || '}'` : `'{}'`);
+
+export const KEPT_PROFILES_DDL = [
+  `CREATE TABLE IF NOT EXISTS profile_parts (uid INTEGER, ${KEPT_FIELDS.map((f) => `"${f}" VARCHAR`).join(', ')})`,
+  `CREATE TABLE IF NOT EXISTS profile_stale (uid INTEGER)`,
+];
+
+/** A fingerprint of the code that computes the parts: parts kept by other code are computed again. */
+export const keptProfilesLayout = (): string =>
+  createHash('sha256')
+    .update([...KEPT_PROFILES_DDL, profilePartsSql(KEPT_FIELDS, 'SELECT uid FROM m0')].join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+
+/** Users (of the relation `candidates(uid)`) whose kept parts are missing or stale. */
+export const keptProfilesDueSql = (candidates: string) =>
+  `SELECT c.uid FROM (${candidates}) c ANTI JOIN profile_parts p ON p.uid = c.uid
+   UNION SELECT c.uid FROM (${candidates}) c SEMI JOIN profile_stale s ON s.uid = c.uid`;
+
 /** A part of the profile query: a relation the final SELECT (or a later part) reads. */
 interface ProfileStep {
   name: string;
@@ -109,7 +147,7 @@ interface ProfileStep {
 }
 
 /** The parts of the profile query, in order, and the final SELECT of `(ord, line)` reading them. */
-function profileSteps(fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string): { steps: ProfileStep[]; select: string } {
+function profileSteps(fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string): { steps: ProfileStep[]; select: string; parts: Record<string, string>; from: string } {
   const want = (...f: string[]) => f.some((x) => fields.has(x));
   const receipt = inList(RECEIPT_TYPES);
   const needPayload = want('devices', 'push_tokens', 'canvases_received');
@@ -273,8 +311,9 @@ function profileSteps(fields: ReadonlySet<string>, customAttributes?: readonly s
   };
   for (const a of TOP_LEVEL_ATTRIBUTES) parts[a] ??= field(a, `attrs."${a}"`);
   const selected = [...fields].filter((f) => parts[f] !== undefined);
-  return { steps: ctes, select: `SELECT m.ord, ${selected.length ? object(...selected.map((f) => parts[f])) : `'{}'`} AS line
-    FROM m JOIN users u ON u.uid = m.uid ${joins.join(' ')}
+  const from = `FROM m JOIN users u ON u.uid = m.uid ${joins.join(' ')}`;
+  return { steps: ctes, parts, from, select: `SELECT m.ord, ${selected.length ? object(...selected.map((f) => parts[f])) : `'{}'`} AS line
+    ${from}
     ORDER BY m.ord` };
 }
 
@@ -309,14 +348,22 @@ export class ExportProfileReader implements ExportProfiles {
     private readonly statement: DuckDBPreparedStatement,
   ) {}
 
-  /** Takes ownership of `conn`. */
-  static async open(conn: DuckDBConnection, ws: Workspace, jobId: string, options: ProfileOptions): Promise<ExportProfileReader> {
+  /** Takes ownership of `conn`. With `kept`, the profiles are read from the kept parts (which the
+   * caller has brought up to date for the job's members); otherwise computed from the events. */
+  static async open(conn: DuckDBConnection, ws: Workspace, jobId: string, options: ProfileOptions, kept: boolean): Promise<ExportProfileReader> {
     try {
-      await loadNames(conn, ws);
       const members = `SELECT uid, rn AS ord FROM export_members WHERE job_id = ${sqlString(jobId)} AND rn >= $from AND rn < $to`;
-      const profiles = profileSql(new Set(options.fields), options.customAttributes, members);
+      let profiles: string;
+      if (kept) {
+        const fields = options.fields.filter((f) => KEPT_FIELDS.includes(f));
+        profiles = `SELECT m.ord, ${partsObject(fields)} AS line FROM (${members}) m JOIN profile_parts p ON p.uid = m.uid`;
+      } else {
+        await loadNames(conn, ws);
+        profiles = profileSql(new Set(options.fields), options.customAttributes, members);
+      }
       const statement = await conn.prepare(
-        `SELECT (ord - $from) // $per AS piece, string_agg(line || chr(10), '' ORDER BY ord)::BLOB AS text FROM (${profiles}) GROUP BY piece ORDER BY piece`,
+        `SELECT (ord - $from) // $per AS piece, count(*)::INTEGER AS users, string_agg(line || chr(10), '' ORDER BY ord)::BLOB AS text
+         FROM (${profiles}) GROUP BY piece ORDER BY piece`,
       );
       return new ExportProfileReader(conn, statement);
     } catch (error) {
@@ -345,18 +392,38 @@ export class ExportProfileReader implements ExportProfiles {
     return pieces;
   }
 
+  /** Members whose lines DuckDB joins into one value: small parts of a file build faster (and
+   * in less memory) than whole files of 5,000 users; they are joined in JS. */
+  private static readonly PART = 500;
+
   private async query(from: number, to: number, perPiece: number): Promise<Uint8Array[]> {
+    const part = perPiece % ExportProfileReader.PART === 0 ? ExportProfileReader.PART : perPiece;
     this.statement.bindInteger(this.statement.parameterIndex('from'), from);
     this.statement.bindInteger(this.statement.parameterIndex('to'), to);
-    this.statement.bindInteger(this.statement.parameterIndex('per'), perPiece);
+    this.statement.bindInteger(this.statement.parameterIndex('per'), part);
     const result = await this.statement.stream();
-    const pieces: Uint8Array[] = [];
+    const parts: Uint8Array[] = [];
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const column = chunk.getColumnVector(1);
-      for (let i = 0; i < chunk.rowCount; i++) pieces.push((column.getItem(i) as DuckDBBlobValue).bytes);
+      const users = chunk.getColumnVector(1);
+      const column = chunk.getColumnVector(2);
+      for (let i = 0; i < chunk.rowCount; i++) {
+        // Every member has a profile: a part short of users means some were lost on the way.
+        const first = from + parts.length * part;
+        const expected = Math.min(part, to - first);
+        if (users.getItem(i) !== expected) {
+          throw new Error(`members ${first} to ${first + expected - 1} of the export: ${String(users.getItem(i))} profiles found for ${expected} users`);
+        }
+        parts.push((column.getItem(i) as DuckDBBlobValue).bytes);
+      }
     }
+    if (parts.length !== Math.ceil((to - from) / part)) {
+      throw new Error(`members ${from} to ${to - 1} of the export: ${parts.length} parts of profiles made for ${Math.ceil((to - from) / part)}`);
+    }
+    const perFile = perPiece / part;
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < parts.length; i += perFile) pieces.push(perFile === 1 ? parts[i] : Buffer.concat(parts.slice(i, i + perFile)));
     return pieces;
   }
 

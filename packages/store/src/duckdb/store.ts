@@ -21,8 +21,8 @@ import * as segments from './segments.ts';
 import * as profiles from './profiles.ts';
 import * as exportJobs from './export-jobs.ts';
 import type { SegmentFilter } from '@brazen/analytics';
-import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
-import { appendRows, fillTempTable, one, rows, tuplesOf } from './sql.ts';
+import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
+import { appendRows, fillTempTable, literal, one, rows, tuplesOf } from './sql.ts';
 import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
 
 export interface DuckDbStoreOptions {
@@ -120,6 +120,7 @@ export class DuckDbStore implements Store {
     this.nextUid = (max?.uid ?? 0) + 1;
     this.attributeSeq = Number(max?.seq ?? 0);
     await campaigns.createCampaignTables(this.writer);
+    await this.prepareKeptProfiles();
     await this.serialized(() => campaigns.syncCampaignRollups(this.writer, ws, this.zone));
     await this.serialized(() => this.prepareCounters());
     const built = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'activity_zone'`);
@@ -348,6 +349,84 @@ export class DuckDbStore implements Store {
   private async appendIdentities(identities: Array<[string, string, number]>): Promise<void> {
     if (identities.length === 0) return;
     await appendRows(this.writer, 'identities', ['VARCHAR', 'VARCHAR', 'INTEGER'], identities);
+    await this.markProfilesStale(identities.map(([, , uid]) => uid));
+  }
+
+  // ---------------------------------------------------------------- kept profiles
+
+  /** Whether any profile is kept: until one is, writes have no stale parts to mark. */
+  private profilesKept = false;
+  private profileRefresh: Promise<unknown> = Promise.resolve();
+
+  /** Kept parts computed by other code (another layout) are dropped, to be computed again. */
+  private async prepareKeptProfiles(): Promise<void> {
+    const layout = profiles.keptProfilesLayout();
+    const found = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'profile_layout'`);
+    if (found?.value !== layout) {
+      await this.writer.run(`DROP TABLE IF EXISTS profile_parts`);
+      await this.writer.run(`DROP TABLE IF EXISTS profile_stale`);
+    }
+    for (const ddl of profiles.KEPT_PROFILES_DDL) await this.writer.run(ddl);
+    await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('profile_layout', $layout)`, { layout });
+    this.profilesKept = (await one(this.writer, `SELECT 1 FROM profile_parts LIMIT 1`)) !== undefined;
+  }
+
+  private async markProfilesStale(uids: number[]): Promise<void> {
+    if (!this.profilesKept || uids.length === 0) return;
+    await appendRows(this.writer, 'profile_stale', ['INTEGER'], [...new Set(uids)].map((uid) => [uid]));
+  }
+
+  refreshProfiles(jobId?: string, options: RefreshOptions = {}): Promise<number> {
+    // One refresh at a time: they share the writer's temp tables.
+    const run = this.profileRefresh.then(() => this.refreshKeptProfiles(jobId, options));
+    this.profileRefresh = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Users whose parts are computed in one transaction (the writer is held about a second). */
+  private static readonly PROFILE_BATCH = 20_000;
+
+  private profileCandidates(jobId: string | undefined): string {
+    return jobId === undefined ? `SELECT uid FROM users` : `SELECT uid FROM export_members WHERE job_id = ${literal(jobId)}`;
+  }
+
+  private async refreshKeptProfiles(jobId: string | undefined, options: RefreshOptions): Promise<number> {
+    const total = await this.serialized(async () => {
+      await this.writer.run(
+        `CREATE OR REPLACE TEMP TABLE profile_due AS
+         SELECT uid, (row_number() OVER (ORDER BY uid) - 1)::INTEGER AS k FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))})`,
+      );
+      return (await one<{ n: number }>(this.writer, `SELECT count(*)::INTEGER AS n FROM profile_due`))?.n ?? 0;
+    });
+    const batch = options.batchUsers ?? DuckDbStore.PROFILE_BATCH;
+    let done = 0;
+    while (done < total && !options.stop?.()) {
+      const from = done;
+      await this.serialized(() =>
+        this.transaction(async () => {
+          await profiles.loadNames(this.writer, await this.getWorkspace());
+          await this.writer.run(`CREATE OR REPLACE TEMP TABLE profile_batch AS SELECT uid FROM profile_due WHERE k >= ${from} AND k < ${from + batch}`);
+          await this.writer.run(`DELETE FROM profile_parts WHERE uid IN (SELECT uid FROM profile_batch)`);
+          await this.writer.run(`INSERT INTO profile_parts ${profiles.profilePartsSql(profiles.KEPT_FIELDS, 'SELECT uid FROM profile_batch')}`);
+          await this.writer.run(`DELETE FROM profile_stale WHERE uid IN (SELECT uid FROM profile_batch)`);
+        }),
+      );
+      this.profilesKept = true;
+      done = Math.min(total, from + batch);
+      options.onProgress?.(done, total);
+    }
+    return done;
+  }
+
+  /** How many of the job's members have no kept profile, or a stale one; and how many members. */
+  private async profilesDue(jobId: string): Promise<{ due: number; members: number }> {
+    const found = await one<{ due: number; members: number }>(
+      this.reader,
+      `SELECT (SELECT count(*) FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))}))::INTEGER AS due,
+              (SELECT count(*) FROM export_members WHERE job_id = $job)::INTEGER AS members`,
+      { job: jobId },
+    );
+    return found ?? { due: 0, members: 0 };
   }
 
   private pendingActivity: (() => void) | undefined;
@@ -359,6 +438,7 @@ export class DuckDbStore implements Store {
     const n = count?.n ?? 0;
     if (n === 0) return 0;
     await this.writer.run(insertEvents);
+    if (this.profilesKept) await this.writer.run(`INSERT INTO profile_stale SELECT DISTINCT uid FROM ins`);
     await this.writer.run(countersSql('ins', 'counters', this.zone));
     await this.writer.run(countersSql('ins', 'counter_days', this.zone));
     await this.compactCounters();
@@ -603,6 +683,7 @@ export class DuckDbStore implements Store {
       }
     }
     app.closeSync();
+    await this.markProfilesStale(needed.map((a) => uids.get(a.user)!));
     await this.appendIdentities(identities);
   }
 
@@ -822,7 +903,16 @@ export class DuckDbStore implements Store {
   }
 
   async openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles> {
-    return profiles.ExportProfileReader.open(await this.instance.connect(), await this.getWorkspace(), jobId, options);
+    // Kept profiles hold every custom attribute: a selection of them is computed from the events.
+    // So are the profiles of an export whose members mostly have none kept (or a stale one): computing
+    // a profile to keep costs more than computing it to export, and reading kept ones a fourth of it.
+    let kept = options.customAttributes === undefined;
+    if (kept) {
+      const { due, members } = await this.profilesDue(jobId);
+      kept = due * 2 <= members;
+      if (kept && due > 0) await this.refreshProfiles(jobId);
+    }
+    return profiles.ExportProfileReader.open(await this.instance.connect(), await this.getWorkspace(), jobId, options, kept);
   }
 
   dropExportMembers(jobId: string): Promise<void> {
@@ -842,6 +932,13 @@ export class DuckDbStore implements Store {
 
   putWorkspace(ws: Workspace): Promise<void> {
     return this.serialized(async () => {
+      // Kept profiles name apps, campaigns, Canvases and cards: new names make them all stale
+      // (dropped before the new names are stored, so that a crash between cannot keep old ones).
+      if (JSON.stringify(profiles.workspaceNames(ws)) !== JSON.stringify(profiles.workspaceNames(await this.getWorkspace()))) {
+        await this.writer.run(`DELETE FROM profile_parts`);
+        await this.writer.run(`DELETE FROM profile_stale`);
+        this.profilesKept = false;
+      }
       await this.writer.run(`INSERT OR REPLACE INTO workspace VALUES (1, $doc)`, { doc: JSON.stringify(ws) });
       const zoneBefore = this.zone;
       this.applyWorkspaceSettings(ws);
