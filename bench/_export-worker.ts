@@ -9,6 +9,17 @@ const dir = process.argv[2];
 const store = await DuckDbStore.open({ dataDir: dir, memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? '1GB' });
 await store.addApiKey({ name: 'bench', hash: hashKey('bench'), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
 const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), exports: { filesPerBatch: Number(process.env.BENCH_FILES_PER_BATCH ?? 10) } });
+// KEEP=1: only what a quiet server does in the background, profiles computed and kept (a process
+// of its own, so that the export's peak RSS is the export's).
+if (process.env.KEEP === '1') {
+  const started = performance.now();
+  const kept = await store.refreshProfiles();
+  await app.close();
+  await store.close();
+  process.stdout.write(`${JSON.stringify({ kept, seconds: (performance.now() - started) / 1000 })}\n`);
+  process.exit(0);
+}
+const cpuBefore = process.cpuUsage();
 const rssBefore = process.resourceUsage().maxRSS;
 const started = performance.now();
 const res = await app.inject({
@@ -23,5 +34,5 @@ if (job.status !== 'done') throw new Error(`export ended ${job.status}: ${job.er
 const folder = app.exportRunner.folder(job.id);
 await app.close();
 await store.close();
-const cpu = process.cpuUsage();
+const cpu = process.cpuUsage(cpuBefore);
 process.stdout.write(`${JSON.stringify({ users: job.users, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssKb: process.resourceUsage().maxRSS, rssBeforeKb: rssBefore, folder })}\n`);

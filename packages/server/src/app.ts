@@ -24,6 +24,7 @@ import { feedRoutes } from './routes/feed.ts';
 import { installRateLimits } from './limits/hook.ts';
 import { BRAZE_RATE_LIMITS, MemoryRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';
 import { Metrics, installObservability } from './observability.ts';
+import { ProfileKeeper, type ProfileKeeperOptions } from './export/profile-keeper.ts';
 import { randomUUID } from 'node:crypto';
 
 export interface AppOptions {
@@ -44,6 +45,15 @@ export interface AppOptions {
   metrics?: Metrics;
   /** User exports: where the server keeps them (default TMPDIR/exports), callback retries. */
   exports?: Partial<ExportRunnerOptions>;
+  /** When the user profiles that exports read are brought up to date in the background. */
+  profiles?: ProfileKeeperOptions;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Brings kept user profiles up to date while the server is quiet (tests wait on it). */
+    profileKeeper: ProfileKeeper;
+  }
 }
 
 function newAjv(coerceTypes: 'array' | false): Ajv {
@@ -122,6 +132,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook('onClose', () => limiter.close());
   }
   installObservability(app, options.store, options.metrics ?? new Metrics(false));
+
+  // Any request makes the server busy; a write (ingestion, a workspace) may leave profiles stale.
+  const keeper = new ProfileKeeper(options.store, { busy: () => app.exportRunner.busy, ...options.profiles });
+  app.decorate('profileKeeper', keeper);
+  app.addHook('onRequest', async () => keeper.request());
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) keeper.changed();
+  });
+  app.addHook('onReady', async () => keeper.changed());
+  app.addHook('onClose', async () => keeper.stop());
 
   kpiRoutes(app, ctx);
   counterRoutes(app, ctx);

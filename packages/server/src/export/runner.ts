@@ -61,6 +61,11 @@ export class ExportRunner {
     await this.running;
   }
 
+  /** Whether a job is running or waiting. */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
   /** Whether every queued job has been run (tests). */
   async idle(): Promise<void> {
     while (this.running) await this.running;

@@ -1,0 +1,174 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ALL_PERMISSIONS } from '@brazen/contract';
+import { DuckDbStore, type RefreshOptions } from '@brazen/store';
+import { buildApp, hashKey } from '@brazen/server';
+import { ProfileKeeper, type KeeperClock } from '../src/export/profile-keeper.ts';
+
+/** A clock the test moves by hand; timers run only when the test says so. */
+class ManualClock implements KeeperClock {
+  time = 0;
+  timers: Array<{ at: number; run: () => void }> = [];
+  now = () => this.time;
+  setTimer = (run: () => void, ms: number) => {
+    const timer = { at: this.time + ms, run };
+    this.timers.push(timer);
+    return timer;
+  };
+  clearTimer = (timer: unknown) => {
+    this.timers = this.timers.filter((t) => t !== timer);
+  };
+  /** Moves to `time`, running the timers due on the way. */
+  advance(time: number): void {
+    this.time = time;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= time).sort((a, b) => a.at - b.at)[0];
+      if (!due) return;
+      this.timers = this.timers.filter((t) => t !== due);
+      due.run();
+    }
+  }
+}
+
+/** A store whose refresh has `batches` batches and records when each ran (or was stopped). */
+function fakeStore(clock: ManualClock, batches: number, onBatch: (i: number) => void = () => undefined) {
+  const log: string[] = [];
+  return {
+    log,
+    async refreshProfiles(jobId?: string, options: RefreshOptions = {}): Promise<number> {
+      let done = 0;
+      for (let i = 0; i < batches; i++) {
+        if (options.stop?.()) {
+          log.push(`stopped at ${clock.now()} after ${done}`);
+          return done;
+        }
+        onBatch(i);
+        done += 1;
+      }
+      log.push(`refreshed ${done} at ${clock.now()}`);
+      return done;
+    },
+  };
+}
+
+describe('the profile keeper', () => {
+  it('refreshes once the server has been quiet for the idle time after a change, not before', async () => {
+    const clock = new ManualClock();
+    const store = fakeStore(clock, 3);
+    const keeper = new ProfileKeeper(store, { idleMs: 30_000, clock });
+    keeper.changed();
+    clock.advance(10_000);
+    keeper.request(); // quiet only from 10 s on
+    clock.advance(30_000);
+    await keeper.settled();
+    expect(store.log).toEqual([]);
+    expect(clock.timers.map((t) => t.at)).toEqual([40_000]);
+    clock.advance(40_000);
+    await keeper.settled();
+    expect(store.log).toEqual(['refreshed 3 at 40000']);
+    // Nothing changed since: no more work is planned.
+    expect(clock.timers).toEqual([]);
+  });
+
+  it('stops at a batch boundary when a request comes, and goes on at the next quiet moment', async () => {
+    const clock = new ManualClock();
+    let keeper: ProfileKeeper | undefined;
+    // A request arrives while the second batch of the first refresh runs.
+    let interrupted = false;
+    const store = fakeStore(clock, 3, (i) => {
+      if (i === 1 && !interrupted) {
+        interrupted = true;
+        clock.time = 41_000;
+        keeper!.request();
+      }
+    });
+    keeper = new ProfileKeeper(store, { idleMs: 30_000, clock });
+    keeper.changed();
+    clock.advance(30_000);
+    await keeper.settled();
+    expect(store.log).toEqual(['stopped at 41000 after 2']);
+    expect(clock.timers.map((t) => t.at)).toEqual([71_000]);
+    clock.advance(71_000);
+    await keeper.settled();
+    expect(store.log.at(-1)).toBe('refreshed 3 at 71000');
+  });
+
+  it('waits while other background work (a user export) runs', async () => {
+    const clock = new ManualClock();
+    const store = fakeStore(clock, 2);
+    let exporting = true;
+    const keeper = new ProfileKeeper(store, { idleMs: 1_000, clock, busy: () => exporting });
+    keeper.changed();
+    clock.advance(1_000);
+    clock.advance(2_000);
+    await keeper.settled();
+    expect(store.log).toEqual([]);
+    exporting = false;
+    clock.advance(3_000);
+    await keeper.settled();
+    expect(store.log).toEqual(['refreshed 2 at 3000']);
+  });
+
+  it('does nothing in the background with idleMs false, and nothing after stop', async () => {
+    const clock = new ManualClock();
+    const store = fakeStore(clock, 1);
+    const off = new ProfileKeeper(store, { idleMs: false, clock });
+    off.changed();
+    expect(clock.timers).toEqual([]);
+    const keeper = new ProfileKeeper(store, { idleMs: 1_000, clock });
+    keeper.changed();
+    await keeper.stop();
+    clock.advance(5_000);
+    await keeper.settled();
+    expect(store.log).toEqual([]);
+  });
+
+  it('keeps the profiles of users ingested over HTTP, which a segment export then reads, equal to /users/export/ids', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brazen-keeper-'));
+    const clock = new ManualClock();
+    clock.time = Date.UTC(2024, 2, 31, 12);
+    const store = await DuckDbStore.open({ dataDir: dir, now: clock.now });
+    await store.addApiKey({ name: 'test', hash: hashKey('k'), permissions: ALL_PERMISSIONS, createdAt: new Date(clock.time).toISOString() });
+    const app = await buildApp({ store, now: clock.now, tmpDir: join(dir, 'tmp'), profiles: { idleMs: 30_000, clock } });
+    const send = (method: 'POST' | 'PUT', url: string, body: unknown, type = 'application/json') =>
+      app.inject({ method, url, headers: { authorization: 'Bearer k', 'content-type': type }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+    try {
+      await app.ready();
+      const t = Date.UTC(2024, 2, 1) / 1000;
+      const records = ['u1', 'u2', 'u3'].flatMap((u, i) => [
+        { id: `s-${u}`, event_type: 'users.behaviors.app.SessionStart', user_id: `b-${u}`, external_user_id: u, time: t + i * 3600, app_id: 'a1' },
+        { id: `e-${u}`, event_type: 'users.behaviors.CustomEvent', user_id: `b-${u}`, time: t + i * 3600 + 60, name: 'Played', app_id: 'a1' },
+      ]);
+      expect((await send('POST', '/currents', records.map((r) => JSON.stringify(r)).join('\n'), 'application/x-ndjson')).statusCode).toBe(201);
+      const track = await send('POST', '/users/track', { attributes: [{ external_id: 'u2', first_name: 'Bea', plan: 'pro' }] });
+      expect(track.statusCode, track.body).toBe(201);
+      expect((await send('PUT', '/admin/workspace', { apps: [{ id: 'a1', name: 'App One' }], segments: [{ id: 'all', name: 'All' }] })).statusCode).toBe(200);
+
+      // Quiet for 30 s after the last request: the keeper computes the three profiles.
+      clock.advance(clock.time + 30_000);
+      await app.profileKeeper.settled();
+      expect(await store.refreshProfiles()).toBe(0);
+
+      const ids = await send('POST', '/users/export/ids', { external_ids: ['u1', 'u2', 'u3'] });
+      const expected = (JSON.parse(ids.body) as { users: Array<Record<string, unknown>> }).users;
+      expect(expected[1]).toMatchObject({ external_id: 'u2', first_name: 'Bea', custom_attributes: { plan: 'pro' } });
+      expect(expected[0].apps).toEqual([{ name: 'App One', sessions: 1, first_used: '2024-03-01T00:00:00.000Z', last_used: '2024-03-01T00:00:00.000Z' }]);
+
+      const started = await send('POST', '/users/export/segment', { segment_id: 'all', output_format: 'gzip' });
+      expect(started.statusCode, started.body).toBe(201);
+      await app.exportRunner.idle();
+      const job = (await store.exportJobs()).at(-1)!;
+      const folder = app.exportRunner.folder(job.id);
+      const [file] = readdirSync(folder);
+      const lines = execFileSync('gunzip', ['-c', join(folder, file)]).toString('utf8').split('\n').filter(Boolean);
+      expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(expected);
+    } finally {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
