@@ -285,16 +285,19 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
 
     it('exports kept profiles that follow every kind of write, equal to profiles computed from the events', async () => {
       const fields = ['external_id', 'user_aliases', 'braze_id', 'first_name', 'email', 'custom_attributes', 'custom_events', 'apps', 'campaigns_received'];
-      const exportLines = async (job: string, only: readonly string[] = fields) => {
+      const exportText = async (job: string, only: readonly string[] = fields) => {
         const users = await store.snapshotExportMembers(job, undefined, T0 + 10 * D);
         const reader = await store.openExportProfiles(job, { fields: only });
         try {
-          const [text] = await reader.read(0, users, 5_000);
-          return new TextDecoder().decode(text).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+          const pieces = await reader.read(0, users, 5_000);
+          expect(pieces).toHaveLength(1);
+          return new TextDecoder().decode(pieces[0]);
         } finally {
           reader.close();
         }
       };
+      const exportLines = async (job: string, only: readonly string[] = fields) =>
+        (await exportText(job, only)).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       const computed = async (only: readonly string[] = fields) =>
         (await store.userProfiles([1, 2, 3, 4, 5], { fields: only })).map((l) => JSON.parse(l) as Record<string, unknown>);
       const played = (id: string, user: string, time: number) => ({ id, event_type: 'users.behaviors.CustomEvent', user_id: user, time, name: 'Played', app_id: 'app-a' });
@@ -348,7 +351,10 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       expect(await store.refreshProfiles()).toBe(0);
       expect(await exportLines('job-4')).toEqual(third);
       // Every field (an export's default), in the fields' order.
-      const everything = await exportLines('job-5', USER_EXPORT_FIELDS);
+      const text = await exportText('job-5', USER_EXPORT_FIELDS);
+      // Byte for byte: one line per user, each ending in a newline, nothing quoted or escaped.
+      expect(text).toBe(`${(await store.userProfiles([1, 2, 3, 4, 5], { fields: USER_EXPORT_FIELDS })).join('\n')}\n`);
+      const everything = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(everything).toEqual(await computed(USER_EXPORT_FIELDS));
       expect(Object.keys(everything[0])).toEqual(['created_at', 'external_id', 'user_aliases', 'braze_id', 'random_bucket', 'first_name', 'custom_attributes', 'custom_events', 'apps']);
     });

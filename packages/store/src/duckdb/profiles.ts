@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { randomBucketSql, sqlString } from '@brazen/analytics';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
@@ -348,19 +351,12 @@ export class ExportProfileReader implements ExportProfiles {
     private readonly statement: DuckDBPreparedStatement,
   ) {}
 
-  /** Takes ownership of `conn`. With `kept`, the profiles are read from the kept parts (which the
-   * caller has brought up to date for the job's members); otherwise computed from the events. */
-  static async open(conn: DuckDBConnection, ws: Workspace, jobId: string, options: ProfileOptions, kept: boolean): Promise<ExportProfileReader> {
+  /** Takes ownership of `conn`: the profiles of the job's members, computed from the events. */
+  static async open(conn: DuckDBConnection, ws: Workspace, jobId: string, options: ProfileOptions): Promise<ExportProfileReader> {
     try {
       const members = `SELECT uid, rn AS ord FROM export_members WHERE job_id = ${sqlString(jobId)} AND rn >= $from AND rn < $to`;
-      let profiles: string;
-      if (kept) {
-        const fields = options.fields.filter((f) => KEPT_FIELDS.includes(f));
-        profiles = `SELECT m.ord, ${partsObject(fields)} AS line FROM (${members}) m JOIN profile_parts p ON p.uid = m.uid`;
-      } else {
-        await loadNames(conn, ws);
-        profiles = profileSql(new Set(options.fields), options.customAttributes, members);
-      }
+      await loadNames(conn, ws);
+      const profiles = profileSql(new Set(options.fields), options.customAttributes, members);
       const statement = await conn.prepare(
         `SELECT (ord - $from) // $per AS piece, count(*)::INTEGER AS users, string_agg(line || chr(10), '' ORDER BY ord)::BLOB AS text
          FROM (${profiles}) GROUP BY piece ORDER BY piece`,
@@ -430,6 +426,71 @@ export class ExportProfileReader implements ExportProfiles {
   close(): void {
     this.statement.destroySync();
     this.conn.closeSync();
+  }
+}
+
+/**
+ * Kept profiles of an export's members: DuckDB writes each file's lines (the fields asked for,
+ * joined from the kept parts) to a spool file with COPY, which streams in little memory, and the
+ * file is read back whole. Joining 5,000 lines into one value inside a query, as the reader above
+ * does, costs far more memory than DuckDB accounts for.
+ */
+export class KeptProfileReader implements ExportProfiles {
+  private constructor(
+    private readonly conns: DuckDBConnection[],
+    private readonly spool: string,
+    private readonly select: string,
+  ) {}
+
+  /** Takes ownership of `conns` (each writes one file at a time: a file is too small for DuckDB
+   * to spread over its threads, two side by side are not); spool files go to a folder made under
+   * `spoolRoot`. */
+  static async open(conns: DuckDBConnection[], jobId: string, options: ProfileOptions, spoolRoot: string): Promise<KeptProfileReader> {
+    try {
+      await mkdir(spoolRoot, { recursive: true });
+      const spool = await mkdtemp(join(spoolRoot, 'export-'));
+      const fields = options.fields.filter((f) => KEPT_FIELDS.includes(f));
+      const select = `SELECT ${partsObject(fields)} AS line FROM export_members m JOIN profile_parts p ON p.uid = m.uid
+        WHERE m.job_id = ${sqlString(jobId)} AND m.rn >= $from AND m.rn < $to ORDER BY m.rn`;
+      return new KeptProfileReader(conns, spool, select);
+    } catch (error) {
+      for (const conn of conns) conn.closeSync();
+      throw error;
+    }
+  }
+
+  private files = 0;
+
+  async read(from: number, to: number, perPiece: number): Promise<Uint8Array[]> {
+    const ranges: Array<[number, number]> = [];
+    for (let first = from; first < to; first += perPiece) ranges.push([first, Math.min(to, first + perPiece)]);
+    const pieces = new Array<Uint8Array>(ranges.length);
+    let next = 0;
+    await Promise.all(this.conns.map(async (conn) => {
+      while (next < ranges.length) {
+        const i = next++;
+        pieces[i] = await this.piece(conn, ...ranges[i]);
+      }
+    }));
+    return pieces;
+  }
+
+  private async piece(conn: DuckDBConnection, first: number, last: number): Promise<Uint8Array> {
+    const file = join(this.spool, `${this.files++}.ndjson`);
+    // One line per row, as is: with no quote character DuckDB's CSV writer neither quotes nor
+    // escapes (and does not look for what it would quote), and JSON text holds no raw line break.
+    const query = this.select.replace('$from', String(first)).replace('$to', String(last));
+    const written = await conn.runAndReadAll(`COPY (${query}) TO ${sqlString(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
+    const count = Number(written.getRows()[0]?.[0] ?? 0);
+    if (count !== last - first) throw new Error(`members ${first} to ${last - 1} of the export: ${count} profiles found for ${last - first} users`);
+    const text = await readFile(file);
+    await rm(file, { force: true });
+    return text;
+  }
+
+  close(): void {
+    for (const conn of this.conns) conn.closeSync();
+    rmSync(this.spool, { recursive: true, force: true });
   }
 }
 

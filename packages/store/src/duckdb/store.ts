@@ -1,4 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
 import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
@@ -94,11 +95,18 @@ export class DuckDbStore implements Store {
     const writer = await instance.connect();
     const readers = await Promise.all(Array.from({ length: READERS }, () => instance.connect()));
     const store = new DuckDbStore(instance, writer, readers, options.now ?? Date.now);
+    if (options.dataDir !== ':memory:') {
+      // Spool files of exports cut by a crash are of no use any more.
+      store.spoolDir = join(options.dataDir, 'spool');
+      rmSync(store.spoolDir, { recursive: true, force: true });
+    }
     await store.init();
     return store;
   }
 
   private nextReader = 0;
+  /** Where exports spool their files on the way (the data folder's `spool/`). */
+  private spoolDir = join(tmpdir(), 'brazen-spool');
 
   private get reader(): DuckDBConnection {
     this.nextReader = (this.nextReader + 1) % this.readers.length;
@@ -912,7 +920,8 @@ export class DuckDbStore implements Store {
       kept = due * 2 <= members;
       if (kept && due > 0) await this.refreshProfiles(jobId);
     }
-    return profiles.ExportProfileReader.open(await this.instance.connect(), await this.getWorkspace(), jobId, options, kept);
+    if (kept) return profiles.KeptProfileReader.open([await this.instance.connect(), await this.instance.connect()], jobId, options, this.spoolDir);
+    return profiles.ExportProfileReader.open(await this.instance.connect(), await this.getWorkspace(), jobId, options);
   }
 
   dropExportMembers(jobId: string): Promise<void> {
