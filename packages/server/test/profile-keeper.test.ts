@@ -165,6 +165,16 @@ describe('the profile keeper', () => {
       const [file] = readdirSync(folder);
       const lines = execFileSync('gunzip', ['-c', join(folder, file)]).toString('utf8').split('\n').filter(Boolean);
       expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(expected);
+      // The same as a zip (streamed into the archive from the spool file), readable by unzip.
+      const zipped = await send('POST', '/users/export/segment', { segment_id: 'all' });
+      expect(zipped.statusCode, zipped.body).toBe(201);
+      await app.exportRunner.idle();
+      const zipJob = (await store.exportJobs()).at(-1)!;
+      expect(zipJob.status).toBe('done');
+      const [zipFile] = readdirSync(app.exportRunner.folder(zipJob.id));
+      expect(zipFile).toMatch(/-0\.zip$/);
+      const unzipped = execFileSync('unzip', ['-p', join(app.exportRunner.folder(zipJob.id), zipFile)]).toString('utf8');
+      expect(unzipped).toBe(`${lines.join('\n')}\n`);
     } finally {
       await app.close();
       await store.close();

@@ -28,11 +28,14 @@ export interface RefreshOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** NDJSON text of profiles: in memory, or in a spool file that whoever takes it reads once and removes. */
+export type ProfileText = Uint8Array | { path: string };
+
 /** An export's member profiles read batch by batch (one connection for the whole job). */
 export interface ExportProfiles {
   /** The NDJSON text (UTF-8, a line per user, each ending in a newline) of the members ranked
    * `from` (inclusive) to `to` (exclusive), in rank order, in pieces of `perPiece` members. */
-  read(from: number, to: number, perPiece: number): Promise<Uint8Array[]>;
+  read(from: number, to: number, perPiece: number): Promise<ProfileText[]>;
   close(): void;
 }
 

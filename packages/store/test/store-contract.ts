@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -291,7 +291,8 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
         try {
           const pieces = await reader.read(0, users, 5_000);
           expect(pieces).toHaveLength(1);
-          return new TextDecoder().decode(pieces[0]);
+          const [piece] = pieces;
+          return piece instanceof Uint8Array ? new TextDecoder().decode(piece) : readFileSync(piece.path, 'utf8');
         } finally {
           reader.close();
         }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ExportJob, Store, Workspace } from '@brazen/store';
+import type { ExportJob, ProfileText, Store, Workspace } from '@brazen/store';
 import { postCallback, type CallbackOptions } from './callback.ts';
 import { LocalDestination, S3Destination, type ExportDestination, type S3Settings } from './destinations.ts';
 import { exportFile, exportFileName, USERS_PER_FILE } from './files.ts';
@@ -150,7 +150,7 @@ export class ExportRunner {
     // compressed (zlib works on its own threads) and written.
     const fetchBatch = (first: number) =>
       profiles.read(first * USERS_PER_FILE, Math.min((first + perBatch) * USERS_PER_FILE, users), USERS_PER_FILE);
-    let next: Promise<Uint8Array[]> | undefined;
+    let next: Promise<ProfileText[]> | undefined;
     try {
       let first = job.filesDone;
       next = first < files ? fetchBatch(first) : undefined;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { randomBucketSql, sqlString } from '@brazen/analytics';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
-import type { ExportProfiles, ProfileOptions, UserIdKind, Workspace } from '../types.ts';
+import type { ExportProfiles, ProfileOptions, ProfileText, UserIdKind, Workspace } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
 import { rows } from './sql.ts';
 
@@ -432,7 +432,7 @@ export class ExportProfileReader implements ExportProfiles {
 /**
  * Kept profiles of an export's members: DuckDB writes each file's lines (the fields asked for,
  * joined from the kept parts) to a spool file with COPY, which streams in little memory, and the
- * file is read back whole. Joining 5,000 lines into one value inside a query, as the reader above
+ * file is handed over as it is, for the export to stream through its compression. Joining 5,000 lines into one value inside a query, as the reader above
  * does, costs far more memory than DuckDB accounts for.
  */
 export class KeptProfileReader implements ExportProfiles {
@@ -461,10 +461,10 @@ export class KeptProfileReader implements ExportProfiles {
 
   private files = 0;
 
-  async read(from: number, to: number, perPiece: number): Promise<Uint8Array[]> {
+  async read(from: number, to: number, perPiece: number): Promise<ProfileText[]> {
     const ranges: Array<[number, number]> = [];
     for (let first = from; first < to; first += perPiece) ranges.push([first, Math.min(to, first + perPiece)]);
-    const pieces = new Array<Uint8Array>(ranges.length);
+    const pieces = new Array<ProfileText>(ranges.length);
     let next = 0;
     await Promise.all(this.conns.map(async (conn) => {
       while (next < ranges.length) {
@@ -475,7 +475,7 @@ export class KeptProfileReader implements ExportProfiles {
     return pieces;
   }
 
-  private async piece(conn: DuckDBConnection, first: number, last: number): Promise<Uint8Array> {
+  private async piece(conn: DuckDBConnection, first: number, last: number): Promise<ProfileText> {
     const file = join(this.spool, `${this.files++}.ndjson`);
     // One line per row, as is: with no quote character DuckDB's CSV writer neither quotes nor
     // escapes (and does not look for what it would quote), and JSON text holds no raw line break.
@@ -483,14 +483,12 @@ export class KeptProfileReader implements ExportProfiles {
     const written = await conn.runAndReadAll(`COPY (${query}) TO ${sqlString(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
     const count = Number(written.getRows()[0]?.[0] ?? 0);
     if (count !== last - first) throw new Error(`members ${first} to ${last - 1} of the export: ${count} profiles found for ${last - first} users`);
-    const text = await readFile(file);
-    await rm(file, { force: true });
-    return text;
+    return { path: file };
   }
 
   close(): void {
     for (const conn of this.conns) conn.closeSync();
-    rmSync(this.spool, { recursive: true, force: true });
+    rmSync(this.spool, { recursive: true, force: true }); // files not taken (a job cut short)
   }
 }
 
