@@ -359,5 +359,30 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       expect(everything).toEqual(await computed(USER_EXPORT_FIELDS));
       expect(Object.keys(everything[0])).toEqual(['created_at', 'external_id', 'user_aliases', 'braze_id', 'random_bucket', 'first_name', 'custom_attributes', 'custom_events', 'apps']);
     });
+
+    it('keeps profiles right when writes land while a refresh runs beside them', async () => {
+      const users = Array.from({ length: 400 }, (_, i) => `r${i}`);
+      await ingest(users.map((u, i) => session(`rs-${i}`, u, T0 + i)));
+      const played = (round: number) => users.slice(0, 60).map((u, i) => ({
+        id: `rp-${round}-${i}`, event_type: 'users.behaviors.CustomEvent', user_id: u, time: T0 + D + round * H + i, name: `Round ${round}`,
+      }));
+      // Twenty small batches of refresh, and three ingestion batches in between.
+      const refresh = store.refreshProfiles(undefined, { batchUsers: 20 });
+      for (let round = 0; round < 3; round++) await ingest(played(round));
+      expect(await refresh).toBe(400);
+      await store.refreshProfiles();
+      const n = await store.snapshotExportMembers('job-r', undefined, T0 + 10 * D);
+      const fields = ['braze_id', 'custom_events'];
+      const reader = await store.openExportProfiles('job-r', { fields });
+      try {
+        const [piece] = await reader.read(0, n, 5_000);
+        const text = piece instanceof Uint8Array ? new TextDecoder().decode(piece) : readFileSync(piece.path, 'utf8');
+        const computed = await store.userProfiles(Array.from({ length: 400 }, (_, i) => i + 1), { fields });
+        expect(text).toBe(`${computed.join('\n')}\n`);
+        expect(JSON.parse(computed[0])).toMatchObject({ braze_id: 'r0', custom_events: [{ name: 'Round 0', count: 1 }, { name: 'Round 1', count: 1 }, { name: 'Round 2', count: 1 }] });
+      } finally {
+        reader.close();
+      }
+    });
   });
 }

@@ -205,6 +205,8 @@ export class DuckDbStore implements Store {
 
   async close(): Promise<void> {
     await this.serialized(async () => undefined);
+    await this.profileRefresh;
+    this.refresher?.closeSync();
     this.writer.closeSync();
     for (const r of this.readers) r.closeSync();
     this.instance.closeSync();
@@ -391,35 +393,50 @@ export class DuckDbStore implements Store {
     return run;
   }
 
-  /** Users whose parts are computed in one transaction (the writer is held about a second). */
+  /** Users whose parts are computed in one transaction. */
   private static readonly PROFILE_BATCH = 20_000;
 
   private profileCandidates(jobId: string | undefined): string {
     return jobId === undefined ? `SELECT uid FROM users` : `SELECT uid FROM export_members WHERE job_id = ${literal(jobId)}`;
   }
 
+  /** The connection refreshes run on: their transactions do not hold up the writer's batches. */
+  private refresher: DuckDBConnection | undefined;
+
+  /**
+   * Computes kept profiles on a connection of its own, beside ingestion: a batch's transaction
+   * reads a snapshot, so a write committed meanwhile leaves its stale mark (which that transaction
+   * does not see, so does not delete) for the next refresh. Only appends meet it on the way, which
+   * never conflict.
+   */
   private async refreshKeptProfiles(jobId: string | undefined, options: RefreshOptions): Promise<number> {
-    const total = await this.serialized(async () => {
-      await this.writer.run(
-        `CREATE OR REPLACE TEMP TABLE profile_due AS
-         SELECT uid, (row_number() OVER (ORDER BY uid) - 1)::INTEGER AS k FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))})`,
-      );
-      return (await one<{ n: number }>(this.writer, `SELECT count(*)::INTEGER AS n FROM profile_due`))?.n ?? 0;
+    // Through the writer's queue: every batch committed before this sees no kept profile and
+    // marks nothing, so it must be in the snapshot the refresh reads; every one after marks.
+    await this.serialized(async () => {
+      this.profilesKept = true;
     });
+    const conn = (this.refresher ??= await this.instance.connect());
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE profile_due AS
+       SELECT uid, (row_number() OVER (ORDER BY uid) - 1)::INTEGER AS k FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))})`,
+    );
+    const total = (await one<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM profile_due`))?.n ?? 0;
     const batch = options.batchUsers ?? DuckDbStore.PROFILE_BATCH;
     let done = 0;
     while (done < total && !options.stop?.()) {
       const from = done;
-      await this.serialized(() =>
-        this.transaction(async () => {
-          await profiles.loadNames(this.writer, await this.getWorkspace());
-          await this.writer.run(`CREATE OR REPLACE TEMP TABLE profile_batch AS SELECT uid FROM profile_due WHERE k >= ${from} AND k < ${from + batch}`);
-          await this.writer.run(`DELETE FROM profile_parts WHERE uid IN (SELECT uid FROM profile_batch)`);
-          await this.writer.run(`INSERT INTO profile_parts ${profiles.profilePartsSql(profiles.KEPT_FIELDS, 'SELECT uid FROM profile_batch')}`);
-          await this.writer.run(`DELETE FROM profile_stale WHERE uid IN (SELECT uid FROM profile_batch)`);
-        }),
-      );
-      this.profilesKept = true;
+      await profiles.loadNames(conn, await this.getWorkspace());
+      await conn.run(`CREATE OR REPLACE TEMP TABLE profile_batch AS SELECT uid FROM profile_due WHERE k >= ${from} AND k < ${from + batch}`);
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        await conn.run(`DELETE FROM profile_parts WHERE uid IN (SELECT uid FROM profile_batch)`);
+        await conn.run(`INSERT INTO profile_parts ${profiles.profilePartsSql(profiles.KEPT_FIELDS, 'SELECT uid FROM profile_batch')}`);
+        await conn.run(`DELETE FROM profile_stale WHERE uid IN (SELECT uid FROM profile_batch)`);
+        await conn.run('COMMIT');
+      } catch (error) {
+        await conn.run('ROLLBACK');
+        throw error;
+      }
       done = Math.min(total, from + batch);
       options.onProgress?.(done, total);
     }
@@ -942,11 +959,9 @@ export class DuckDbStore implements Store {
   putWorkspace(ws: Workspace): Promise<void> {
     return this.serialized(async () => {
       // Kept profiles name apps, campaigns, Canvases and cards: new names make them all stale
-      // (dropped before the new names are stored, so that a crash between cannot keep old ones).
+      // (marked before the new names are stored, so that a crash between cannot keep old ones).
       if (JSON.stringify(profiles.workspaceNames(ws)) !== JSON.stringify(profiles.workspaceNames(await this.getWorkspace()))) {
-        await this.writer.run(`DELETE FROM profile_parts`);
-        await this.writer.run(`DELETE FROM profile_stale`);
-        this.profilesKept = false;
+        await this.writer.run(`INSERT INTO profile_stale SELECT uid FROM profile_parts`);
       }
       await this.writer.run(`INSERT OR REPLACE INTO workspace VALUES (1, $doc)`, { doc: JSON.stringify(ws) });
       const zoneBefore = this.zone;
