@@ -270,7 +270,7 @@ export async function run(): Promise<void> {
   }
   // The same with the server in this process, sharing its event loop with the client.
   const reopened = await DuckDbStore.open({ dataDir });
-  const app = await buildApp({ store: reopened, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000 });
+  const app = await buildApp({ store: reopened, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000, profiles: { idleMs: false } });
   console.log(`the same with the server in the benchmark's process (its event loop shared with the client):`);
   await measure(await app.listen({ port: 0, host: '127.0.0.1' }));
   await app.close();
