@@ -11,6 +11,15 @@ export function positiveInteger(max: number) {
   };
 }
 
+/** Whole seconds, 0 included, up to `max`. */
+export function seconds(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n > max) throw new InvalidArgumentError(`must be a whole number of seconds between 0 and ${max}`);
+    return n;
+  };
+}
+
 /** A TCP port, 0 for any free one. */
 export function portNumber(value: string): number {
   const n = Number(value);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter } from '@brazen/server';
-import { memorySize, portNumber, positiveInteger } from './options.ts';
+import { memorySize, portNumber, positiveInteger, seconds } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
 
 export interface ServeOptions {
@@ -19,6 +19,7 @@ export interface ServeOptions {
   rateLimits: boolean;
   allowPrivateCallbacks?: boolean;
   memoryLimit?: string;
+  keepProfilesAfter: number;
 }
 
 export function serveCommand(program: Command): void {
@@ -33,6 +34,7 @@ export function serveCommand(program: Command): void {
     .option('--redis <url>', 'count rate limits in Redis (redis://host:port), for several servers sharing a store', process.env.BRAZEN_REDIS_URL)
     .option('--no-rate-limits', 'turn off the per-key rate limits')
     .option('--memory-limit <size>', "DuckDB's memory limit (e.g. 1GB); the server's memory stays flat under it", memorySize, process.env.BRAZEN_MEMORY_LIMIT ?? '1GB')
+    .option('--keep-profiles-after <seconds>', 'bring the user profiles exports read up to date once no request came for this long after a change (0: never in the background)', seconds(86_400), 30)
     .option('--allow-private-callbacks', 'let export callback_endpoint URLs reach loopback and private addresses')
     .option('--demo', 'build the demo workspace first when the data folder holds no events, and print a key and example requests')
     .option('--demo-users <n>', 'users of the demo workspace', positiveInteger(16_000_000), 10_000)
@@ -72,6 +74,7 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
     rateCounter,
     metrics: new Metrics(true),
     exports: { callback: { allowPrivate: options.allowPrivateCallbacks === true } },
+    profiles: { idleMs: options.keepProfilesAfter === 0 ? false : options.keepProfilesAfter * 1000 },
   });
   if (options.workspace) {
     let doc: Workspace;

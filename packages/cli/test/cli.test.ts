@@ -27,7 +27,7 @@ describe('brazen command line: help and exit codes', () => {
   });
 
   it('exits 2 on bad usage, naming what is wrong', async () => {
-    const [unknown, users, date, missing, what, noKey, zone, memory, port] = await Promise.all([
+    const [unknown, users, date, missing, what, noKey, zone, memory, port, keep] = await Promise.all([
       runCli(['frobnicate']),
       runCli(['demo', '--users', '0', '--data', join(dir, 'never')]),
       runCli(['demo', '--end', '2024-02-30', '--data', join(dir, 'never')]),
@@ -37,7 +37,10 @@ describe('brazen command line: help and exit codes', () => {
       runCli(['demo', '--time-zone', 'Mars/Olympus', '--data', join(dir, 'never')]),
       runCli(['serve', '--memory-limit', 'lots', '--data', join(dir, 'never')]),
       runCli(['serve', '--port', '65536', '--data', join(dir, 'never')]),
+      runCli(['serve', '--keep-profiles-after', '1.5', '--data', join(dir, 'never')]),
     ]);
+    expect(keep.code).toBe(2);
+    expect(keep.stderr).toContain('must be a whole number of seconds between 0 and 86400');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
     expect(users.code).toBe(2);
