@@ -13,6 +13,32 @@ describe('duckdb store upgrades', () => {
   let dir: string;
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('folds the stale marks of kept profiles to one a user, keeping every user that is due', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-marks-'));
+    const store = await DuckDbStore.open({ dataDir: dir, foldStaleMarksAt: 10 });
+    let n = 0;
+    const ingest = async (users: string[]) => {
+      const file = join(dir, `b${n++}.json`);
+      writeFileSync(file, users.map((u) => JSON.stringify({ id: `e${n}-${u}`, event_type: 'users.behaviors.CustomEvent', user_id: u, time: T0 + n, name: 'Played' })).join('\n'));
+      await store.ingestCurrents({ file, format: 'ndjson' });
+    };
+    await ingest(['u1', 'u2', 'u3']);
+    expect(await store.refreshProfiles()).toBe(3);
+    // u1 in nine batches, u2 in one: ten marks, which queue a fold.
+    for (let i = 0; i < 9; i++) await ingest(['u1']);
+    await ingest(['u2']);
+    // The fold is queued with the refreshes: one for a job without members waits for it.
+    expect(await store.refreshProfiles('no-such-job')).toBe(0);
+    const conn = await (store as unknown as { instance: DuckDBInstance }).instance.connect();
+    const marks = async () => (await conn.runAndReadAll(`SELECT uid, count(*)::INTEGER FROM profile_stale GROUP BY uid ORDER BY uid`)).getRows();
+    // Ten marks (nine for u1, one for u2) folded to one a user.
+    expect((await marks()).map(([uid, count]) => [uid, count])).toEqual([[1, 1], [2, 1]]);
+    expect(await store.refreshProfiles()).toBe(2);
+    expect(await marks()).toEqual([]);
+    conn.closeSync();
+    await store.close();
+  });
+
   it('rebuilds counters kept in the older keyed layout from the events (stale rows gone)', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-upgrade-'));
     let store = await DuckDbStore.open({ dataDir: dir });

@@ -33,6 +33,9 @@ export interface DuckDbStoreOptions {
   now?: () => number;
   /** DuckDB's memory limit, e.g. `256MB` (DuckDB's default: 80% of the RAM). */
   memoryLimit?: string;
+  /** Stale marks of kept profiles are folded once this many were appended, or as many as there
+   * are users if more (default 100,000; tests lower it). */
+  foldStaleMarksAt?: number;
 }
 
 /** The name or app of a counter row that totals every name or every app. */
@@ -95,6 +98,7 @@ export class DuckDbStore implements Store {
     const writer = await instance.connect();
     const readers = await Promise.all(Array.from({ length: READERS }, () => instance.connect()));
     const store = new DuckDbStore(instance, writer, readers, options.now ?? Date.now);
+    store.foldStaleMarksAt = options.foldStaleMarksAt ?? store.foldStaleMarksAt;
     if (options.dataDir !== ':memory:') {
       // Spool files of exports cut by a crash are of no use any more.
       store.spoolDir = join(options.dataDir, 'spool');
@@ -383,7 +387,32 @@ export class DuckDbStore implements Store {
 
   private async markProfilesStale(uids: number[]): Promise<void> {
     if (!this.profilesKept || uids.length === 0) return;
-    await appendRows(this.writer, 'profile_stale', ['INTEGER'], [...new Set(uids)].map((uid) => [uid]));
+    const distinct = [...new Set(uids)];
+    await appendRows(this.writer, 'profile_stale', ['INTEGER'], distinct.map((uid) => [uid]));
+    this.staleMarked(distinct.length);
+  }
+
+  /** Marks appended since the last folding of `profile_stale`. */
+  private marksSinceFold = 0;
+  private foldStaleMarksAt = 100_000;
+
+  /**
+   * Writes only ever append marks (an append never conflicts with a refresh beside it, and a mark
+   * must not be skipped for one that a refresh is about to delete), so the same user may be marked
+   * many times over. Once the marks appended outnumber the users, they are folded, on the
+   * refreshes' connection, one user one mark, and none for users with no kept profile (due anyway).
+   */
+  private staleMarked(count: number): void {
+    this.marksSinceFold += count;
+    if (this.marksSinceFold < Math.max(this.foldStaleMarksAt, this.nextUid)) return;
+    this.marksSinceFold = 0;
+    const run = this.profileRefresh.then(async () => {
+      const conn = (this.refresher ??= await this.instance.connect());
+      await conn.run(
+        `DELETE FROM profile_stale WHERE rowid NOT IN (SELECT min(rowid) FROM profile_stale GROUP BY uid) OR uid NOT IN (SELECT uid FROM profile_parts)`,
+      );
+    });
+    this.profileRefresh = run.catch(() => undefined);
   }
 
   refreshProfiles(jobId?: string, options: RefreshOptions = {}): Promise<number> {
@@ -463,7 +492,7 @@ export class DuckDbStore implements Store {
     const n = count?.n ?? 0;
     if (n === 0) return 0;
     await this.writer.run(insertEvents);
-    if (this.profilesKept) await this.writer.run(`INSERT INTO profile_stale SELECT DISTINCT uid FROM ins`);
+    if (this.profilesKept) this.staleMarked((await this.writer.run(`INSERT INTO profile_stale SELECT DISTINCT uid FROM ins`)).rowsChanged);
     await this.writer.run(countersSql('ins', 'counters', this.zone));
     await this.writer.run(countersSql('ins', 'counter_days', this.zone));
     await this.compactCounters();
