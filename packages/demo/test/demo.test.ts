@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentsEventType } from '@brazen/contract';
 import { startHarness, type Harness } from '../../server/test/harness.ts';
@@ -102,6 +105,29 @@ describe('the demo looks like a real app', () => {
     expect(res.statusCode, res.body).toBe(200);
     return (res.json() as { data: Array<Record<string, number | string>> }).data;
   };
+
+  it('exports a segment whole, names beyond ASCII intact, the same computed from the events and from kept profiles', async () => {
+    const segments = (await h.get('/segments/list')).json() as { segments: Array<{ id: string }> };
+    const exportOnce = async () => {
+      const started = await h.post('/users/export/segment', { segment_id: segments.segments[0].id, output_format: 'gzip' });
+      expect(started.statusCode, started.body).toBe(201);
+      await h.app.exportRunner.idle();
+      const job = (await h.store.exportJobs()).at(-1)!;
+      expect(job.status, job.error).toBe('done');
+      const folder = h.app.exportRunner.folder(job.id);
+      const files = readdirSync(folder).sort((x, y) => Number(/-(\d+)\.json\.gz$/.exec(x)![1]) - Number(/-(\d+)\.json\.gz$/.exec(y)![1]));
+      return { users: job.users!, text: files.map((f) => gunzipSync(readFileSync(join(folder, f))).toString('utf8')).join('') };
+    };
+    // No profile kept yet: computed from the events.
+    const computed = await exportOnce();
+    const lines = computed.text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { braze_id: string; last_name?: string; home_city?: string });
+    expect(lines.length).toBe(computed.users);
+    expect(new Set(lines.map((u) => u.braze_id)).size).toBe(computed.users);
+    expect(lines.some((u) => /[^\x00-\x7f]/.test(`${u.last_name}${u.home_city}`))).toBe(true);
+    // Every profile kept: the same bytes.
+    expect(await h.store.refreshProfiles()).toBeGreaterThanOrEqual(computed.users);
+    expect((await exportOnce()).text).toBe(computed.text);
+  });
 
   it('has every day active, and DAU never above MAU', async () => {
     const q = { length: 56, ending_at: '2024-03-31' };

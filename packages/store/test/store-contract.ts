@@ -306,12 +306,12 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       const others = ['u3', 'u4', 'u5'].map((u, i) => session(`o${i}`, u, T0 + 3 * D));
 
       await ingest([session('s1', 'u1', T0), played('p1', 'u1', T0 + H), session('s2', 'u2', T0 + D), ...others]);
-      await store.track({ attributes: [{ user: { braze_id: 'u1' }, time: T0, values: { first_name: 'Ann', plan: 'free' } }], events: [], purchases: [] });
+      await store.track({ attributes: [{ user: { braze_id: 'u1' }, time: T0, values: { first_name: 'Ann', plan: 'grün ☕' } }], events: [], purchases: [] });
       // No profile is kept yet: the export computes them from the events. Then all five are kept.
       const first = await exportLines('job-1');
       expect(first).toEqual(await computed());
       expect(first[0]).toEqual({
-        braze_id: 'u1', first_name: 'Ann', custom_attributes: { plan: 'free' },
+        braze_id: 'u1', first_name: 'Ann', custom_attributes: { plan: 'grün ☕' },
         custom_events: [{ name: 'Played', first: iso(T0 + H), last: iso(T0 + H), count: 1 }],
         apps: [{ sessions: 1, first_used: iso(T0), last_used: iso(T0) }],
       });
@@ -332,7 +332,7 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       expect(await store.refreshProfiles()).toBe(0);
       expect(second).toEqual(await computed());
       expect(second[0]).toEqual({
-        external_id: 'ext-1', user_aliases: [{ alias_name: 'ann', alias_label: 'crm' }], braze_id: 'u1', first_name: 'Ann', custom_attributes: { plan: 'free' },
+        external_id: 'ext-1', user_aliases: [{ alias_name: 'ann', alias_label: 'crm' }], braze_id: 'u1', first_name: 'Ann', custom_attributes: { plan: 'grün ☕' },
         custom_events: [{ name: 'Played', first: iso(T0 + H), last: iso(T0 + 2 * D), count: 2 }],
         apps: [{ sessions: 1, first_used: iso(T0), last_used: iso(T0) }],
       });

@@ -357,8 +357,9 @@ export class ExportProfileReader implements ExportProfiles {
       const members = `SELECT uid, rn AS ord FROM export_members WHERE job_id = ${sqlString(jobId)} AND rn >= $from AND rn < $to`;
       await loadNames(conn, ws);
       const profiles = profileSql(new Set(options.fields), options.customAttributes, members);
+      // encode: the text's UTF-8 bytes (a cast to BLOB refuses any character beyond ASCII).
       const statement = await conn.prepare(
-        `SELECT (ord - $from) // $per AS piece, count(*)::INTEGER AS users, string_agg(line || chr(10), '' ORDER BY ord)::BLOB AS text
+        `SELECT (ord - $from) // $per AS piece, count(*)::INTEGER AS users, encode(string_agg(line || chr(10), '' ORDER BY ord)) AS text
          FROM (${profiles}) GROUP BY piece ORDER BY piece`,
       );
       return new ExportProfileReader(conn, statement);
