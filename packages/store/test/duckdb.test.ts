@@ -13,6 +13,28 @@ describe('duckdb store upgrades', () => {
   let dir: string;
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('cuts a refresh batch short when asked to stop while it computes, keeping nothing of it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-cut-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    const file = join(dir, 'body.json');
+    const lines: string[] = [];
+    for (let u = 0; u < 5_000; u++) {
+      for (let k = 0; k < 5; k++) {
+        lines.push(JSON.stringify({ id: `e${u}-${k}`, event_type: 'users.behaviors.CustomEvent', user_id: `u${u}`, time: T0 + u + k * 3600, name: `N${k}`, app_id: 'a' }));
+      }
+    }
+    writeFileSync(file, lines.join('\n'));
+    await store.ingestCurrents({ file, format: 'ndjson' });
+    // Not before the batch starts (the first question); from then on, yes.
+    let asked = 0;
+    expect(await store.refreshProfiles(undefined, { batchUsers: 5_000, stop: () => ++asked > 1 })).toBe(0);
+    expect(asked).toBeGreaterThan(1);
+    // Nothing of the cut batch was kept: all 5,000 are still due.
+    expect(await store.refreshProfiles()).toBe(5_000);
+    expect(await store.refreshProfiles()).toBe(0);
+    await store.close();
+  });
+
   it('folds the stale marks of kept profiles to one a user, keeping every user that is due', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-marks-'));
     const store = await DuckDbStore.open({ dataDir: dir, foldStaleMarksAt: 10 });
