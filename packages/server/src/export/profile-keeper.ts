@@ -28,8 +28,8 @@ const systemClock: KeeperClock = {
 /**
  * Keeps the user profiles that exports read up to date while the server is quiet: after data
  * changed and no request came for `idleMs`, it computes the profiles that are missing or stale,
- * batch by batch, and stops at the first batch boundary after a request arrives or while a user
- * export runs (to go on once the server is quiet again). The work is the store's (`refreshProfiles`); this only picks the moment.
+ * batch by batch; when a request arrives or a user export starts, the batch under way is cut short
+ * (rolled back) and the rest waits for the next quiet moment. The work is the store's (`refreshProfiles`); this only picks the moment.
  */
 export class ProfileKeeper {
   private readonly clock: KeeperClock;
