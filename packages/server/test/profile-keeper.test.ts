@@ -147,15 +147,19 @@ describe('the profile keeper', () => {
       expect(track.statusCode, track.body).toBe(201);
       expect((await send('PUT', '/admin/workspace', { apps: [{ id: 'a1', name: 'App One' }], segments: [{ id: 'all', name: 'All' }] })).statusCode).toBe(200);
 
-      // Quiet for 30 s after the last request: the keeper computes the three profiles.
-      clock.advance(clock.time + 30_000);
-      await app.profileKeeper.settled();
-      expect(await store.refreshProfiles()).toBe(0);
-
+      // Before any profile is kept: /users/export/ids computes them from the events.
       const ids = await send('POST', '/users/export/ids', { external_ids: ['u1', 'u2', 'u3'] });
       const expected = (JSON.parse(ids.body) as { users: Array<Record<string, unknown>> }).users;
       expect(expected[1]).toMatchObject({ external_id: 'u2', first_name: 'Bea', custom_attributes: { plan: 'pro' } });
       expect(expected[0].apps).toEqual([{ name: 'App One', sessions: 1, first_used: '2024-03-01T00:00:00.000Z', last_used: '2024-03-01T00:00:00.000Z' }]);
+
+      // Quiet for 30 s after the last request: the keeper computes the three profiles.
+      clock.advance(clock.time + 30_000);
+      await app.profileKeeper.settled();
+      expect(await store.refreshProfiles()).toBe(0);
+      // Now /users/export/ids reads them: the same answer.
+      const again = await send('POST', '/users/export/ids', { external_ids: ['u1', 'u2', 'u3'] });
+      expect(again.body).toBe(ids.body);
 
       const started = await send('POST', '/users/export/segment', { segment_id: 'all', output_format: 'gzip' });
       expect(started.statusCode, started.body).toBe(201);

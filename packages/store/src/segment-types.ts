@@ -17,6 +17,8 @@ export interface ProfileOptions {
   fields: readonly string[];
   /** When given, only these custom attributes go into `custom_attributes`. */
   customAttributes?: readonly string[];
+  /** Computed from the events even where kept profiles are fresh (to check the kept ones). */
+  fromEvents?: boolean;
 }
 
 /** How a refresh of kept profiles goes (`Store.refreshProfiles`). */

@@ -35,6 +35,25 @@ describe('duckdb store upgrades', () => {
     await store.close();
   });
 
+  it('answers profiles by id from kept ones when all are kept and fresh, from the events otherwise', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-ids-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    await store.track({ attributes: [1, 2].map((i) => ({ user: { external_id: `x${i}` }, time: T0, values: { first_name: `N${i}` } })), events: [], purchases: [] });
+    expect(await store.refreshProfiles()).toBe(2);
+    // Mark the kept parts, to see which way an answer comes.
+    const conn = await (store as unknown as { instance: DuckDBInstance }).instance.connect();
+    await conn.run(`UPDATE profile_parts SET first_name = '"first_name":"kept"'`);
+    const names = async (options: { fromEvents?: boolean } = {}) =>
+      (await store.userProfiles([1, 2], { fields: ['first_name'], ...options })).map((l) => (JSON.parse(l) as { first_name: string }).first_name);
+    expect(await names()).toEqual(['kept', 'kept']);
+    expect(await names({ fromEvents: true })).toEqual(['N1', 'N2']);
+    // One of them stale: both computed.
+    await store.track({ attributes: [{ user: { external_id: 'x2' }, time: T0 + 1, values: { first_name: 'M2' } }], events: [], purchases: [] });
+    expect(await names()).toEqual(['N1', 'M2']);
+    conn.closeSync();
+    await store.close();
+  });
+
   it('folds the stale marks of kept profiles to one a user, keeping every user that is due', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-marks-'));
     const store = await DuckDbStore.open({ dataDir: dir, foldStaleMarksAt: 10 });

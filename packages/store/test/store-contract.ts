@@ -300,7 +300,7 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       const exportLines = async (job: string, only: readonly string[] = fields) =>
         (await exportText(job, only)).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       const computed = async (only: readonly string[] = fields) =>
-        (await store.userProfiles([1, 2, 3, 4, 5], { fields: only })).map((l) => JSON.parse(l) as Record<string, unknown>);
+        (await store.userProfiles([1, 2, 3, 4, 5], { fields: only, fromEvents: true })).map((l) => JSON.parse(l) as Record<string, unknown>);
       const played = (id: string, user: string, time: number) => ({ id, event_type: 'users.behaviors.CustomEvent', user_id: user, time, name: 'Played', app_id: 'app-a' });
       const iso = (t: number) => new Date(t * 1000).toISOString();
       const others = ['u3', 'u4', 'u5'].map((u, i) => session(`o${i}`, u, T0 + 3 * D));
@@ -354,7 +354,7 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       // Every field (an export's default), in the fields' order.
       const text = await exportText('job-5', USER_EXPORT_FIELDS);
       // Byte for byte: one line per user, each ending in a newline, nothing quoted or escaped.
-      expect(text).toBe(`${(await store.userProfiles([1, 2, 3, 4, 5], { fields: USER_EXPORT_FIELDS })).join('\n')}\n`);
+      expect(text).toBe(`${(await store.userProfiles([1, 2, 3, 4, 5], { fields: USER_EXPORT_FIELDS, fromEvents: true })).join('\n')}\n`);
       const everything = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(everything).toEqual(await computed(USER_EXPORT_FIELDS));
       expect(Object.keys(everything[0])).toEqual(['created_at', 'external_id', 'user_aliases', 'braze_id', 'random_bucket', 'first_name', 'custom_attributes', 'custom_events', 'apps']);
@@ -377,7 +377,7 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       try {
         const [piece] = await reader.read(0, n, 5_000);
         const text = piece instanceof Uint8Array ? new TextDecoder().decode(piece) : readFileSync(piece.path, 'utf8');
-        const computed = await store.userProfiles(Array.from({ length: 400 }, (_, i) => i + 1), { fields });
+        const computed = await store.userProfiles(Array.from({ length: 400 }, (_, i) => i + 1), { fields, fromEvents: true });
         expect(text).toBe(`${computed.join('\n')}\n`);
         expect(JSON.parse(computed[0])).toMatchObject({ braze_id: 'r0', custom_events: [{ name: 'Round 0', count: 1 }, { name: 'Round 1', count: 1 }, { name: 'Round 2', count: 1 }] });
       } finally {

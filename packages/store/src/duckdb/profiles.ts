@@ -320,8 +320,9 @@ function profileSteps(fields: ReadonlySet<string>, customAttributes?: readonly s
     ORDER BY m.ord` };
 }
 
-/** Profiles of `uids`, in that order. Takes ownership of `conn` (a connection of its own). */
-export async function userProfiles(conn: DuckDBConnection, ws: Workspace, uids: number[], options: ProfileOptions): Promise<string[]> {
+/** Profiles of `uids`, in that order. Takes ownership of `conn` (a connection of its own). With
+ * `keptOnes`, kept profiles are read when every one of them is kept and fresh. */
+export async function userProfiles(conn: DuckDBConnection, ws: Workspace, uids: number[], options: ProfileOptions, keptOnes = false): Promise<string[]> {
   try {
     if (uids.length === 0) return [];
     await loadNames(conn, ws);
@@ -333,6 +334,20 @@ export async function userProfiles(conn: DuckDBConnection, ws: Workspace, uids: 
       app.endRow();
     });
     app.closeSync();
+    // Every one kept and fresh: read, not computed (computing scans every stored event, which on
+    // a large store takes far longer than a request should).
+    if (keptOnes && options.customAttributes === undefined && !options.fromEvents) {
+      const due = await rows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM (${keptProfilesDueSql('SELECT uid FROM m')})`);
+      if (due[0]?.n === 0) {
+        const fields = options.fields.filter((f) => KEPT_FIELDS.includes(f));
+        // The uids as constants: the scan of the parts then reads only the vectors that hold them.
+        const kept = await rows<{ line: string }>(
+          conn,
+          `SELECT ${partsObject(fields)} AS line FROM m JOIN (SELECT * FROM profile_parts WHERE uid IN (${[...new Set(uids)].join(', ')})) p ON p.uid = m.uid ORDER BY m.ord`,
+        );
+        if (kept.length === uids.length) return kept.map((r) => r.line);
+      }
+    }
     return (await rows<{ line: string }>(conn, profileSql(new Set(options.fields), options.customAttributes))).map((r) => r.line);
   } finally {
     conn.closeSync();

@@ -949,7 +949,7 @@ export class DuckDbStore implements Store {
   }
 
   async userProfiles(uids: number[], options: ProfileOptions): Promise<string[]> {
-    return profiles.userProfiles(await this.instance.connect(), await this.getWorkspace(), uids, options);
+    return profiles.userProfiles(await this.instance.connect(), await this.getWorkspace(), uids, options, this.profilesKept);
   }
 
   createExportJob(job: ExportJob): Promise<void> {
