@@ -384,5 +384,23 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
         reader.close();
       }
     });
+
+    it('names a campaign, variation and Canvas step the workspace does not define from the events, computed or kept', async () => {
+      await ingest([
+        { id: 'x1', event_type: 'users.messages.email.Send', user_id: 'n1', time: T0, campaign_id: 'cx', campaign_name: 'From events',
+          message_variation_id: 'vx', message_variation_name: 'Variant X', email_address: 'n1@example.com' },
+        { id: 'x2', event_type: 'users.messages.pushnotification.Send', user_id: 'n1', time: T0 + H, canvas_id: 'kx', canvas_name: 'Journey',
+          canvas_variation_id: 'kvx', canvas_step_id: 'sx', canvas_step_name: 'Step X', platform: 'ios' },
+        { id: 'x3', event_type: 'users.messages.email.Send', user_id: 'n2', time: T0, campaign_id: 'cy', message_variation_id: 'vy', email_address: 'n2@example.com' },
+      ]);
+      await store.putWorkspace({ apps: [], campaigns: [{ id: 'cy', name: 'Defined', messages: { vy: { name: 'Defined variant' } } }], canvases: [], segments: [], cards: [] });
+      const fields = ['campaigns_received', 'canvases_received'];
+      const computed = (await store.userProfiles([1, 2], { fields, fromEvents: true })).map((l) => JSON.parse(l) as Record<string, Array<Record<string, unknown>>>);
+      expect(computed[0].campaigns_received[0]).toMatchObject({ name: 'From events', api_campaign_id: 'cx', variation_name: 'Variant X' });
+      expect(computed[0].canvases_received[0]).toMatchObject({ name: 'Journey', steps_received: [{ name: 'Step X', api_canvas_step_id: 'sx', last_received: new Date((T0 + H) * 1000).toISOString() }] });
+      expect(computed[1].campaigns_received[0]).toMatchObject({ name: 'Defined', variation_name: 'Defined variant' });
+      expect(await store.refreshProfiles()).toBe(2);
+      expect((await store.userProfiles([1, 2], { fields })).map((l) => JSON.parse(l) as unknown)).toEqual(computed);
+    });
   });
 }

@@ -100,8 +100,8 @@ const EVENT_NAMES: Record<string, { column: string; payloadField: string; fields
 
 /** The SELECT of `(ord, line)` for the members relation `m(uid, ord)` (a table, or the query
  * `members`): only what the fields need. */
-export function profileSql(fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string): string {
-  const { steps, select } = profileSteps(fields, customAttributes, members);
+export function profileSql(fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string, uids?: readonly number[]): string {
+  const { steps, select } = profileSteps(fields, customAttributes, members, uids);
   return `WITH ${steps.map((s) => `${s.name} AS ${s.materialized ? 'MATERIALIZED ' : ''}(${s.sql})`).join(',\n')}\n${select}`;
 }
 
@@ -150,8 +150,14 @@ interface ProfileStep {
 }
 
 /** The parts of the profile query, in order, and the final SELECT of `(ord, line)` reading them. */
-function profileSteps(fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string): { steps: ProfileStep[]; select: string; parts: Record<string, string>; from: string } {
+function profileSteps(
+  fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string, uids?: readonly number[],
+): { steps: ProfileStep[]; select: string; parts: Record<string, string>; from: string } {
   const want = (...f: string[]) => f.some((x) => fields.has(x));
+  // A few members named as constants as well: DuckDB then filters each table as it scans it and
+  // reads the other columns (a payload above all) only where a member's rows are, instead of
+  // reading every row for the join to keep a few.
+  const only = (alias: string, keyword: 'WHERE' | 'AND') => (uids && uids.length > 0 ? ` ${keyword} ${alias}.uid IN (${uids.join(', ')})` : '');
   const receipt = inList(RECEIPT_TYPES);
   const needPayload = want('devices', 'push_tokens', 'canvases_received');
   const ctes: ProfileStep[] = members ? [{ name: 'm', sql: members, materialized: true }] : [];
@@ -163,19 +169,22 @@ function profileSteps(fields: ReadonlySet<string>, customAttributes?: readonly s
   ctes.push({ name: 'ev', materialized: true, sql: `SELECT e.uid, e.category, e.event_type, e.name, e.time, e.app_id, e.campaign_id,
        e.message_variation_id, e.canvas_id, e.canvas_variation_id, e.canvas_step_id, e.card_id, e.platform, e.revenue,
        ${needPayload ? `CASE WHEN e.category IN ('session_start', 'canvas_entry') OR e.event_type = '${TYPE.token}' THEN e.payload END` : 'NULL::JSON'} AS payload
-     FROM events e SEMI JOIN m ON e.uid = m.uid` });
+     FROM events e SEMI JOIN m ON e.uid = m.uid${only('e', 'WHERE')}` });
   // Names of what the workspace does not define, from the events (one payload read per object).
+  // Which ids those are comes from \`ev\` first: when the workspace defines them all, as it
+  // should, no payload is read at all.
   const fromEvents = Object.entries(EVENT_NAMES).filter(([, n]) => want(...n.fields)).map(([kind, n]) =>
     `SELECT '${kind}' AS kind, e.${n.column} AS id, json_extract_string(any_value(e.payload), '$.${n.payloadField}') AS name
      FROM events e SEMI JOIN m ON e.uid = m.uid
-     WHERE e.${n.column} IS NOT NULL AND e.${n.column} NOT IN (SELECT id FROM ws_names WHERE kind = '${kind}') GROUP BY e.${n.column}`);
+     WHERE e.${n.column} IN (SELECT ${n.column} FROM ev WHERE ${n.column} NOT IN (SELECT id FROM ws_names WHERE kind = '${kind}'))${only('e', 'AND')}
+     GROUP BY e.${n.column}`);
   ctes.push({ name: 'names', materialized: true, sql: `SELECT kind, id, name FROM ws_names${fromEvents.map((q) => ` UNION ALL ${q}`).join('')}` });
 
   if (want('external_id', 'user_aliases', 'email', 'phone')) {
     join('ids', `SELECT uid, min(value) FILTER (WHERE kind = 'external_id') AS external_id,
        min(value) FILTER (WHERE kind = 'email') AS email, min(value) FILTER (WHERE kind = 'phone') AS phone,
        ${array(object(`'"alias_name":' || ${str(`split_part(value, chr(31), 1)`)}`, `'"alias_label":' || ${str(`split_part(value, chr(31), 2)`)}`), `kind = 'alias'`)} AS aliases
-     FROM identities i SEMI JOIN m ON i.uid = m.uid WHERE kind IN ('external_id', 'alias', 'email', 'phone') GROUP BY uid`);
+     FROM identities i SEMI JOIN m ON i.uid = m.uid WHERE kind IN ('external_id', 'alias', 'email', 'phone')${only('i', 'AND')} GROUP BY uid`);
   }
   const attributes = want(...ATTRIBUTE_FIELDS, 'created_at');
   if (attributes) {
@@ -188,7 +197,7 @@ function profileSteps(fields: ReadonlySet<string>, customAttributes?: readonly s
         ${want('custom_attributes') ? `'{' || nullif(array_to_string(list_sort(list(${str('name')} || ':' || v)
           FILTER (WHERE name NOT IN (${inList([...NOT_CUSTOM])}) ${customFilter} AND v <> 'null')), ','), '') || '}'` : 'NULL'} AS custom_attributes,
         min(t0) AS first_time
-      FROM (SELECT uid, name, arg_max(value, {'t': time, 's': seq})::VARCHAR AS v, min(time) AS t0 FROM attributes a SEMI JOIN m ON a.uid = m.uid GROUP BY uid, name)
+      FROM (SELECT uid, name, arg_max(value, {'t': time, 's': seq})::VARCHAR AS v, min(time) AS t0 FROM attributes a SEMI JOIN m ON a.uid = m.uid${only('a', 'WHERE')} GROUP BY uid, name)
       GROUP BY uid`);
   }
   if (want('created_at', 'total_revenue', 'uninstalled_at')) {
@@ -348,7 +357,7 @@ export async function userProfiles(conn: DuckDBConnection, ws: Workspace, uids: 
         if (kept.length === uids.length) return kept.map((r) => r.line);
       }
     }
-    return (await rows<{ line: string }>(conn, profileSql(new Set(options.fields), options.customAttributes))).map((r) => r.line);
+    return (await rows<{ line: string }>(conn, profileSql(new Set(options.fields), options.customAttributes, undefined, uids))).map((r) => r.line);
   } finally {
     conn.closeSync();
   }
