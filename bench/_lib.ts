@@ -1,7 +1,14 @@
 import { Random } from '@brazen/demo';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+
+/** CPU time used so far by process `pid` (user and system), in milliseconds, from /proc/PID/stat
+ * (fields 14 and 15, in clock ticks of 1/100 s). */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 export const DATA_ROOT = fileURLToPath(new URL('./.data/', import.meta.url));
 

@@ -6,7 +6,7 @@
  * conversions match. Baseline, same run: the same campaign's figures computed from the raw
  * `events` table without the rollups.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -14,7 +14,7 @@ import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
 import { exited, startServerProcess } from '../packages/server/test/cli-process.ts';
-import { DATA_ROOT, envNumber, fmt, freshDir, percentile, prng } from './_lib.ts';
+import { DATA_ROOT, envNumber, fmt, freshDir, percentile, prng, processCpuMs } from './_lib.ts';
 
 const KEY = 'bench-key';
 const DAY = 86_400;
@@ -136,9 +136,7 @@ function serverCpu(pid: number | undefined): number {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   }
-  // /proc/PID/stat fields 14 and 15: user and system time in clock ticks (100 a second).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return processCpuMs(pid);
 }
 
 async function latency(base: string, path: string, rounds: number, pid?: number): Promise<{ p50: number; p99: number; cpu: number; bytes: number }> {

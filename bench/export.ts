@@ -6,16 +6,16 @@
  * every profile kept, at `--memory-limit` BENCH_DUCKDB_MEMORY (default 1GB, serve's default) and 128MB.
  * `BENCH_EXPORT_USERS` changes the size (the data is kept under bench/.data/export-N/).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { SCHEMA } from '../packages/store/src/duckdb/schema.ts';
-import { DATA_ROOT, envNumber, fmt } from './_lib.ts';
+import { exited, startServerProcess } from '../packages/server/test/cli-process.ts';
+import { DATA_ROOT, envNumber, fmt, processCpuMs } from './_lib.ts';
 
 const WORKER = fileURLToPath(new URL('./_export-worker.ts', import.meta.url));
-const BIN = fileURLToPath(new URL('../packages/cli/bin/brazen.js', import.meta.url));
 const DAY0 = 1_704_067_200; // 2024-01-01
 
 /** Users with ~6 attributes, 3 sessions, 4 custom events, a purchase for 30%, an email (and an open
@@ -79,11 +79,8 @@ interface ServedExport {
   folder: string;
 }
 
-const procStatus = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-const procCpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-};
+/** A figure of /proc/PID/status, in MB. */
+const procStatusMb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 /** `brazen serve` on the data folder; one segment export of everyone, timed from the request to
  * the job's end as /admin/exports reports it, with the server process's CPU and peak RSS. */
@@ -95,23 +92,12 @@ async function serveExport(dir: string, memoryLimit: string): Promise<ServedExpo
   await c.run(`DELETE FROM export_members`);
   c.closeSync();
   db.closeSync();
-  const child = spawn(process.execPath, [BIN, 'serve', '-p', '0', '-d', dir, '--memory-limit', memoryLimit, '--no-rate-limits', '--log', 'warn'], {
-    env: { ...process.env, BRAZEN_API_KEY: 'bench' }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { child, url } = await startServerProcess(dir, 'bench', ['--memory-limit', memoryLimit, '--no-rate-limits']);
   try {
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const found = /http:\/\/[\d.]+:\d+/.exec(out);
-        if (found) resolve(found[0]);
-      });
-      child.on('exit', (code) => reject(new Error(`brazen serve exited ${code}: ${out}`)));
-    });
     const pid = child.pid!;
-    const listeningMb = procStatus(pid, 'VmRSS');
+    const listeningMb = procStatusMb(pid, 'VmRSS');
     const headers = { authorization: 'Bearer bench', 'content-type': 'application/json' };
-    const cpuBefore = procCpuSeconds(pid);
+    const cpuBefore = processCpuMs(pid);
     const started = performance.now();
     const res = await fetch(`${url}/users/export/segment`, { method: 'POST', headers, body: JSON.stringify({ segment_id: 'everyone', output_format: 'gzip' }) });
     if (res.status !== 201) throw new Error(`export refused: ${res.status} ${await res.text()}`);
@@ -121,17 +107,16 @@ async function serveExport(dir: string, memoryLimit: string): Promise<ServedExpo
       const job = list.exports.find((j) => j.object_prefix === prefix);
       if (job?.status === 'done') {
         return {
-          users: job.users ?? 0, seconds: (performance.now() - started) / 1000, cpuSeconds: procCpuSeconds(pid) - cpuBefore,
-          listeningMb, peakMb: procStatus(pid, 'VmHWM'), folder: join(dir, 'tmp', 'exports', job.id),
+          users: job.users ?? 0, seconds: (performance.now() - started) / 1000, cpuSeconds: (processCpuMs(pid) - cpuBefore) / 1000,
+          listeningMb, peakMb: procStatusMb(pid, 'VmHWM'), folder: join(dir, 'tmp', 'exports', job.id),
         };
       }
       if (job && job.status !== 'running' && job.status !== 'pending') throw new Error(`export ended ${job.status}: ${job.error}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await exited;
+    await exited(child);
   }
 }
 
