@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type RefreshOptions } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
 import { ProfileKeeper, type KeeperClock } from '../src/export/profile-keeper.ts';
+import { exportFile, exportFileName } from '../src/export/files.ts';
 
 /** A clock the test moves by hand; timers run only when the test says so. */
 class ManualClock implements KeeperClock {
@@ -53,6 +54,29 @@ function fakeStore(clock: ManualClock, batches: number, onBatch: (i: number) => 
     },
   };
 }
+
+describe('export files', () => {
+  it('are the same bytes whether the text comes in memory or in a spool file, readable by gunzip and unzip', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brazen-files-'));
+    try {
+      const text = Array.from({ length: 2_000 }, (_, i) => JSON.stringify({ external_id: `u${i}`, last_name: 'Müller', home_city: 'São Paulo' })).join('\n') + '\n';
+      for (const format of ['gzip', 'zip'] as const) {
+        const spool = join(dir, `${format}.ndjson`);
+        writeFileSync(spool, text);
+        const mtime = new Date(Date.UTC(2024, 2, 31));
+        const inMemory = await exportFile(new TextEncoder().encode(text), 'p', 3, format, mtime);
+        const fromSpool = await exportFile({ path: spool }, 'p', 3, format, mtime);
+        expect(fromSpool.equals(inMemory)).toBe(true);
+        expect(existsSync(spool)).toBe(false); // taken, then removed
+        const file = join(dir, exportFileName('p', 3, format));
+        writeFileSync(file, inMemory);
+        expect(execFileSync(format === 'gzip' ? 'gunzip' : 'unzip', format === 'gzip' ? ['-c', file] : ['-p', file]).toString('utf8')).toBe(text);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('the profile keeper', () => {
   it('refreshes once the server has been quiet for the idle time after a change, not before', async () => {

@@ -23,7 +23,8 @@ export interface ProfileOptions {
 
 /** How a refresh of kept profiles goes (`Store.refreshProfiles`). */
 export interface RefreshOptions {
-  /** Asked before each batch: true stops the refresh there (the rest stays due). */
+  /** Asked before each batch and while one computes: true stops the refresh (a batch under way is
+   * interrupted and rolled back; the rest stays due). */
   stop?: () => boolean;
   /** Users computed per batch (one transaction each). */
   batchUsers?: number;

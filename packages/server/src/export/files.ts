@@ -1,11 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { createGzip, gzip as gzipCallback, constants } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import type { ProfileText } from '@brazen/store';
-
-const gzip = promisify(gzipCallback);
 
 /** Users per file, as Braze does ("1 file per 5,000 users"). */
 export const USERS_PER_FILE = 5_000;
@@ -22,27 +19,20 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
 }
 
 /** One file of users from its newline-delimited JSON text, zipped (one entry) or gzipped. `mtime`
- * makes the bytes the same when a file is made again after a restart. A spool file is streamed
- * through the compression (never whole in memory) and removed. */
+ * makes the bytes the same when a file is made again after a restart; text in memory and text in a
+ * spool file take the same way through the compression, so they give the same bytes too. A spool
+ * file is streamed (never whole in memory), then removed. */
 export async function exportFile(text: ProfileText, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
-  if (!(text instanceof Uint8Array)) {
-    try {
-      return await compress(createReadStream(text.path, { highWaterMark: 1 << 20 }), objectPrefix, index, format, mtime);
-    } finally {
-      await rm(text.path, { force: true });
-    }
+  if (text instanceof Uint8Array) return compress(Readable.from([text]), objectPrefix, index, format, mtime);
+  try {
+    return await compress(createReadStream(text.path, { highWaterMark: 1 << 20 }), objectPrefix, index, format, mtime);
+  } finally {
+    await rm(text.path, { force: true });
   }
-  const ndjson = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  if (format === 'gzip') return gzip(ndjson, { level: COMPRESSION_LEVEL, strategy: constants.Z_DEFAULT_STRATEGY });
-  const { ZipFile } = await import('yazl');
-  const zip = new ZipFile();
-  zip.addBuffer(ndjson, `${objectPrefix}-${index}.json`, { mtime, compressionLevel: COMPRESSION_LEVEL });
-  zip.end();
-  return collect(zip.outputStream as Readable);
 }
 
 async function compress(input: Readable, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
-  if (format === 'gzip') return collect(input.pipe(createGzip({ level: COMPRESSION_LEVEL })).on('error', () => undefined), input);
+  if (format === 'gzip') return collect(input.pipe(createGzip({ level: COMPRESSION_LEVEL })), input);
   const { ZipFile } = await import('yazl');
   const zip = new ZipFile();
   zip.addReadStream(input, `${objectPrefix}-${index}.json`, { mtime, compressionLevel: COMPRESSION_LEVEL });
@@ -51,10 +41,10 @@ async function compress(input: Readable, objectPrefix: string, index: number, fo
 }
 
 /** Every byte of a stream; fails if it, or `source` feeding it, fails. */
-function collect(stream: Readable, source?: Readable): Promise<Buffer> {
+function collect(stream: Readable, source: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    source?.on('error', reject);
+    source.on('error', reject);
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('error', reject);
     stream.on('end', () => resolve(Buffer.concat(chunks)));

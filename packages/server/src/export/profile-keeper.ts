@@ -29,7 +29,8 @@ const systemClock: KeeperClock = {
  * Keeps the user profiles that exports read up to date while the server is quiet: after data
  * changed and no request came for `idleMs`, it computes the profiles that are missing or stale,
  * batch by batch; when a request arrives or a user export starts, the batch under way is cut short
- * (rolled back) and the rest waits for the next quiet moment. The work is the store's (`refreshProfiles`); this only picks the moment.
+ * (rolled back) and the rest waits for the next quiet moment. The work is the store's
+ * (`refreshProfiles`); this only picks the moment.
  */
 export class ProfileKeeper {
   private readonly clock: KeeperClock;
@@ -66,7 +67,7 @@ export class ProfileKeeper {
     while (this.running) await this.running;
   }
 
-  /** Stops after the current batch; nothing more is started. */
+  /** Cuts the batch under way short and starts nothing more. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);

@@ -102,15 +102,17 @@ const EVENT_NAMES: Record<string, { column: string; payloadField: string; fields
  * `members`): only what the fields need. */
 export function profileSql(fields: ReadonlySet<string>, customAttributes?: readonly string[], members?: string, uids?: readonly number[]): string {
   const { steps, select } = profileSteps(fields, customAttributes, members, uids);
-  return `WITH ${steps.map((s) => `${s.name} AS ${s.materialized ? 'MATERIALIZED ' : ''}(${s.sql})`).join(',\n')}\n${select}`;
+  return `${withSteps(steps)}\n${select}`;
 }
+
+/** The WITH clause of the profile query's parts. */
+const withSteps = (steps: ProfileStep[]) => `WITH ${steps.map((s) => `${s.name} AS ${s.materialized ? 'MATERIALIZED ' : ''}(${s.sql})`).join(',\n')}`;
 
 /** The SELECT of `(uid, <field>...)`: each field's `"key":value` text (NULL when left out) for the
  * members relation `m(uid)`. */
 export function profilePartsSql(fields: readonly string[], members: string): string {
   const { steps, parts, from } = profileSteps(new Set(fields), undefined, members);
-  return `WITH ${steps.map((s) => `${s.name} AS ${s.materialized ? 'MATERIALIZED ' : ''}(${s.sql})`).join(',\n')}
-    SELECT m.uid, ${fields.map((f) => `${parts[f]} AS "${f}"`).join(', ')} ${from}`;
+  return `${withSteps(steps)}\n    SELECT m.uid, ${fields.map((f) => `${parts[f]} AS "${f}"`).join(', ')} ${from}`;
 }
 
 /**
@@ -457,8 +459,9 @@ export class ExportProfileReader implements ExportProfiles {
 /**
  * Kept profiles of an export's members: DuckDB writes each file's lines (the fields asked for,
  * joined from the kept parts) to a spool file with COPY, which streams in little memory, and the
- * file is handed over as it is, for the export to stream through its compression. Joining 5,000 lines into one value inside a query, as the reader above
- * does, costs far more memory than DuckDB accounts for.
+ * file is handed over as it is, for the export to stream through its compression. Joining 5,000
+ * lines into one value inside a query, as the reader above does, costs far more memory than DuckDB
+ * accounts for.
  */
 export class KeptProfileReader implements ExportProfiles {
   private constructor(

@@ -416,7 +416,7 @@ export class DuckDbStore implements Store {
   }
 
   refreshProfiles(jobId?: string, options: RefreshOptions = {}): Promise<number> {
-    // One refresh at a time: they share the writer's temp tables.
+    // One refresh at a time: they share the refresher connection and its temp tables.
     const run = this.profileRefresh.then(() => this.refreshKeptProfiles(jobId, options));
     this.profileRefresh = run.catch(() => undefined);
     return run;
