@@ -89,7 +89,7 @@ async function serveExport(dir: string, memoryLimit: string): Promise<ServedExpo
   const db = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
   const c = await db.connect();
   await c.run(`DELETE FROM export_jobs`);
-  await c.run(`DELETE FROM export_members`);
+  await c.run(`DELETE FROM export_ranks`);
   c.closeSync();
   db.closeSync();
   const { child, url } = await startServerProcess(dir, 'bench', ['--memory-limit', memoryLimit, '--no-rate-limits']);

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { SegmentFilter } from '@brazen/analytics';
 
 /** Types of the segment, profile and user-export parts of the Store (SPEC §3, §5, §6). */
@@ -31,8 +32,9 @@ export interface RefreshOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** NDJSON text of profiles: in memory, or in a spool file that whoever takes it reads once and removes. */
-export type ProfileText = Uint8Array | { path: string };
+/** NDJSON text of profiles: in memory, in a spool file that whoever takes it reads once and
+ * removes, or read on demand (`stream()`, to be called once) from the store's profile line files. */
+export type ProfileText = Uint8Array | { path: string } | { stream: () => Readable };
 
 /** An export's member profiles read batch by batch (one connection for the whole job). */
 export interface ExportProfiles {

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbStore } from '@brazen/store';
-import { runStoreContract } from './store-contract.ts';
+import { USER_EXPORT_FIELDS } from '@brazen/contract';
+import { pieceText, runStoreContract } from './store-contract.ts';
 
 runStoreContract('duckdb', { newStore: (dir) => DuckDbStore.open({ dataDir: dir }) });
 
@@ -175,6 +176,124 @@ describe('duckdb store upgrades', () => {
     expect(failure?.status).toBeUndefined();
     expect(await store.countEvents()).toBe(0);
     await store.close();
+  });
+});
+
+describe('duckdb store: profile line files', () => {
+  const T0 = Date.UTC(2024, 0, 1) / 1000;
+  const AT = T0 + 100 * 86_400;
+  let dir: string;
+  let store: DuckDbStore;
+  afterEach(async () => {
+    await store?.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let batch = 0;
+  /** One Currents record a user (user-01, user-02, ...: uids 1, 2, ... on a new store), named `event`, at `time`. */
+  const ingest = async (users: number[], event: string, time: number) => {
+    const file = join(dir, `b${batch++}.json`);
+    writeFileSync(file, users.map((u) => JSON.stringify({ id: `${event}-${u}-${time}`, event_type: 'users.behaviors.CustomEvent', user_id: `user-${String(u).padStart(2, '0')}`, time, name: event, app_id: 'app-1' })).join('\n'));
+    await store.ingestCurrents({ file, format: 'ndjson' });
+  };
+  const lineFiles = () => readdirSync(join(dir, 'profiles')).sort((a, b) => parseInt(a) - parseInt(b));
+  /** Every field of users `uids`, computed from the events: what the line files must hold. */
+  const computed = async (uids: number[]) => (await store.userProfiles(uids, { fields: USER_EXPORT_FIELDS, fromEvents: true })).map((l) => `${l}\n`);
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const exportPieces = async (job: string, filter?: Parameters<DuckDbStore['snapshotExportMembers']>[1], perPiece = 7) => {
+    const users = await store.snapshotExportMembers(job, filter, AT);
+    const reader = await store.openExportProfiles(job, { fields: USER_EXPORT_FIELDS });
+    return { reader, users, pieces: await reader.read(0, users, perPiece) };
+  };
+
+  it('writes kept profiles whole to line files, which an export of every field reads byte for byte, and deletes files whose lines are all superseded', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-lines-'));
+    store = await DuckDbStore.open({ dataDir: dir });
+    // Users 1..30 (uids in that order), even ones also did "Évén ☕".
+    await ingest(range(1, 30), 'Played', T0);
+    await ingest(range(1, 15).map((i) => 2 * i), 'Évén ☕', T0 + 3600);
+    expect(await store.refreshProfiles(undefined, { batchUsers: 10 })).toBe(30);
+    expect(lineFiles()).toEqual(['1.ndjson', '2.ndjson', '3.ndjson']);
+    expect(readFileSync(join(dir, 'profiles', '1.ndjson'), 'utf8')).toBe((await computed(range(1, 10))).join(''));
+    expect(readFileSync(join(dir, 'profiles', '3.ndjson'), 'utf8')).toBe((await computed(range(21, 30))).join(''));
+
+    // Everyone, in pieces of 7: each piece streams its members' lines, across files.
+    const all = await exportPieces('job-all');
+    expect(all.users).toBe(30);
+    expect(all.pieces.every((p) => !(p instanceof Uint8Array) && 'stream' in p)).toBe(true);
+    const everyone = await computed(range(1, 30));
+    expect(await Promise.all(all.pieces.map(pieceText))).toEqual([0, 7, 14, 21, 28].map((k) => everyone.slice(k, k + 7).join('')));
+    all.reader.close();
+    // Every other user: lines with gaps between them.
+    const even = await exportPieces('job-even', { custom_event: 'Évén ☕', op: 'gte', count: 1 }, 5);
+    expect(even.users).toBe(15);
+    const evens = await computed(range(1, 15).map((i) => 2 * i));
+    expect(await Promise.all(even.pieces.map(pieceText))).toEqual([0, 5, 10].map((k) => evens.slice(k, k + 5).join('')));
+    expect(evens[0]).toContain('"name":"Évén ☕"');
+    even.reader.close();
+
+    // Users 1..10 change: their new lines go to a new file, and the first file, with no current
+    // line left, is deleted by the keeper's refresh.
+    await ingest(range(1, 10), 'Later', T0 + 86_400);
+    expect(await store.refreshProfiles()).toBe(10);
+    expect(lineFiles()).toEqual(['2.ndjson', '3.ndjson', '4.ndjson']);
+    // Six of file 2's ten change: four of its lines are current, fewer than half. The next
+    // refresh computes those four again, into a file of their own, and file 2 goes.
+    await ingest(range(11, 16), 'Later', T0 + 86_400);
+    expect(await store.refreshProfiles()).toBe(6);
+    expect(lineFiles()).toEqual(['2.ndjson', '3.ndjson', '4.ndjson', '5.ndjson']);
+    expect(await store.refreshProfiles()).toBe(4);
+    expect(lineFiles()).toEqual(['3.ndjson', '4.ndjson', '5.ndjson', '6.ndjson']);
+    expect(readFileSync(join(dir, 'profiles', '6.ndjson'), 'utf8')).toBe((await computed(range(17, 20))).join(''));
+    expect(await store.refreshProfiles()).toBe(0);
+
+    // An export that has been told where lines are keeps them: while it reads, no file is deleted.
+    const open = await exportPieces('job-open', undefined, 30);
+    const before = await computed(range(1, 30));
+    await ingest(range(21, 30), 'Later', T0 + 86_400);
+    expect(await store.refreshProfiles()).toBe(10);
+    expect(lineFiles()).toContain('3.ndjson');
+    expect(await pieceText(open.pieces[0])).toBe(before.join(''));
+    open.reader.close();
+    expect(await store.refreshProfiles()).toBe(0);
+    expect(lineFiles()).not.toContain('3.ndjson');
+
+    // A file left by a batch that never committed (a crash) is deleted when the store opens.
+    await store.close();
+    writeFileSync(join(dir, 'profiles', '99.ndjson'), '{"braze_id":"nobody"}\n');
+    store = await DuckDbStore.open({ dataDir: dir });
+    expect(existsSync(join(dir, 'profiles', '99.ndjson'))).toBe(false);
+    const reopened = await exportPieces('job-reopened', undefined, 30);
+    expect(await pieceText(reopened.pieces[0])).toBe((await computed(range(1, 30))).join(''));
+    reopened.reader.close();
+
+    // A damaged file is an error that names it, not a short export.
+    const damaged = lineFiles().at(-1)!;
+    truncateSync(join(dir, 'profiles', damaged), 10);
+    const broken = await exportPieces('job-broken', undefined, 30);
+    await expect(pieceText(broken.pieces[0])).rejects.toThrow(damaged);
+    broken.reader.close();
+  });
+
+  it('moves member lists kept by an earlier version (named by job id) to the new table on opening', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-ranks-'));
+    store = await DuckDbStore.open({ dataDir: dir });
+    await ingest(range(1, 5), 'Played', T0);
+    await store.close();
+    const db = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
+    const conn = await db.connect();
+    await conn.run(`CREATE TABLE export_members (job_id VARCHAR, rn INTEGER, uid INTEGER)`);
+    await conn.run(`INSERT INTO export_members VALUES ('old-job', 0, 4), ('old-job', 1, 2), ('other', 0, 1)`);
+    conn.closeSync();
+    db.closeSync();
+    store = await DuckDbStore.open({ dataDir: dir });
+    // The old job's members, in their ranks, are what its export reads.
+    const reader = await store.openExportProfiles('old-job', { fields: USER_EXPORT_FIELDS });
+    expect(await Promise.all((await reader.read(0, 2, 5)).map(pieceText))).toEqual([(await computed([4, 2])).join('')]);
+    reader.close();
+    const raw = await (store as unknown as { instance: DuckDBInstance }).instance.connect();
+    expect((await raw.runAndReadAll(`SELECT count(*)::INTEGER FROM duckdb_tables() WHERE table_name = 'export_members'`)).getRows()).toEqual([[0]]);
+    expect((await raw.runAndReadAll(`SELECT count(*)::INTEGER FROM export_ranks`)).getRows()).toEqual([[3]]);
+    raw.closeSync();
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store, StoreError } from '@brazen/store';
+import type { ProfileText, Store, StoreError } from '@brazen/store';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import { naiveDaily, prng, type Session } from './naive.ts';
 
@@ -18,6 +18,15 @@ export interface StoreContractOptions {
 const T0 = Date.UTC(2024, 0, 1) / 1000;
 const H = 3600;
 const D = 86_400;
+
+/** The text of an export piece, whichever way the store gives it. */
+export async function pieceText(piece: ProfileText): Promise<string> {
+  if (piece instanceof Uint8Array) return new TextDecoder().decode(piece);
+  if ('path' in piece) return readFileSync(piece.path, 'utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of piece.stream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 export function runStoreContract(engine: string, options: StoreContractOptions): void {
   describe(`store contract: ${engine}`, () => {
@@ -292,7 +301,7 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
           const pieces = await reader.read(0, users, 5_000);
           expect(pieces).toHaveLength(1);
           const [piece] = pieces;
-          return piece instanceof Uint8Array ? new TextDecoder().decode(piece) : readFileSync(piece.path, 'utf8');
+          return await pieceText(piece);
         } finally {
           reader.close();
         }
@@ -376,7 +385,7 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       const reader = await store.openExportProfiles('job-r', { fields });
       try {
         const [piece] = await reader.read(0, n, 5_000);
-        const text = piece instanceof Uint8Array ? new TextDecoder().decode(piece) : readFileSync(piece.path, 'utf8');
+        const text = await pieceText(piece);
         const computed = await store.userProfiles(Array.from({ length: 400 }, (_, i) => i + 1), { fields, fromEvents: true });
         expect(text).toBe(`${computed.join('\n')}\n`);
         expect(JSON.parse(computed[0])).toMatchObject({ braze_id: 'r0', custom_events: [{ name: 'Round 0', count: 1 }, { name: 'Round 1', count: 1 }, { name: 'Round 2', count: 1 }] });

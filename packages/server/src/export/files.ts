@@ -24,6 +24,7 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
  * file is streamed (never whole in memory), then removed. */
 export async function exportFile(text: ProfileText, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
   if (text instanceof Uint8Array) return compress(Readable.from([text]), objectPrefix, index, format, mtime);
+  if ('stream' in text) return compress(text.stream(), objectPrefix, index, format, mtime);
   try {
     return await compress(createReadStream(text.path, { highWaterMark: 1 << 20 }), objectPrefix, index, format, mtime);
   } finally {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { segmentMembersSql, type SegmentFilter } from '@brazen/analytics';
 import type { ExportJob, ExportJobPatch } from '../types.ts';
@@ -7,6 +7,31 @@ import { one, rows } from './sql.ts';
 
 /** User export jobs (SPEC §6): a JSON document per job, and the job's members ranked by uid so
  * that an export cut by a crash resumes on the same list. Writes run on the writer connection. */
+
+/** The number that names a job's members in `export_ranks`: 64 bits of the SHA-256 of its id. */
+export function exportJobKey(jobId: string): string {
+  return createHash('sha256').update(jobId).digest().readBigInt64BE(0).toString();
+}
+
+/** The uid and rank (`rn`) of each member of a job. */
+export const exportMembersSql = (jobId: string) => `SELECT rn, uid FROM export_ranks WHERE job = ${exportJobKey(jobId)}`;
+
+/** Member lists kept by earlier versions (`export_members`, named by job id) move to `export_ranks`. */
+export async function migrateExportMembers(conn: DuckDBConnection): Promise<void> {
+  const old = await one(conn, `SELECT 1 FROM duckdb_tables() WHERE table_name = 'export_members' AND NOT temporary`);
+  if (!old) return;
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    for (const { job_id: jobId } of await rows<{ job_id: string }>(conn, `SELECT DISTINCT job_id FROM export_members`)) {
+      await conn.run(`INSERT INTO export_ranks SELECT ${exportJobKey(jobId)}, rn, uid FROM export_members WHERE job_id = $job`, { job: jobId });
+    }
+    await conn.run(`DROP TABLE export_members`);
+    await conn.run('COMMIT');
+  } catch (error) {
+    await conn.run('ROLLBACK');
+    throw error;
+  }
+}
 
 export async function createExportJob(conn: DuckDBConnection, job: ExportJob): Promise<void> {
   await conn.run(`INSERT INTO export_jobs VALUES ($id, $doc)`, { id: job.id, doc: JSON.stringify(job) });
@@ -32,21 +57,19 @@ export async function snapshotExportMembers(
   const members = segmentMembersSql(filter, { at, inclusive: true, receiptTypes: RECEIPT_TYPES });
   await conn.run('BEGIN TRANSACTION');
   try {
-    await conn.run(`DELETE FROM export_members WHERE job_id = $job`, { job: jobId });
-    await conn.run(
-      `INSERT INTO export_members SELECT $job, (row_number() OVER (ORDER BY uid) - 1)::INTEGER, uid FROM (${members})`,
-      { job: jobId },
-    );
+    const key = exportJobKey(jobId);
+    await conn.run(`DELETE FROM export_ranks WHERE job = ${key}`);
+    await conn.run(`INSERT INTO export_ranks SELECT ${key}, (row_number() OVER (ORDER BY uid) - 1)::INTEGER, uid FROM (${members})`);
     await conn.run('COMMIT');
   } catch (error) {
     await conn.run('ROLLBACK');
     throw error;
   }
-  return (await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM export_members WHERE job_id = $job`, { job: jobId }))?.n ?? 0;
+  return (await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM (${exportMembersSql(jobId)})`))?.n ?? 0;
 }
 
 export async function dropExportMembers(conn: DuckDBConnection, jobId: string): Promise<void> {
-  await conn.run(`DELETE FROM export_members WHERE job_id = $job`, { job: jobId });
+  await conn.run(`DELETE FROM export_ranks WHERE job = ${exportJobKey(jobId)}`);
 }
 
 export async function exportSecret(conn: DuckDBConnection): Promise<string> {

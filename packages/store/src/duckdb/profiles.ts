@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { randomBucketSql, sqlString } from '@brazen/analytics';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import type { ExportProfiles, ProfileOptions, ProfileText, UserIdKind, Workspace } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
+import { exportMembersSql } from './export-jobs.ts';
 import { rows } from './sql.ts';
 
 /**
@@ -126,10 +128,30 @@ export const KEPT_FIELDS: readonly string[] = USER_EXPORT_FIELDS;
 /** A JSON object of the fields, in their order, from kept parts `p`. */
 const partsObject = (fields: readonly string[]) => (fields.length > 0 ? `'{' || concat_ws(',', ${fields.map((f) => `p."${f}"`).join(', ')}) || '}'` : `'{}'`);
 
+/** The whole kept profile, every field in the standard order: the text of a profile line. */
+export const FULL_LINE_SQL = partsObject(KEPT_FIELDS);
+
+/**
+ * Kept profiles are also written whole, as lines of NDJSON files in the store's `profiles/` folder
+ * (one file a refresh batch, `N.ndjson`), which `profile_lines` points into: a profile line is
+ * where `uid`'s current line starts (`pos`) and its length in bytes without its newline (`len`).
+ * An export of every field streams these lines, in member order, from the files: that reads no
+ * table of profile text into DuckDB's buffer pool, and copies the bytes as they are.
+ * `profile_files` counts the lines each file was written with; a file none of whose lines is
+ * current any more is deleted.
+ */
 export const KEPT_PROFILES_DDL = [
   `CREATE TABLE IF NOT EXISTS profile_parts (uid INTEGER, ${KEPT_FIELDS.map((f) => `"${f}" VARCHAR`).join(', ')})`,
   `CREATE TABLE IF NOT EXISTS profile_stale (uid INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS profile_lines (uid INTEGER, file INTEGER, pos BIGINT, len INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS profile_files (file INTEGER, lines INTEGER)`,
 ];
+
+/** The name of profile line file `file` in the profiles folder. */
+export const profileFileName = (file: number) => `${file}.ndjson`;
+
+/** Whether `fields` are every kept field in the standard order (what a profile line holds). */
+export const isFullLine = (fields: readonly string[]) => fields.length === KEPT_FIELDS.length && fields.every((f, i) => f === KEPT_FIELDS[i]);
 
 /** A fingerprint of the code that computes the parts: parts kept by other code are computed again. */
 export const keptProfilesLayout = (): string =>
@@ -380,7 +402,7 @@ export class ExportProfileReader implements ExportProfiles {
   /** Takes ownership of `conn`: the profiles of the job's members, computed from the events. */
   static async open(conn: DuckDBConnection, ws: Workspace, jobId: string, options: ProfileOptions): Promise<ExportProfileReader> {
     try {
-      const members = `SELECT uid, rn AS ord FROM export_members WHERE job_id = ${sqlString(jobId)} AND rn >= $from AND rn < $to`;
+      const members = `SELECT uid, rn AS ord FROM (${exportMembersSql(jobId)}) WHERE rn >= $from AND rn < $to`;
       await loadNames(conn, ws);
       const profiles = profileSql(new Set(options.fields), options.customAttributes, members);
       // encode: the text's UTF-8 bytes (a cast to BLOB refuses any character beyond ASCII).
@@ -478,8 +500,8 @@ export class KeptProfileReader implements ExportProfiles {
       await mkdir(spoolRoot, { recursive: true });
       const spool = await mkdtemp(join(spoolRoot, 'export-'));
       const fields = options.fields.filter((f) => KEPT_FIELDS.includes(f));
-      const select = `SELECT ${partsObject(fields)} AS line FROM export_members m JOIN profile_parts p ON p.uid = m.uid
-        WHERE m.job_id = ${sqlString(jobId)} AND m.rn >= $from AND m.rn < $to ORDER BY m.rn`;
+      const select = `SELECT ${partsObject(fields)} AS line FROM (${exportMembersSql(jobId)}) m JOIN profile_parts p ON p.uid = m.uid
+        WHERE m.rn >= $from AND m.rn < $to ORDER BY m.rn`;
       return new KeptProfileReader(conns, spool, select);
     } catch (error) {
       for (const conn of conns) conn.closeSync();
@@ -517,6 +539,111 @@ export class KeptProfileReader implements ExportProfiles {
   close(): void {
     for (const conn of this.conns) conn.closeSync();
     rmSync(this.spool, { recursive: true, force: true }); // files not taken (a job cut short)
+  }
+}
+
+/** Lines that are read together: bytes `start` to `end` of one file, of which `slices` (offsets in
+ * that range, newline included) are the lines wanted, in order. */
+interface LineSpan {
+  file: number;
+  start: number;
+  end: number;
+  slices: number[];
+}
+
+/** Lines closer than this are read in one go, the bytes between them skipped. */
+const SPAN_GAP = 16 * 1024;
+/** A read stops growing at this size (a single longer line is read whole). */
+const SPAN_MAX = 256 * 1024;
+
+/** The reads that fetch lines `first` to `last` (exclusive) of `files`/`positions`/`lengths`. */
+function lineSpans(files: number[], positions: number[], lengths: number[], first: number, last: number): LineSpan[] {
+  const spans: LineSpan[] = [];
+  let span: LineSpan | undefined;
+  for (let i = first; i < last; i++) {
+    const start = positions[i];
+    const end = start + lengths[i] + 1;
+    if (span && span.file === files[i] && start >= span.end && start - span.end <= SPAN_GAP && end - span.start <= SPAN_MAX) {
+      span.slices.push(start - span.start, end - span.start);
+      span.end = end;
+    } else {
+      span = { file: files[i], start, end, slices: [0, end - start] };
+      spans.push(span);
+    }
+  }
+  return spans;
+}
+
+/** The bytes of the spans' lines, read from the profile files in `dir`. A file that is shorter
+ * than its lines say, or a line that does not end where it should, is an error. */
+async function* readSpans(dir: string, spans: LineSpan[]): AsyncGenerator<Buffer> {
+  const handles = new Map<number, FileHandle>();
+  try {
+    for (const span of spans) {
+      let handle = handles.get(span.file);
+      if (!handle) {
+        handle = await open(join(dir, profileFileName(span.file)), 'r');
+        handles.set(span.file, handle);
+      }
+      const size = span.end - span.start;
+      const bytes = Buffer.allocUnsafe(size);
+      for (let got = 0; got < size;) {
+        const { bytesRead } = await handle.read(bytes, got, size - got, span.start + got);
+        if (bytesRead === 0) throw new Error(`profile line file ${profileFileName(span.file)} ends before byte ${span.end}`);
+        got += bytesRead;
+      }
+      const { slices } = span;
+      for (let k = 1; k < slices.length; k += 2) {
+        if (bytes[slices[k] - 1] !== 0x0a) throw new Error(`profile line file ${profileFileName(span.file)} has no line ending at byte ${span.start + slices[k] - 1}`);
+      }
+      if (slices.length === 2 && slices[0] === 0 && slices[1] === size) {
+        yield bytes;
+        continue;
+      }
+      let wanted = 0;
+      for (let k = 0; k < slices.length; k += 2) wanted += slices[k + 1] - slices[k];
+      const out = Buffer.allocUnsafe(wanted);
+      let at = 0;
+      for (let k = 0; k < slices.length; k += 2) at += bytes.copy(out, at, slices[k], slices[k + 1]);
+      yield out;
+    }
+  } finally {
+    for (const handle of handles.values()) await handle.close();
+  }
+}
+
+/**
+ * An export of every field reads kept profiles from their line files: DuckDB gives, per batch of
+ * members, where each member's line is (a few numbers a member), and the lines are streamed from
+ * the files, neighbours read together. Nothing of the profile text passes through DuckDB.
+ */
+export class LineProfileReader implements ExportProfiles {
+  /** Takes ownership of `conn`; `closed` is called once, on close. */
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly dir: string,
+    private readonly jobId: string,
+    private readonly closed: () => void,
+  ) {}
+
+  async read(from: number, to: number, perPiece: number): Promise<ProfileText[]> {
+    const result = await this.conn.runAndReadAll(
+      `SELECT l.file, l.pos::DOUBLE AS pos, l.len FROM (${exportMembersSql(this.jobId)}) m JOIN profile_lines l ON l.uid = m.uid
+       WHERE m.rn >= ${from} AND m.rn < ${to} ORDER BY m.rn`,
+    );
+    const [files, positions, lengths] = result.getColumns() as [number[], number[], number[]];
+    if (files.length !== to - from) throw new Error(`members ${from} to ${to - 1} of the export: ${files.length} profile lines found for ${to - from} users`);
+    const pieces: ProfileText[] = [];
+    for (let first = 0; first < files.length; first += perPiece) {
+      const spans = lineSpans(files, positions, lengths, first, Math.min(files.length, first + perPiece));
+      pieces.push({ stream: () => Readable.from(readSpans(this.dir, spans), { objectMode: false }) });
+    }
+    return pieces;
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.closed();
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
@@ -103,6 +104,11 @@ export class DuckDbStore implements Store {
       // Spool files of exports cut by a crash are of no use any more.
       store.spoolDir = join(options.dataDir, 'spool');
       rmSync(store.spoolDir, { recursive: true, force: true });
+      store.profileDir = join(options.dataDir, 'profiles');
+      mkdirSync(store.profileDir, { recursive: true });
+    } else {
+      store.profileDir = mkdtempSync(join(tmpdir(), 'brazen-profiles-'));
+      store.profileDirIsTemp = true;
     }
     await store.init();
     return store;
@@ -111,6 +117,14 @@ export class DuckDbStore implements Store {
   private nextReader = 0;
   /** Where exports spool their files on the way (the data folder's `spool/`). */
   private spoolDir = join(tmpdir(), 'brazen-spool');
+  /** Where kept profiles are written as lines (the data folder's `profiles/`; a temporary folder,
+   * removed on close, for a store in memory). */
+  private profileDir = '';
+  private profileDirIsTemp = false;
+  /** The number the next profile line file takes. */
+  private nextProfileFile = 1;
+  /** Exports reading profile line files: while any is, no file is deleted. */
+  private lineReaders = 0;
 
   private get reader(): DuckDBConnection {
     this.nextReader = (this.nextReader + 1) % this.readers.length;
@@ -119,6 +133,7 @@ export class DuckDbStore implements Store {
 
   private async init(): Promise<void> {
     for (const ddl of SCHEMA) await this.writer.run(ddl);
+    await exportJobs.migrateExportMembers(this.writer);
     await fillTempTable(this.writer, 'event_types', { event_type: 'VARCHAR', category: 'VARCHAR' },
       CURRENTS_EVENT_TYPES.map((t) => [t.eventType, t.category]));
 
@@ -214,6 +229,7 @@ export class DuckDbStore implements Store {
     this.writer.closeSync();
     for (const r of this.readers) r.closeSync();
     this.instance.closeSync();
+    if (this.profileDirIsTemp) rmSync(this.profileDir, { recursive: true, force: true });
   }
 
   // ---------------------------------------------------------------- ingestion
@@ -377,12 +393,44 @@ export class DuckDbStore implements Store {
     const layout = profiles.keptProfilesLayout();
     const found = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'profile_layout'`);
     if (found?.value !== layout) {
-      await this.writer.run(`DROP TABLE IF EXISTS profile_parts`);
-      await this.writer.run(`DROP TABLE IF EXISTS profile_stale`);
+      for (const table of ['profile_parts', 'profile_stale', 'profile_lines', 'profile_files']) await this.writer.run(`DROP TABLE IF EXISTS ${table}`);
     }
     for (const ddl of profiles.KEPT_PROFILES_DDL) await this.writer.run(ddl);
     await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('profile_layout', $layout)`, { layout });
     this.profilesKept = (await one(this.writer, `SELECT 1 FROM profile_parts LIMIT 1`)) !== undefined;
+    await this.sweepProfileFiles(this.writer);
+  }
+
+  /**
+   * Deletes the profile line files that hold no current line: files of batches that never
+   * committed (a crash, a refresh cut short) and files whose every user was computed again since.
+   * Never while an export reads lines (it may have been told where lines were before a refresh).
+   */
+  private async sweepProfileFiles(conn: DuckDBConnection): Promise<void> {
+    if (this.lineReaders > 0) return;
+    await conn.run(`DELETE FROM profile_files WHERE file NOT IN (SELECT DISTINCT file FROM profile_lines)`);
+    const listed = new Set((await rows<{ file: number }>(conn, `SELECT file FROM profile_files`)).map((r) => r.file));
+    let last = 0;
+    for (const name of readdirSync(this.profileDir)) {
+      const file = Number(/^(\d+)\.ndjson$/.exec(name)?.[1] ?? NaN);
+      if (listed.has(file)) last = Math.max(last, file);
+      else if (this.lineReaders === 0) await rm(join(this.profileDir, name), { force: true });
+    }
+    this.nextProfileFile = Math.max(this.nextProfileFile, last + 1);
+  }
+
+  /**
+   * Users whose line is in a file where most lines are no longer current are marked stale, so that
+   * the keeper computes them again into a new file and the old one can be deleted: line files take
+   * at most about twice the room of the current lines.
+   */
+  private async compactProfileFiles(conn: DuckDBConnection): Promise<void> {
+    const marked = await conn.run(
+      `INSERT INTO profile_stale SELECT l.uid FROM profile_lines l JOIN (
+         SELECT f.file FROM profile_files f JOIN (SELECT file, count(*) AS live FROM profile_lines GROUP BY file) c ON c.file = f.file
+         WHERE c.live * 2 < f.lines) sparse ON sparse.file = l.file`,
+    );
+    if (marked.rowsChanged > 0) this.staleMarked(marked.rowsChanged);
   }
 
   private async markProfilesStale(uids: number[]): Promise<void> {
@@ -426,7 +474,7 @@ export class DuckDbStore implements Store {
   private static readonly PROFILE_BATCH = 20_000;
 
   private profileCandidates(jobId: string | undefined): string {
-    return jobId === undefined ? `SELECT uid FROM users` : `SELECT uid FROM export_members WHERE job_id = ${literal(jobId)}`;
+    return jobId === undefined ? `SELECT uid FROM users` : `SELECT uid FROM (${exportJobs.exportMembersSql(jobId)})`;
   }
 
   /** The connection refreshes run on: their transactions do not hold up the writer's batches. */
@@ -445,6 +493,8 @@ export class DuckDbStore implements Store {
       this.profilesKept = true;
     });
     const conn = (this.refresher ??= await this.instance.connect());
+    // The keeper's refresh (of everyone) also gathers the lines of sparse line files.
+    if (jobId === undefined) await this.compactProfileFiles(conn);
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE profile_due AS
        SELECT uid, (row_number() OVER (ORDER BY uid) - 1)::INTEGER AS k FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))})`,
@@ -466,13 +516,16 @@ export class DuckDbStore implements Store {
           conn.interrupt();
         }
       }, 10);
+      const file = this.nextProfileFile++;
       try {
         await conn.run(`DELETE FROM profile_parts WHERE uid IN (SELECT uid FROM profile_batch)`);
         await conn.run(`INSERT INTO profile_parts ${profiles.profilePartsSql(profiles.KEPT_FIELDS, 'SELECT uid FROM profile_batch')}`);
         await conn.run(`DELETE FROM profile_stale WHERE uid IN (SELECT uid FROM profile_batch)`);
+        await this.writeProfileLines(conn, file);
         await conn.run('COMMIT');
       } catch (error) {
         await conn.run('ROLLBACK');
+        await rm(join(this.profileDir, profiles.profileFileName(file)), { force: true });
         if (cut) return done;
         throw error;
       } finally {
@@ -481,7 +534,35 @@ export class DuckDbStore implements Store {
       done = Math.min(total, from + batch);
       options.onProgress?.(done, total);
     }
+    if (jobId === undefined) await this.sweepProfileFiles(conn);
     return done;
+  }
+
+  /**
+   * Writes the batch's profiles whole to line file `file` and points `profile_lines` at them, inside
+   * the batch's transaction. The file is on disk (synced) before the transaction that points into it
+   * commits; a file whose transaction never commits is deleted (at once, or by the next sweep).
+   */
+  private async writeProfileLines(conn: DuckDBConnection, file: number): Promise<void> {
+    const path = join(this.profileDir, profiles.profileFileName(file));
+    await conn.run(`CREATE OR REPLACE TEMP TABLE batch_lines AS
+      SELECT uid, ${profiles.FULL_LINE_SQL} AS line FROM profile_parts p WHERE uid IN (SELECT uid FROM profile_batch)`);
+    // One line per row, as is (see KeptProfileReader): the lines in uid order, as pos counts them.
+    const written = await conn.runAndReadAll(`COPY (SELECT line FROM batch_lines ORDER BY uid) TO ${literal(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
+    const lines = Number(written.getRows()[0]?.[0] ?? 0);
+    for (const synced of [path, this.profileDir]) {
+      const handle = await open(synced, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    await conn.run(`DELETE FROM profile_lines WHERE uid IN (SELECT uid FROM profile_batch)`);
+    await conn.run(`INSERT INTO profile_lines
+      SELECT uid, ${file}, sum(strlen(line) + 1) OVER (ORDER BY uid ROWS UNBOUNDED PRECEDING) - strlen(line) - 1, strlen(line) FROM batch_lines`);
+    await conn.run(`INSERT INTO profile_files VALUES (${file}, ${lines})`);
+    await conn.run(`DROP TABLE batch_lines`);
   }
 
   /** How many of the job's members have no kept profile, or a stale one; and how many members. */
@@ -489,8 +570,7 @@ export class DuckDbStore implements Store {
     const found = await one<{ due: number; members: number }>(
       this.reader,
       `SELECT (SELECT count(*) FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))}))::INTEGER AS due,
-              (SELECT count(*) FROM export_members WHERE job_id = $job)::INTEGER AS members`,
-      { job: jobId },
+              (SELECT count(*) FROM (${exportJobs.exportMembersSql(jobId)}))::INTEGER AS members`,
     );
     return found ?? { due: 0, members: 0 };
   }
@@ -977,6 +1057,15 @@ export class DuckDbStore implements Store {
       const { due, members } = await this.profilesDue(jobId);
       kept = due * 2 <= members;
       if (kept && due > 0) await this.refreshProfiles(jobId);
+    }
+    if (kept && profiles.isFullLine(options.fields)) {
+      const conn = await this.instance.connect();
+      this.lineReaders++;
+      let closed = false;
+      return new profiles.LineProfileReader(conn, this.profileDir, jobId, () => {
+        if (!closed) this.lineReaders--;
+        closed = true;
+      });
     }
     if (kept) return profiles.KeptProfileReader.open([await this.instance.connect(), await this.instance.connect()], jobId, options, this.spoolDir);
     return profiles.ExportProfileReader.open(await this.instance.connect(), await this.getWorkspace(), jobId, options);
