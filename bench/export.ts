@@ -3,7 +3,8 @@
  * (the one users run), timed from the request to the job's end, with that process's CPU and peak
  * RSS. Baseline: `gzip -1` of the same NDJSON bytes, in the same run. Targets: ≥ 100,000 users/s
  * and ≤ 300 MB peak RSS. Three exports: with no profile kept (computed from the events), then with
- * every profile kept, at `--memory-limit` BENCH_DUCKDB_MEMORY (default 1GB, serve's default) and 128MB.
+ * every profile kept (an export of every field then streams their lines from the profile line
+ * files), at `--memory-limit` BENCH_DUCKDB_MEMORY (default 1GB, serve's default) and 128MB.
  * `BENCH_EXPORT_USERS` changes the size (the data is kept under bench/.data/export-N/).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -134,9 +135,10 @@ export async function run(): Promise<void> {
   // same export again, reading kept profiles; and once more with DuckDB held to 128MB.
   const db = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
   const c = await db.connect();
-  await c.run(`DROP TABLE IF EXISTS profile_parts`);
+  for (const table of ['profile_parts', 'profile_lines', 'profile_files']) await c.run(`DROP TABLE IF EXISTS ${table}`);
   c.closeSync();
   db.closeSync();
+  rmSync(join(dir, 'profiles'), { recursive: true, force: true });
   const memory = process.env.BENCH_DUCKDB_MEMORY ?? '1GB';
   const cold = await serveExport(dir, memory);
   const keeper = spawnSync(process.execPath, ['--import', 'tsx', WORKER, dir], { encoding: 'utf8' });

@@ -56,7 +56,7 @@ function fakeStore(clock: ManualClock, batches: number, onBatch: (i: number) => 
 }
 
 describe('export files', () => {
-  it('are the same bytes whether the text comes in memory or in a spool file, readable by gunzip and unzip', async () => {
+  it('are the same bytes whether the text comes in memory, in a spool file or in reused chunks, readable by gunzip and unzip', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'brazen-files-'));
     try {
       const text = Array.from({ length: 2_000 }, (_, i) => JSON.stringify({ external_id: `u${i}`, last_name: 'Müller', home_city: 'São Paulo' })).join('\n') + '\n';
@@ -67,6 +67,19 @@ describe('export files', () => {
         const inMemory = await exportFile(new TextEncoder().encode(text), 'p', 3, format, mtime);
         const fromSpool = await exportFile({ path: spool }, 'p', 3, format, mtime);
         expect(fromSpool.equals(inMemory)).toBe(true);
+        // In chunks of odd sizes, each in one buffer that is overwritten as soon as the next chunk
+        // is asked for, as the profile line reader does: it must be taken before that.
+        const bytes = new TextEncoder().encode(text);
+        async function* reused(): AsyncGenerator<Uint8Array> {
+          const buffer = new Uint8Array(7_777);
+          for (let at = 0; at < bytes.length; at += buffer.length) {
+            const chunk = bytes.subarray(at, at + buffer.length);
+            buffer.set(chunk);
+            yield buffer.subarray(0, chunk.length);
+            buffer.fill(0x2a);
+          }
+        }
+        expect((await exportFile({ chunks: reused }, 'p', 3, format, mtime)).equals(inMemory)).toBe(true);
         expect(existsSync(spool)).toBe(false); // taken, then removed
         const file = join(dir, exportFileName('p', 3, format));
         writeFileSync(file, inMemory);

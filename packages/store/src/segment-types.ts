@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { SegmentFilter } from '@brazen/analytics';
 
 /** Types of the segment, profile and user-export parts of the Store (SPEC §3, §5, §6). */
@@ -33,8 +32,9 @@ export interface RefreshOptions {
 }
 
 /** NDJSON text of profiles: in memory, in a spool file that whoever takes it reads once and
- * removes, or read on demand (`stream()`, to be called once) from the store's profile line files. */
-export type ProfileText = Uint8Array | { path: string } | { stream: () => Readable };
+ * removes, or read on demand from the store's profile line files (`chunks()`, to be iterated once:
+ * a chunk's bytes are good until the next chunk is asked for, as the reader reuses its buffers). */
+export type ProfileText = Uint8Array | { path: string } | { chunks: () => AsyncIterable<Uint8Array> };
 
 /** An export's member profiles read batch by batch (one connection for the whole job). */
 export interface ExportProfiles {

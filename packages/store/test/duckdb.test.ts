@@ -219,7 +219,7 @@ describe('duckdb store: profile line files', () => {
     // Everyone, in pieces of 7: each piece streams its members' lines, across files.
     const all = await exportPieces('job-all');
     expect(all.users).toBe(30);
-    expect(all.pieces.every((p) => !(p instanceof Uint8Array) && 'stream' in p)).toBe(true);
+    expect(all.pieces.every((p) => !(p instanceof Uint8Array) && 'chunks' in p)).toBe(true);
     const everyone = await computed(range(1, 30));
     expect(await Promise.all(all.pieces.map(pieceText))).toEqual([0, 7, 14, 21, 28].map((k) => everyone.slice(k, k + 7).join('')));
     all.reader.close();

@@ -24,7 +24,7 @@ export async function pieceText(piece: ProfileText): Promise<string> {
   if (piece instanceof Uint8Array) return new TextDecoder().decode(piece);
   if ('path' in piece) return readFileSync(piece.path, 'utf8');
   const chunks: Buffer[] = [];
-  for await (const chunk of piece.stream()) chunks.push(chunk as Buffer);
+  for await (const chunk of piece.chunks()) chunks.push(Buffer.from(chunk)); // a copy: the reader reuses its buffers
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -24,7 +24,12 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
  * file is streamed (never whole in memory), then removed. */
 export async function exportFile(text: ProfileText, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
   if (text instanceof Uint8Array) return compress(Readable.from([text]), objectPrefix, index, format, mtime);
-  if ('stream' in text) return compress(text.stream(), objectPrefix, index, format, mtime);
+  if ('chunks' in text) {
+    // gzip takes each chunk once zlib is done with it (the reader reuses its buffers); yazl reads
+    // a stream at its own pace, so the chunks it gets are copies.
+    if (format === 'gzip') return gzipChunks(text.chunks());
+    return compress(Readable.from(copies(text.chunks())), objectPrefix, index, format, mtime);
+  }
   try {
     return await compress(createReadStream(text.path, { highWaterMark: 1 << 20 }), objectPrefix, index, format, mtime);
   } finally {
@@ -39,6 +44,33 @@ async function compress(input: Readable, objectPrefix: string, index: number, fo
   zip.addReadStream(input, `${objectPrefix}-${index}.json`, { mtime, compressionLevel: COMPRESSION_LEVEL });
   zip.end();
   return collect(zip.outputStream as Readable, input);
+}
+
+async function* copies(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield Buffer.from(chunk);
+}
+
+/** The gzip of chunks that may be overwritten once the next is asked for: each is written, and
+ * the next asked for only after zlib has consumed it (a write's callback comes after that). */
+async function gzipChunks(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const gzip = createGzip({ level: COMPRESSION_LEVEL });
+  const out: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => out.push(chunk));
+  const ended = new Promise<void>((resolve, reject) => {
+    gzip.on('end', resolve);
+    gzip.on('error', reject);
+  });
+  try {
+    for await (const chunk of chunks) {
+      await new Promise<void>((resolve, reject) => gzip.write(chunk, (error) => (error ? reject(error) : resolve())));
+    }
+  } catch (error) {
+    gzip.destroy();
+    throw error;
+  }
+  gzip.end();
+  await ended;
+  return Buffer.concat(out);
 }
 
 /** Every byte of a stream; fails if it, or `source` feeding it, fails. */

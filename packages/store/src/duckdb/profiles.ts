@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { randomBucketSql, sqlString } from '@brazen/analytics';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
@@ -575,9 +574,13 @@ function lineSpans(files: number[], positions: number[], lengths: number[], firs
 }
 
 /** The bytes of the spans' lines, read from the profile files in `dir`. A file that is shorter
- * than its lines say, or a line that does not end where it should, is an error. */
-async function* readSpans(dir: string, spans: LineSpan[]): AsyncGenerator<Buffer> {
+ * than its lines say, or a line that does not end where it should, is an error. Two buffers are
+ * used over and over (a chunk is good until the next is asked for): a 1M-user export would
+ * otherwise leave a gigabyte of buffers for the garbage collector, which frees them late. */
+async function* readSpans(dir: string, spans: LineSpan[]): AsyncGenerator<Uint8Array> {
   const handles = new Map<number, FileHandle>();
+  let read: Buffer | undefined;
+  let gathered: Buffer | undefined;
   try {
     for (const span of spans) {
       let handle = handles.get(span.file);
@@ -586,7 +589,8 @@ async function* readSpans(dir: string, spans: LineSpan[]): AsyncGenerator<Buffer
         handles.set(span.file, handle);
       }
       const size = span.end - span.start;
-      const bytes = Buffer.allocUnsafe(size);
+      // A span is at most SPAN_MAX, unless it is one longer line.
+      const bytes = size <= SPAN_MAX ? (read ??= Buffer.allocUnsafe(SPAN_MAX)).subarray(0, size) : Buffer.allocUnsafe(size);
       for (let got = 0; got < size;) {
         const { bytesRead } = await handle.read(bytes, got, size - got, span.start + got);
         if (bytesRead === 0) throw new Error(`profile line file ${profileFileName(span.file)} ends before byte ${span.end}`);
@@ -602,7 +606,7 @@ async function* readSpans(dir: string, spans: LineSpan[]): AsyncGenerator<Buffer
       }
       let wanted = 0;
       for (let k = 0; k < slices.length; k += 2) wanted += slices[k + 1] - slices[k];
-      const out = Buffer.allocUnsafe(wanted);
+      const out = wanted <= SPAN_MAX ? (gathered ??= Buffer.allocUnsafe(SPAN_MAX)).subarray(0, wanted) : Buffer.allocUnsafe(wanted);
       let at = 0;
       for (let k = 0; k < slices.length; k += 2) at += bytes.copy(out, at, slices[k], slices[k + 1]);
       yield out;
@@ -636,7 +640,7 @@ export class LineProfileReader implements ExportProfiles {
     const pieces: ProfileText[] = [];
     for (let first = 0; first < files.length; first += perPiece) {
       const spans = lineSpans(files, positions, lengths, first, Math.min(files.length, first + perPiece));
-      pieces.push({ stream: () => Readable.from(readSpans(this.dir, spans), { objectMode: false }) });
+      pieces.push({ chunks: () => readSpans(this.dir, spans) });
     }
     return pieces;
   }
