@@ -266,6 +266,16 @@ describe('duckdb store: profile line files', () => {
     expect(await pieceText(reopened.pieces[0])).toBe((await computed(range(1, 30))).join(''));
     reopened.reader.close();
 
+    // A file gone from the folder: its users are computed again (into a new file) on the next export.
+    const gone = lineFiles()[0];
+    await store.close();
+    rmSync(join(dir, 'profiles', gone));
+    store = await DuckDbStore.open({ dataDir: dir });
+    const again = await exportPieces('job-again', undefined, 30);
+    expect(await pieceText(again.pieces[0])).toBe((await computed(range(1, 30))).join(''));
+    again.reader.close();
+    expect(lineFiles()).not.toContain(gone);
+
     // A damaged file is an error that names it, not a short export.
     const damaged = lineFiles().at(-1)!;
     truncateSync(join(dir, 'profiles', damaged), 10);

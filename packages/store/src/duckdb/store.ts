@@ -411,10 +411,16 @@ export class DuckDbStore implements Store {
     await conn.run(`DELETE FROM profile_files WHERE file NOT IN (SELECT DISTINCT file FROM profile_lines)`);
     const listed = new Set((await rows<{ file: number }>(conn, `SELECT file FROM profile_files`)).map((r) => r.file));
     let last = 0;
+    const found = new Set<number>();
     for (const name of readdirSync(this.profileDir)) {
       const file = Number(/^(\d+)\.ndjson$/.exec(name)?.[1] ?? NaN);
-      if (listed.has(file)) last = Math.max(last, file);
-      else if (this.lineReaders === 0) await rm(join(this.profileDir, name), { force: true });
+      if (listed.has(file)) found.add(file);
+      else await rm(join(this.profileDir, name), { force: true });
+    }
+    for (const file of listed) {
+      last = Math.max(last, file);
+      // A file gone from the folder (removed by hand, say): its users are computed again.
+      if (!found.has(file)) await conn.run(`INSERT INTO profile_stale SELECT uid FROM profile_lines WHERE file = ${file}`);
     }
     this.nextProfileFile = Math.max(this.nextProfileFile, last + 1);
   }
