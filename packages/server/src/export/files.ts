@@ -23,13 +23,8 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
  * spool file take the same way through the compression, so they give the same bytes too. A spool
  * file is streamed (never whole in memory), then removed. */
 export async function exportFile(text: ProfileText, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
-  if (text instanceof Uint8Array) return compress(Readable.from([text]), objectPrefix, index, format, mtime);
-  if ('chunks' in text) {
-    // gzip takes each chunk once zlib is done with it (the reader reuses its buffers); yazl reads
-    // a stream at its own pace, so the chunks it gets are copies.
-    if (format === 'gzip') return gzipChunks(text.chunks());
-    return compress(Readable.from(copies(text.chunks())), objectPrefix, index, format, mtime);
-  }
+  if (text instanceof Uint8Array) return compress([text], objectPrefix, index, format, mtime);
+  if ('chunks' in text) return compress(text.chunks(), objectPrefix, index, format, mtime);
   try {
     return await compress(createReadStream(text.path, { highWaterMark: 1 << 20 }), objectPrefix, index, format, mtime);
   } finally {
@@ -37,8 +32,12 @@ export async function exportFile(text: ProfileText, objectPrefix: string, index:
   }
 }
 
-async function compress(input: Readable, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
-  if (format === 'gzip') return collect(input.pipe(createGzip({ level: COMPRESSION_LEVEL })), input);
+/** Chunks may be overwritten once the next is asked for (the profile line reader reuses its
+ * buffers): gzip takes each before asking for the next; yazl reads a stream at its own pace, so
+ * the chunks it gets are copies. */
+async function compress(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
+  if (format === 'gzip') return gzipChunks(chunks);
+  const input = Readable.from(copies(chunks));
   const { ZipFile } = await import('yazl');
   const zip = new ZipFile();
   zip.addReadStream(input, `${objectPrefix}-${index}.json`, { mtime, compressionLevel: COMPRESSION_LEVEL });
@@ -46,13 +45,13 @@ async function compress(input: Readable, objectPrefix: string, index: number, fo
   return collect(zip.outputStream as Readable, input);
 }
 
-async function* copies(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+async function* copies(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Buffer> {
   for await (const chunk of chunks) yield Buffer.from(chunk);
 }
 
 /** The gzip of chunks that may be overwritten once the next is asked for: each is written, and
  * the next asked for only after zlib has consumed it (a write's callback comes after that). */
-async function gzipChunks(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+async function gzipChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
   const gzip = createGzip({ level: COMPRESSION_LEVEL });
   const out: Buffer[] = [];
   gzip.on('data', (chunk: Buffer) => out.push(chunk));

@@ -526,11 +526,7 @@ export class KeptProfileReader implements ExportProfiles {
 
   private async piece(conn: DuckDBConnection, first: number, last: number): Promise<ProfileText> {
     const file = join(this.spool, `${this.files++}.ndjson`);
-    // One line per row, as is: with no quote character DuckDB's CSV writer neither quotes nor
-    // escapes (and does not look for what it would quote), and JSON text holds no raw line break.
-    const query = this.select.replace('$from', String(first)).replace('$to', String(last));
-    const written = await conn.runAndReadAll(`COPY (${query}) TO ${sqlString(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
-    const count = Number(written.getRows()[0]?.[0] ?? 0);
+    const count = await copyLines(conn, this.select.replace('$from', String(first)).replace('$to', String(last)), file);
     if (count !== last - first) throw new Error(`members ${first} to ${last - 1} of the export: ${count} profiles found for ${last - first} users`);
     return { path: file };
   }
@@ -600,12 +596,13 @@ async function* readSpans(dir: string, spans: LineSpan[]): AsyncGenerator<Uint8A
       for (let k = 1; k < slices.length; k += 2) {
         if (bytes[slices[k] - 1] !== 0x0a) throw new Error(`profile line file ${profileFileName(span.file)} has no line ending at byte ${span.start + slices[k] - 1}`);
       }
-      if (slices.length === 2 && slices[0] === 0 && slices[1] === size) {
+      // Slices are in order and do not overlap: as many bytes wanted as read means no gap.
+      let wanted = 0;
+      for (let k = 0; k < slices.length; k += 2) wanted += slices[k + 1] - slices[k];
+      if (wanted === size) {
         yield bytes;
         continue;
       }
-      let wanted = 0;
-      for (let k = 0; k < slices.length; k += 2) wanted += slices[k + 1] - slices[k];
       const out = wanted <= SPAN_MAX ? (gathered ??= Buffer.allocUnsafe(SPAN_MAX)).subarray(0, wanted) : Buffer.allocUnsafe(wanted);
       let at = 0;
       for (let k = 0; k < slices.length; k += 2) at += bytes.copy(out, at, slices[k], slices[k + 1]);
@@ -649,6 +646,14 @@ export class LineProfileReader implements ExportProfiles {
     this.conn.closeSync();
     this.closed();
   }
+}
+
+/** Writes the one-column rows of `query` to `path`, one line each, as they are; answers how many.
+ * With no quote character DuckDB's CSV writer neither quotes nor escapes (and does not look for
+ * what it would quote), and JSON text holds no raw line break. */
+export async function copyLines(conn: DuckDBConnection, query: string, path: string): Promise<number> {
+  const written = await conn.runAndReadAll(`COPY (${query}) TO ${sqlString(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
+  return Number(written.getRows()[0]?.[0] ?? 0);
 }
 
 /** uids named by each value; a device id is found in the events that carry it. */

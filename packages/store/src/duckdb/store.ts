@@ -24,7 +24,7 @@ import * as profiles from './profiles.ts';
 import * as exportJobs from './export-jobs.ts';
 import type { SegmentFilter } from '@brazen/analytics';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
-import { appendRows, fillTempTable, literal, one, rows, tuplesOf } from './sql.ts';
+import { appendRows, fillTempTable, one, rows, tuplesOf } from './sql.ts';
 import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
 
 export interface DuckDbStoreOptions {
@@ -553,9 +553,8 @@ export class DuckDbStore implements Store {
     const path = join(this.profileDir, profiles.profileFileName(file));
     await conn.run(`CREATE OR REPLACE TEMP TABLE batch_lines AS
       SELECT uid, ${profiles.FULL_LINE_SQL} AS line FROM profile_parts p WHERE uid IN (SELECT uid FROM profile_batch)`);
-    // One line per row, as is (see KeptProfileReader): the lines in uid order, as pos counts them.
-    const written = await conn.runAndReadAll(`COPY (SELECT line FROM batch_lines ORDER BY uid) TO ${literal(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
-    const lines = Number(written.getRows()[0]?.[0] ?? 0);
+    // The lines in uid order, as pos counts them.
+    const lines = await profiles.copyLines(conn, `SELECT line FROM batch_lines ORDER BY uid`, path);
     for (const synced of [path, this.profileDir]) {
       const handle = await open(synced, 'r');
       try {
