@@ -81,6 +81,61 @@ describe('duckdb store upgrades', () => {
     await store.close();
   });
 
+  it('compresses event ids and payloads with zstd in a new data folder, and keeps storing in a folder of the older file format', async () => {
+    const body = (prefix: string) => {
+      const file = join(dir, `${prefix}.json`);
+      const records = Array.from({ length: 3_000 }, (_, i) => ({
+        id: `${prefix}-${i}`, event_type: 'users.messages.email.Open', user_id: `u${i % 50}`, time: T0 + i,
+        campaign_id: 'c1', email_address: `user${i % 50}@example.com`, user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)',
+      }));
+      writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
+      return file;
+    };
+    const compression = async (path: string) => {
+      const instance = await DuckDBInstance.create(path);
+      const conn = await instance.connect();
+      const found = (await conn.runAndReadAll(
+        `SELECT column_name, list(DISTINCT compression ORDER BY compression) FROM pragma_storage_info('events')
+         WHERE column_name IN ('id', 'payload') AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY 1`,
+      )).getRowsJS();
+      const stored = (await conn.runAndReadAll(`SELECT count(*)::INTEGER, count(DISTINCT payload)::INTEGER FROM events`)).getRowsJS()[0];
+      conn.closeSync();
+      instance.closeSync();
+      return { columns: Object.fromEntries(found.map(([c, l]) => [c, l])), stored };
+    };
+
+    dir = mkdtempSync(join(tmpdir(), 'brazen-zstd-'));
+    let store = await DuckDbStore.open({ dataDir: dir });
+    expect((await store.ingestCurrents({ file: body('a'), format: 'ndjson' })).stored).toBe(3_000);
+    await store.close();
+    expect(await compression(join(dir, 'brazen.duckdb'))).toEqual({ columns: { id: ['ZSTD'], payload: ['ZSTD'] }, stored: [3_000, 3_000] });
+    rmSync(dir, { recursive: true, force: true });
+
+    // A folder made before: its file has the older format (no zstd) and an events table without it.
+    dir = mkdtempSync(join(tmpdir(), 'brazen-zstd-old-'));
+    const instance = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
+    const conn = await instance.connect();
+    await conn.run(`CREATE TABLE events (
+      id VARCHAR, id_hash UBIGINT, event_type VARCHAR, category VARCHAR, time DOUBLE, uid INTEGER,
+      app_id VARCHAR, name VARCHAR, campaign_id VARCHAR, message_variation_id VARCHAR,
+      canvas_id VARCHAR, canvas_variation_id VARCHAR, canvas_step_id VARCHAR, send_id VARCHAR,
+      card_id VARCHAR, platform VARCHAR, price DOUBLE, currency VARCHAR, quantity INTEGER,
+      revenue DOUBLE, payload JSON)`);
+    conn.closeSync();
+    instance.closeSync();
+    store = await DuckDbStore.open({ dataDir: dir });
+    expect((await store.ingestCurrents({ file: body('b'), format: 'ndjson' })).stored).toBe(3_000);
+    expect((await store.ingestCurrents({ file: body('b'), format: 'ndjson' })).stored).toBe(0);
+    await store.close();
+    const old = await compression(join(dir, 'brazen.duckdb'));
+    expect(old.stored).toEqual([3_000, 3_000]);
+    // Compressed as DuckDB chooses for that format (never left uncompressed, never zstd).
+    for (const column of ['id', 'payload']) {
+      expect(old.columns[column]).not.toContain('ZSTD');
+      expect(old.columns[column]).not.toContain('Uncompressed');
+    }
+  });
+
   it('rebuilds counters kept in the older keyed layout from the events (stale rows gone)', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-upgrade-'));
     let store = await DuckDbStore.open({ dataDir: dir });

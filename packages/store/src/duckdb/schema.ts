@@ -17,12 +17,13 @@ export const SCHEMA = [
   // kind: braze_id, external_id, alias (name \u001f label), email, phone, device_id
   `CREATE TABLE IF NOT EXISTS identities (kind VARCHAR, value VARCHAR, uid INTEGER)`,
   `CREATE TABLE IF NOT EXISTS attributes (uid INTEGER, name VARCHAR, value JSON, time DOUBLE, seq BIGINT)`,
+  // id and payload are compressed with zstd (in a file of DuckDB 1.2's format or later; see DuckDbStore.open).
   `CREATE TABLE IF NOT EXISTS events (
-     id VARCHAR, id_hash UBIGINT, event_type VARCHAR, category VARCHAR, time DOUBLE, uid INTEGER,
+     id VARCHAR USING COMPRESSION zstd, id_hash UBIGINT, event_type VARCHAR, category VARCHAR, time DOUBLE, uid INTEGER,
      app_id VARCHAR, name VARCHAR, campaign_id VARCHAR, message_variation_id VARCHAR,
      canvas_id VARCHAR, canvas_variation_id VARCHAR, canvas_step_id VARCHAR, send_id VARCHAR,
      card_id VARCHAR, platform VARCHAR, price DOUBLE, currency VARCHAR, quantity INTEGER,
-     revenue DOUBLE, payload JSON)`,
+     revenue DOUBLE, payload JSON USING COMPRESSION zstd)`,
   COUNTERS_DDL,
   COUNTER_DAYS_DDL,
   // Local days (workspace time zone) on which a user had a session; scope '' is all apps.

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,10 @@ export class DuckDbStore implements Store {
     // A checkpoint rewrites every changed table and index: with DuckDB's default (16 MB of WAL) an
     // ingestion batch of a few MB each set one off. Every commit is durable in the WAL regardless.
     const settings: Record<string, string> = { checkpoint_threshold: '256MB' };
+    // A new file takes the format of DuckDB 1.2, the first with zstd for text: event ids and
+    // payloads compress to a third of the size they take otherwise, and faster. A file made before
+    // keeps its format (asked for this one, DuckDB would store some of its text uncompressed).
+    if (path === ':memory:' || !existsSync(path)) settings.storage_compatibility_version = 'v1.2.0';
     if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
     const instance = await DuckDBInstance.create(path, settings);
     const writer = await instance.connect();
