@@ -1,12 +1,12 @@
-import { COUNTER_KIND_SQL } from './schema.ts';
+import { COUNTER_KIND_SQL, DEVICE_ID_CATEGORIES } from './schema.ts';
 import { literal } from './sql.ts';
-import { dayOf } from './campaigns-sql.ts';
+import { dayOf, sqlList } from './campaigns-sql.ts';
 
 /** Top-level fields read from every Currents record (1-based positions in `v`). */
 const FIELDS = [
   'id', 'event_type', 'time', 'user_id', 'external_user_id', 'app_id', 'name', 'product_id',
   'campaign_id', 'message_variation_id', 'canvas_id', 'canvas_variation_id', 'canvas_step_id',
-  'send_id', 'card_id', 'platform', 'price', 'currency', 'quantity',
+  'send_id', 'card_id', 'platform', 'price', 'currency', 'quantity', 'device_id',
 ] as const;
 const at = (field: (typeof FIELDS)[number]) => `v[${FIELDS.indexOf(field) + 1}]`;
 
@@ -35,7 +35,8 @@ export function stageSql(files: readonly string[], format: 'ndjson' | 'array'): 
       ${at('platform')} AS platform,
       TRY_CAST(${at('price')} AS DOUBLE) AS price, ${at('price')} AS price_raw,
       upper(${at('currency')}) AS currency,
-      TRY_CAST(${at('quantity')} AS INTEGER) AS quantity, ${at('quantity')} AS quantity_raw
+      TRY_CAST(${at('quantity')} AS INTEGER) AS quantity, ${at('quantity')} AS quantity_raw,
+      ${at('device_id')} AS device_id
     FROM (
       SELECT req, rn - min(rn) OVER (PARTITION BY req) AS idx, j AS payload,
              json_extract_string(j, [${paths}]) AS v
@@ -107,21 +108,41 @@ export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
   LEFT JOIN (SELECT value, uid FROM identities WHERE kind = 'external_id') e ON e.value = r.ek`;
 // (No identity has the value '', so an absent id never matches; plain equality keeps it a hash join.)
 
-/** The batch's new rows with every column of `events` (and the request's position in the group last). The rollups
- * read it many times, each only the columns it needs. */
+/** The batch's new rows with every column of `events` (then the request's position in the group,
+ * and the record's device id). The rollups read it many times, each only the columns it needs. */
 export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
   SELECT k.id, k.id_hash, t.event_type, k.category, t.time, m.uid, t.app_id, ${nameSql('k')} AS name, t.campaign_id,
          t.message_variation_id, t.canvas_id, t.canvas_variation_id, t.canvas_step_id, t.send_id,
          t.card_id, t.platform, t.price, t.currency, t.quantity,
          CASE WHEN k.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
          t.payload,
-         k.req
+         k.req, t.device_id
   FROM keep k JOIN typed t ON t.req = k.req AND t.idx = k.idx
   JOIN umap m ON m.bk = k.bk AND m.ek = k.ek
   LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')`;
 
 export const EVENTS_FROM_INS_SQL = `INSERT INTO events
-  SELECT * EXCLUDE (req) FROM ins`;
+  SELECT * EXCLUDE (req, device_id) FROM ins`;
+
+/**
+ * Records the batch's new (device id, user) pairs as identities, from the records that name a device
+ * (see DEVICE_ID_CATEGORIES), so that a user is found by device id without reading payloads. Only
+ * the stored pairs with the batch's device ids are read to leave out those already known.
+ */
+export const DEVICE_IDENTITIES_SQL = [
+  `CREATE OR REPLACE TEMP TABLE devs AS
+     SELECT DISTINCT device_id AS value, uid FROM ins WHERE device_id IS NOT NULL AND category IN (${sqlList(DEVICE_ID_CATEGORIES)})`,
+  `INSERT INTO identities SELECT 'device_id', d.value, d.uid FROM devs d ANTI JOIN (
+     SELECT value, uid FROM identities WHERE kind = 'device_id' AND value IN (SELECT value FROM devs)) k
+     ON k.value = d.value AND k.uid = d.uid`,
+];
+
+/** The same pairs from every stored record, once, for a store made before device ids were identities
+ * (it has none of them). */
+export const DEVICE_IDENTITIES_FROM_EVENTS_SQL = `INSERT INTO identities
+  SELECT DISTINCT 'device_id', value, uid FROM (
+    SELECT json_extract_string(payload, '$.device_id') AS value, uid FROM events WHERE category IN (${sqlList(DEVICE_ID_CATEGORIES)}))
+  WHERE value IS NOT NULL`;
 
 /**
  * Counter rows of `source` appended to `table` (`counters` by 15-minute bucket, `counter_days` by

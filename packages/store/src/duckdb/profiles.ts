@@ -656,16 +656,12 @@ export async function copyLines(conn: DuckDBConnection, query: string, path: str
   return Number(written.getRows()[0]?.[0] ?? 0);
 }
 
-/** uids named by each value; a device id is found in the events that carry it. */
+/** uids named by each value (a device id is an identity of each user whose records named it). */
 export async function findUsers(conn: DuckDBConnection, kind: UserIdKind, values: string[]): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   if (values.length === 0) return out;
   const list = inList(values);
-  const sql = kind === 'device_id'
-    ? `SELECT DISTINCT json_extract_string(payload, '$.device_id') AS value, uid FROM events
-       WHERE category IN ('session_start', 'first_session', 'session_end', 'location', 'uninstall')
-         AND json_extract_string(payload, '$.device_id') IN (${list}) ORDER BY uid`
-    : kind === 'braze_id'
+  const sql = kind === 'braze_id'
       ? `SELECT braze_id AS value, uid FROM users WHERE braze_id IN (${list}) ORDER BY uid`
       : `SELECT DISTINCT value, uid FROM identities WHERE kind = ${sqlString(kind)} AND value IN (${list}) ORDER BY uid`;
   for (const r of await rows<{ value: string; uid: number }>(conn, sql)) {

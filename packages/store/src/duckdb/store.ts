@@ -15,7 +15,8 @@ import type {
 import { StoreError } from '../types.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
-  compactCountersSql, countersSql, ERRORS_SQL, GROUP_COUNTS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_HASHES_SQL, stageSql, storedDuplicatesSql,
+  compactCountersSql, countersSql, DEVICE_IDENTITIES_FROM_EVENTS_SQL, DEVICE_IDENTITIES_SQL, ERRORS_SQL, GROUP_COUNTS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL,
+  STORED_HASHES_SQL, stageSql, storedDuplicatesSql,
 } from './currents-sql.ts';
 import { COUNTER_DAYS_DDL, COUNTERS_DDL, SCHEMA } from './schema.ts';
 import * as campaigns from './campaigns.ts';
@@ -96,7 +97,7 @@ export class DuckDbStore implements Store {
     const settings: Record<string, string> = { checkpoint_threshold: '256MB' };
     // A new file takes the format of DuckDB 1.2, the first with zstd for text: event ids and
     // payloads compress to a third of the size they take otherwise, and faster. A file made before
-    // keeps its format (asked for this one, DuckDB would store some of its text uncompressed).
+    // keeps the format it was made with (its events table has no zstd columns).
     if (path === ':memory:' || !existsSync(path)) settings.storage_compatibility_version = 'v1.2.0';
     if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
     const instance = await DuckDBInstance.create(path, settings);
@@ -154,6 +155,7 @@ export class DuckDbStore implements Store {
     await this.prepareKeptProfiles();
     await this.serialized(() => campaigns.syncCampaignRollups(this.writer, ws, this.zone));
     await this.serialized(() => this.prepareCounters());
+    await this.serialized(() => this.prepareDeviceIdentities());
     const built = await one<{ value: string }>(this.writer, `SELECT value FROM meta WHERE key = 'activity_zone'`);
     if (built && built.value !== this.zone) await this.serialized(() => this.rebuildActivity());
     else await this.loadActivity();
@@ -316,6 +318,7 @@ export class DuckDbStore implements Store {
       await this.writer.run(REFS_SQL);
       await this.createCurrentsUsers();
       await this.writer.run(INS_SQL);
+      for (const sql of DEVICE_IDENTITIES_SQL) await this.writer.run(sql);
       const perRequest = await rows<{ req: number; n: number }>(this.writer, `SELECT req::INTEGER AS req, count(*)::INTEGER AS n FROM ins GROUP BY req`);
       stored = new Map(perRequest.map((r) => [r.req, r.n]));
       await this.storeInserted(EVENTS_FROM_INS_SQL);
@@ -601,6 +604,15 @@ export class DuckDbStore implements Store {
     const tuples = tuplesOf<[string, number, number]>(await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone)));
     if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
     return n;
+  }
+
+  /** Device ids become identities at ingestion; a store made before gets them from its records, once. */
+  private async prepareDeviceIdentities(): Promise<void> {
+    if (await one(this.writer, `SELECT 1 FROM meta WHERE key = 'device_identities'`)) return;
+    await this.transaction(async () => {
+      await this.writer.run(DEVICE_IDENTITIES_FROM_EVENTS_SQL);
+      await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('device_identities', '1')`);
+    });
   }
 
   /** Rows of each counter log at its last compaction. */
