@@ -479,3 +479,48 @@ describe('campaign days in the workspace time zone', () => {
     expect(await days()).toEqual([['2024-03-10', 0, 0, 0, 0], ['2024-03-11', 1, 1, 1, 6]]);
   });
 });
+
+describe('conversions by purchases sent through /users/track', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    const campaign = {
+      id: 'trk', name: 'Track', messages: { 'trk-email': { channel: 'email', name: 'E' } },
+      conversion_behaviors: [{ type: 'Makes Any Purchase', window: DAY }],
+    };
+    expect((await h.put('/admin/workspace', { campaigns: [campaign] })).statusCode).toBe(200);
+  });
+  afterAll(() => h.close());
+
+  const track = async (user: string, iso: string, price: number) => {
+    const res = await h.post('/users/track', JSON.stringify({
+      purchases: [{ braze_id: user, product_id: 'sku', price, currency: 'USD', time: `${iso}Z` }],
+    }), { 'content-type': 'application/json' });
+    expect(res.statusCode, res.body).toBe(201);
+  };
+  const send = async (user: string, iso: string) => {
+    const res = await h.post('/currents', ndjson([currents(`${EMAIL}Send`, user, at(iso), { campaign_id: 'trk', message_variation_id: 'trk-email' })]), NDJSON);
+    expect(res.statusCode, res.body).toBe(201);
+  };
+  const days = async () => {
+    const res = await h.get('/campaigns/data_series', { campaign_id: 'trk', length: 3, ending_at: '2024-03-12T12:00:00' });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json().data.map((d: Record<string, unknown>) => [d.time, d.unique_recipients, d.conversions, d.conversions_by_send_time, d.revenue]);
+  };
+
+  it('counts them as it counts purchases from Currents, whichever arrives first', async () => {
+    // t1 buys ($5) before any message exists in the store, then gets the email an hour before the
+    // purchase's time: converted. t2 gets the email, then buys ($7) the next day within the window.
+    await track('t1', '2024-03-10T10:00:00', 5);
+    await send('t1', '2024-03-10T09:00:00');
+    await send('t2', '2024-03-10T12:00:00');
+    await track('t2', '2024-03-11T11:00:00', 7);
+    // t2 buys again 2 days later: outside the window, no conversion and no revenue.
+    await track('t2', '2024-03-12T13:00:00', 9);
+    expect(await days()).toEqual([
+      ['2024-03-10', 2, 1, 2, 5],
+      ['2024-03-11', 0, 1, 0, 7],
+      ['2024-03-12', 0, 0, 0, 0],
+    ]);
+  });
+});

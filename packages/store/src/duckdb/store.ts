@@ -590,8 +590,9 @@ export class DuckDbStore implements Store {
   private pendingActivity: (() => void) | undefined;
 
   /** Stores this batch's new events (`insertEvents` copies them into `events`) and updates every
-   * rollup from the `ins` table. Runs inside the batch's transaction. */
-  private async storeInserted(insertEvents: string): Promise<number> {
+   * rollup from the `ins` table (`messages`: whether it may hold message engagement events). Runs
+   * inside the batch's transaction. */
+  private async storeInserted(insertEvents: string, messages = true): Promise<number> {
     const count = await one<{ n: number }>(this.writer, `SELECT count(*)::INTEGER AS n FROM ins`);
     const n = count?.n ?? 0;
     if (n === 0) return 0;
@@ -600,7 +601,7 @@ export class DuckDbStore implements Store {
     await this.writer.run(countersSql('ins', 'counters', this.zone));
     await this.writer.run(countersSql('ins', 'counter_days', this.zone));
     await this.compactCounters();
-    await campaigns.updateCampaignRollups(this.writer, this.zone);
+    await campaigns.updateCampaignRollups(this.writer, this.zone, messages);
     const tuples = tuplesOf<[string, number, number]>(await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone)));
     if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
     return n;
@@ -716,7 +717,8 @@ export class DuckDbStore implements Store {
         app.closeSync();
         await this.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
         await this.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ins_track`);
-        await this.storeInserted(`INSERT INTO events SELECT * FROM ins_track`);
+        // Custom events and purchases only: no message engagement.
+        await this.storeInserted(`INSERT INTO events SELECT * FROM ins_track`, false);
       }
       await this.storeAttributes(batch.attributes, uids);
     });
