@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { at, currents, ndjson, startHarness, type Harness } from './harness.ts';
 
 const NDJSON = { 'content-type': 'application/x-ndjson' };
@@ -200,16 +201,34 @@ const inApp = (id: string, name: string, figures: Record<string, number> = {}) =
 });
 
 // The same figures whether the data comes in one batch, or one record a request in reverse time order
-// (every conversion then found incrementally, receipts arriving after the purchases they convert).
-describe.each(['in one batch', 'one record at a time, newest first'])('campaigns and sends, data %s', (mode) => {
+// (every conversion then found incrementally, receipts arriving after the purchases they convert),
+// also when the conversion tables are rewritten in time order as they grow (from 8 rows, not 1M).
+const MODES = ['in one batch', 'one record at a time, newest first', 'one record at a time, newest first, conversion tables sorted as they grow'];
+describe.each(MODES)('campaigns and sends, data %s', (mode) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ now: Date.UTC(2024, 2, 31, 12) });
+    h = await startHarness({ now: Date.UTC(2024, 2, 31, 12), sortConversionsAt: mode === MODES[2] ? 8 : undefined });
     expect((await h.put('/admin/workspace', WORKSPACE)).statusCode).toBe(200);
-    const batches = mode === 'in one batch' ? [RECORDS] : [...RECORDS].sort((x, y) => Number(y.time) - Number(x.time)).map((r) => [r]);
+    const batches = mode === MODES[0] ? [RECORDS] : [...RECORDS].sort((x, y) => Number(y.time) - Number(x.time)).map((r) => [r]);
     for (const records of batches) {
       const res = await h.post('/currents', ndjson(records), NDJSON);
       expect(res.statusCode, res.body).toBe(201);
+    }
+    if (mode === MODES[2]) {
+      // Each was rewritten at least once, the last time at its size now or at least half of it.
+      const raw = await (h.store as unknown as { instance: DuckDBInstance }).instance.connect();
+      const sorted = (await raw.runAndReadAll(
+        `SELECT m.key, m.value::INTEGER, (SELECT count(*) FROM conv_receipts)::INTEGER, (SELECT count(*) FROM conv_events)::INTEGER,
+           (SELECT count(*) FROM conv_matches)::INTEGER FROM meta m WHERE m.key LIKE 'conv_%_sorted' ORDER BY m.key`,
+      )).getRowsJS();
+      raw.closeSync();
+      const size = { conv_events: 3, conv_matches: 4, conv_receipts: 2 } as const;
+      expect(sorted.map((r) => r[0])).toEqual(['conv_events_sorted', 'conv_matches_sorted', 'conv_receipts_sorted']);
+      for (const r of sorted) {
+        const n = r[size[String(r[0]).replace('_sorted', '') as keyof typeof size]] as number;
+        expect(r[1]).toBeGreaterThanOrEqual(8);
+        expect(n).toBeLessThan(2 * (r[1] as number));
+      }
     }
   });
   afterAll(() => h.close());

@@ -19,10 +19,10 @@ export interface Harness {
 }
 
 /** A server on a fresh DuckDB store in a temporary folder, with a fixed clock and an all-permission key. */
-export async function startHarness(options: { now?: number; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(options: { now?: number; dataDir?: string; sortConversionsAt?: number } = {}): Promise<Harness> {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'brazen-test-'));
   const now = options.now ?? Date.UTC(2024, 2, 31, 12);
-  const store = await DuckDbStore.open({ dataDir: dir, now: () => now });
+  const store = await DuckDbStore.open({ dataDir: dir, now: () => now, sortConversionsAt: options.sortConversionsAt });
   await store.addApiKey({ name: 'test', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
   const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp') });
   const auth = { authorization: `Bearer ${KEY}` };

@@ -161,7 +161,9 @@ async function compactIfGrown(conn: DuckDBConnection, table: 'msg_daily' | 'conv
  * `messages: false` says the batch holds no message engagement event (a /users/track batch):
  * `msg_rows` is then only emptied, since planning its query costs ~11 ms even over no rows.
  */
-export async function updateCampaignRollups(conn: DuckDBConnection, zone: string, messages = true): Promise<void> {
+export async function updateCampaignRollups(
+  conn: DuckDBConnection, zone: string, messages = true, sortAt = SORT_CONVERSIONS_AT,
+): Promise<void> {
   const made = !messages && (await one(conn, `SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = 'msg_rows'`));
   if (made) {
     await conn.run(`DELETE FROM msg_rows`);
@@ -174,6 +176,41 @@ export async function updateCampaignRollups(conn: DuckDBConnection, zone: string
   await updateConversions(conn, zone);
   await compactIfGrown(conn, 'msg_daily');
   await compactIfGrown(conn, 'conv_daily');
+  await sortIfGrown(conn, sortAt);
+}
+
+/** Rows a conversion table holds before it is first rewritten in time order (see sortIfGrown). */
+export const SORT_CONVERSIONS_AT = 1_000_000;
+
+/** The conversion tables a batch reads by time (`time >= its earliest time less the longest window`), and the column. */
+const SORTED_BY_TIME = { conv_receipts: 'time', conv_events: 'time', conv_matches: 'receipt_time' } as const;
+type SortedTable = keyof typeof SORTED_BY_TIME;
+
+/**
+ * Rewrites a conversion table in time order once it holds `sortAt` rows, and again whenever it has
+ * doubled since: a batch's conversions read the rows from a little before its earliest time, which
+ * the zone maps of a table in time order find in a few row groups. Records stored out of time order
+ * (the demo stores a chunk of users at a time, over the whole period) otherwise leave every row group
+ * to be read: 1.7 s a /users/track request on the 1M-user demo, 0.56 s once sorted.
+ */
+async function sortIfGrown(conn: DuckDBConnection, sortAt: number): Promise<void> {
+  const tables = Object.keys(SORTED_BY_TIME) as SortedTable[];
+  const found = await rows<{ t: SortedTable; n: number; at: string | null }>(
+    conn,
+    tables.map((t) => `SELECT '${t}' AS t, (SELECT count(*) FROM ${t})::DOUBLE AS n, (SELECT value FROM meta WHERE key = '${t}_sorted') AS at`).join(' UNION ALL '),
+  );
+  for (const { t: table, n, at } of found) {
+    if (n < sortAt || n < 2 * Number(at ?? 0)) continue;
+    await conn.run(`CREATE OR REPLACE TABLE ${table}_by_time AS SELECT * FROM ${table} ORDER BY ${SORTED_BY_TIME[table]}`);
+    await conn.run(`DROP TABLE ${table}`);
+    await conn.run(`ALTER TABLE ${table}_by_time RENAME TO ${table}`);
+    await conn.run(`INSERT OR REPLACE INTO meta VALUES ('${table}_sorted', $n)`, { n: String(n) });
+  }
+}
+
+/** After a rebuild refills a table in the order of the events, its next batch sorts it again. */
+async function forgetSorted(conn: DuckDBConnection, tables: SortedTable[]): Promise<void> {
+  for (const table of tables) await conn.run(`DELETE FROM meta WHERE key = '${table}_sorted'`);
 }
 
 /**
@@ -211,6 +248,7 @@ async function rebuildMessages(conn: DuckDBConnection, zone: string): Promise<vo
   await conn.run(RECEIPTS_FROM_ROWS);
   await conn.run(convEventsSql('events'));
   await compactIfGrown(conn, 'msg_daily', true);
+  await forgetSorted(conn, ['conv_receipts', 'conv_events']);
 }
 
 async function rebuildConversions(conn: DuckDBConnection, zone: string): Promise<void> {
@@ -219,6 +257,7 @@ async function rebuildConversions(conn: DuckDBConnection, zone: string): Promise
   await conn.run(matchesSql('true', 'true'));
   await conn.run(convDailySql('conv_matches', 1, zone));
   await compactIfGrown(conn, 'conv_daily', true);
+  await forgetSorted(conn, ['conv_matches']);
 }
 
 /**

@@ -38,6 +38,9 @@ export interface DuckDbStoreOptions {
   /** Stale marks of kept profiles are folded once this many were appended, or as many as there
    * are users if more (default 100,000; tests lower it). */
   foldStaleMarksAt?: number;
+  /** The conversion tables are rewritten in time order once they hold this many rows, and again
+   * each time they double (default 1,000,000; tests lower it). */
+  sortConversionsAt?: number;
 }
 
 /** The name or app of a counter row that totals every name or every app. */
@@ -105,6 +108,7 @@ export class DuckDbStore implements Store {
     const readers = await Promise.all(Array.from({ length: READERS }, () => instance.connect()));
     const store = new DuckDbStore(instance, writer, readers, options.now ?? Date.now);
     store.foldStaleMarksAt = options.foldStaleMarksAt ?? store.foldStaleMarksAt;
+    store.sortConversionsAt = options.sortConversionsAt ?? store.sortConversionsAt;
     if (options.dataDir !== ':memory:') {
       // Spool files of exports cut by a crash are of no use any more.
       store.spoolDir = join(options.dataDir, 'spool');
@@ -456,6 +460,7 @@ export class DuckDbStore implements Store {
   /** Marks appended since the last folding of `profile_stale`. */
   private marksSinceFold = 0;
   private foldStaleMarksAt = 100_000;
+  private sortConversionsAt = campaigns.SORT_CONVERSIONS_AT;
 
   /**
    * Writes only ever append marks (an append never conflicts with a refresh beside it, and a mark
@@ -601,7 +606,7 @@ export class DuckDbStore implements Store {
     await this.writer.run(countersSql('ins', 'counters', this.zone));
     await this.writer.run(countersSql('ins', 'counter_days', this.zone));
     await this.compactCounters();
-    await campaigns.updateCampaignRollups(this.writer, this.zone, messages);
+    await campaigns.updateCampaignRollups(this.writer, this.zone, messages, this.sortConversionsAt);
     const tuples = tuplesOf<[string, number, number]>(await this.writer.runAndReadAll(sessionDaysSql('ins', this.zone)));
     if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
     return n;
