@@ -456,3 +456,28 @@ describe('duckdb store: device ids', () => {
     await store.close();
   });
 });
+
+describe('duckdb store: identity lookups', () => {
+  const T0 = Date.UTC(2024, 0, 1) / 1000;
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds users named by values with quotes (matched as constants) and NUL characters (bound) again, creating none twice', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-lookup-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    const ids = ["o'brien", 'nul\u0000id', 'plain', "it''s"];
+    let time = T0;
+    const visit = (external_id: string) => ({ user: { external_id }, time: ++time, values: {}, increments: { visits: 1 } });
+    // First alone (created), then all four in one batch, then the three without a NUL in another.
+    for (const id of ids) await store.track({ attributes: [visit(id)], events: [], purchases: [] });
+    await store.track({ attributes: ids.map(visit), events: [], purchases: [] });
+    await store.track({ attributes: ids.filter((id) => !id.includes('\u0000')).map(visit), events: [], purchases: [] });
+    const found = await store.findUsers('external_id', ids);
+    expect(ids.map((id) => found.get(id)?.length)).toEqual([1, 1, 1, 1]);
+    expect(new Set(ids.map((id) => found.get(id)![0])).size).toBe(4);
+    // No user was made twice, and each one's visits were counted on the same user.
+    const visits = await Promise.all(ids.map(async (id) => (await store.userAttributes({ external_id: id }))?.visits));
+    expect(visits).toEqual([3, 2, 3, 3]);
+    await store.close();
+  });
+});

@@ -8,7 +8,7 @@ import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import type { ExportProfiles, ProfileOptions, ProfileText, UserIdKind, Workspace } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
 import { exportMembersSql } from './export-jobs.ts';
-import { rows } from './sql.ts';
+import { identitiesByValue, rows } from './sql.ts';
 
 /**
  * User export objects (the seed's "Sample User Export File Output") built in SQL, one JSON text per
@@ -660,11 +660,20 @@ export async function copyLines(conn: DuckDBConnection, query: string, path: str
 export async function findUsers(conn: DuckDBConnection, kind: UserIdKind, values: string[]): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   if (values.length === 0) return out;
-  const list = inList(values);
-  const sql = kind === 'braze_id'
-      ? `SELECT braze_id AS value, uid FROM users WHERE braze_id IN (${list}) ORDER BY uid`
-      : `SELECT DISTINCT value, uid FROM identities WHERE kind = ${sqlString(kind)} AND value IN (${list}) ORDER BY uid`;
-  for (const r of await rows<{ value: string; uid: number }>(conn, sql)) {
+  // The kind is checked here, not in SQL: a filter on a second column keeps DuckDB from answering
+  // through the index on value. A value holding a NUL (which SQL text cannot carry) is bound.
+  let found: Array<{ kind?: string; value: string; uid: number }>;
+  if (kind === 'braze_id') {
+    const plain = values.filter((v) => !v.includes('\u0000'));
+    found = plain.length > 0 ? await rows(conn, `SELECT braze_id AS value, uid FROM users WHERE braze_id IN (${inList(plain)}) ORDER BY uid`) : [];
+    for (const value of values.filter((v) => v.includes('\u0000'))) {
+      found.push(...(await rows<{ value: string; uid: number }>(conn, `SELECT braze_id AS value, uid FROM users WHERE braze_id = $value ORDER BY uid`, { value })));
+    }
+  } else {
+    found = (await identitiesByValue<{ kind: string; value: string; uid: number }>(conn, values, 'DISTINCT kind, value, uid', 'ORDER BY uid'))
+      .filter((r) => r.kind === kind);
+  }
+  for (const r of found) {
     const list = out.get(r.value) ?? [];
     list.push(r.uid);
     out.set(r.value, list);

@@ -16,6 +16,9 @@ export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS users (uid INTEGER, braze_id VARCHAR, created_at DOUBLE)`,
   // kind: braze_id, external_id, alias (name \u001f label), email, phone, device_id
   `CREATE TABLE IF NOT EXISTS identities (kind VARCHAR, value VARCHAR, uid INTEGER)`,
+  // Lookups by value (/users/track, exports by id) read a few rows through it instead of scanning
+  // every identity: 5 ms against 90 ms for 29 values among the 3.1M of the 1M-user demo.
+  `CREATE INDEX IF NOT EXISTS identities_value ON identities (value)`,
   `CREATE TABLE IF NOT EXISTS attributes (uid INTEGER, name VARCHAR, value JSON, time DOUBLE, seq BIGINT)`,
   // id and payload are compressed with zstd (in a file of DuckDB 1.2's format or later; see DuckDbStore.open).
   `CREATE TABLE IF NOT EXISTS events (

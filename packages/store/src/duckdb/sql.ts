@@ -61,3 +61,18 @@ export async function fillTempTable(
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} (${spec})`);
   await appendRows(conn, name, Object.values(columns), rows, true);
 }
+
+/**
+ * `SELECT columns FROM identities WHERE value IN (values) rest`: the values as a list of constants,
+ * which the index on identities(value) answers; a value holding a NUL, which SQL text cannot carry,
+ * is bound as a parameter in a query of its own.
+ */
+export async function identitiesByValue<T>(conn: DuckDBConnection, values: readonly string[], columns: string, rest = ''): Promise<T[]> {
+  const plain = values.filter((v) => !v.includes('\u0000'));
+  const out: T[] = [];
+  if (plain.length > 0) out.push(...(await rows<T>(conn, `SELECT ${columns} FROM identities WHERE value IN (${plain.map(literal).join(', ')}) ${rest}`)));
+  for (const value of values.filter((v) => v.includes('\u0000'))) {
+    out.push(...(await rows<T>(conn, `SELECT ${columns} FROM identities WHERE value = $value ${rest}`, { value })));
+  }
+  return out;
+}

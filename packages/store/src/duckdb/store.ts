@@ -25,7 +25,7 @@ import * as profiles from './profiles.ts';
 import * as exportJobs from './export-jobs.ts';
 import type { SegmentFilter } from '@brazen/analytics';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
-import { appendRows, fillTempTable, one, rows, tuplesOf } from './sql.ts';
+import { appendRows, fillTempTable, identitiesByValue, one, rows, tuplesOf } from './sql.ts';
 import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
 
 export interface DuckDbStoreOptions {
@@ -802,13 +802,9 @@ export class DuckDbStore implements Store {
   private async lookupIdentities(keys: IdentityKey[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (keys.length === 0) return found;
-    await fillTempTable(this.writer, 'lookup', { kind: 'VARCHAR', value: 'VARCHAR' }, keys.map((k) => [k.kind, k.value]));
-    // Email and phone may name several users; the most recent one is meant.
-    const hits = await rows<{ kind: string; value: string; uid: number }>(
-      this.writer,
-      `SELECT i.kind, i.value, max(i.uid) AS uid FROM identities i JOIN (SELECT DISTINCT kind, value FROM lookup) l
-         ON i.kind = l.kind AND i.value = l.value GROUP BY ALL`,
-    );
+    // Email and phone may name several users; the most recent one is meant. The values are matched
+    // as a list of constants, which the index on identities(value) answers (a join scans them all).
+    const hits = await identitiesByValue<{ kind: string; value: string; uid: number }>(this.writer, [...new Set(keys.map((k) => k.value))], 'kind, value, max(uid) AS uid', 'GROUP BY ALL');
     for (const h of hits) found.set(`${h.kind}\u0000${h.value}`, h.uid);
     return found;
   }
