@@ -6,6 +6,7 @@ import { DuckDbStore, type Workspace } from '@brazen/store';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter } from '@brazen/server';
 import { memorySize, portNumber, positiveInteger, seconds } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
+import { sayUpgrade } from './open-store.ts';
 
 export interface ServeOptions {
   /** From the command line a number; from PORT (the default) a string, checked in `serve`. */
@@ -59,7 +60,7 @@ function portFrom(value: string | number): number {
 export async function serve(options: ServeOptions & Partial<DemoServeOptions>): Promise<void> {
   const port = portFrom(options.port);
   const dataDir = resolve(options.data);
-  const store = await DuckDbStore.open({ dataDir, memoryLimit: options.memoryLimit });
+  const store = await DuckDbStore.open({ dataDir, memoryLimit: options.memoryLimit, onUpgrade: sayUpgrade(dataDir) });
   const demo = options.demo
     ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY)
     : undefined;

@@ -416,7 +416,10 @@ describe('duckdb store: device ids', () => {
 
   it('keeps each (device, user) pair of the records that name a device as an identity, once; a store made before gets them at open', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-devices-'));
-    let store = await DuckDbStore.open({ dataDir: dir });
+    // A new folder has nothing to upgrade.
+    const fresh: string[] = [];
+    let store = await DuckDbStore.open({ dataDir: dir, onUpgrade: (what) => fresh.push(what) });
+    expect(fresh).toEqual([]);
     const first = [
       session('s1', 'ann', 'dev-a'),
       session('s2', 'ann', 'dev-a'), // the same pair again in the batch
@@ -444,15 +447,20 @@ describe('duckdb store: device ids', () => {
     const conn = await instance.connect();
     await conn.run(`DELETE FROM identities WHERE kind = 'device_id'`);
     await conn.run(`DELETE FROM meta WHERE key = 'device_identities'`);
+    // (and no index on identities: it is made again, and said)
+    await conn.run(`DROP INDEX identities_value`);
     conn.closeSync();
     instance.closeSync();
-    store = await DuckDbStore.open({ dataDir: dir });
+    const told: string[] = [];
+    store = await DuckDbStore.open({ dataDir: dir, onUpgrade: (what) => told.push(what) });
+    expect(told).toEqual(['indexing the identities', 'keeping the device ids of the stored records as identities']);
     expect(await readable()).toEqual(expected);
     expect(await byDevice(store, ['dev-a', 'dev-b', 'dev-c'])).toEqual({ 'dev-a': 2, 'dev-b': 2 });
     await store.close();
-    // Made once: opening again adds nothing.
-    store = await DuckDbStore.open({ dataDir: dir });
+    // Made once: opening again adds nothing, and says nothing.
+    store = await DuckDbStore.open({ dataDir: dir, onUpgrade: (what) => told.push(what) });
     expect(await readable()).toEqual(expected);
+    expect(told).toHaveLength(2);
     await store.close();
   });
 });

@@ -18,7 +18,7 @@ import {
   compactCountersSql, countersSql, DEVICE_IDENTITIES_FROM_EVENTS_SQL, DEVICE_IDENTITIES_SQL, ERRORS_SQL, GROUP_COUNTS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL,
   STORED_HASHES_SQL, stageSql, storedDuplicatesSql,
 } from './currents-sql.ts';
-import { COUNTER_DAYS_DDL, COUNTERS_DDL, SCHEMA } from './schema.ts';
+import { COUNTER_DAYS_DDL, COUNTERS_DDL, IDENTITY_INDEX_DDL, SCHEMA } from './schema.ts';
 import * as campaigns from './campaigns.ts';
 import * as segments from './segments.ts';
 import * as profiles from './profiles.ts';
@@ -41,6 +41,9 @@ export interface DuckDbStoreOptions {
   /** The conversion tables are rewritten in time order once they hold this many rows, and again
    * each time they double (default 1,000,000; tests lower it). */
   sortConversionsAt?: number;
+  /** Told before a one-time upgrade of a folder made by an earlier version that reads its stored
+   * data (it may take a while on a big folder: 35 s on the 1M-user demo). */
+  onUpgrade?: (what: string) => void;
 }
 
 /** The name or app of a counter row that totals every name or every app. */
@@ -109,6 +112,7 @@ export class DuckDbStore implements Store {
     const store = new DuckDbStore(instance, writer, readers, options.now ?? Date.now);
     store.foldStaleMarksAt = options.foldStaleMarksAt ?? store.foldStaleMarksAt;
     store.sortConversionsAt = options.sortConversionsAt ?? store.sortConversionsAt;
+    store.onUpgrade = options.onUpgrade ?? (() => undefined);
     if (options.dataDir !== ':memory:') {
       // Spool files of exports cut by a crash are of no use any more.
       store.spoolDir = join(options.dataDir, 'spool');
@@ -142,6 +146,11 @@ export class DuckDbStore implements Store {
 
   private async init(): Promise<void> {
     for (const ddl of SCHEMA) await this.writer.run(ddl);
+    if (!(await one(this.writer, `SELECT 1 FROM duckdb_indexes() WHERE index_name = 'identities_value'`))
+      && (await one(this.writer, `SELECT 1 FROM identities LIMIT 1`))) {
+      this.onUpgrade('indexing the identities');
+    }
+    await this.writer.run(IDENTITY_INDEX_DDL);
     await exportJobs.migrateExportMembers(this.writer);
     await fillTempTable(this.writer, 'event_types', { event_type: 'VARCHAR', category: 'VARCHAR' },
       CURRENTS_EVENT_TYPES.map((t) => [t.eventType, t.category]));
@@ -461,6 +470,7 @@ export class DuckDbStore implements Store {
   private marksSinceFold = 0;
   private foldStaleMarksAt = 100_000;
   private sortConversionsAt = campaigns.SORT_CONVERSIONS_AT;
+  private onUpgrade: (what: string) => void = () => undefined;
 
   /**
    * Writes only ever append marks (an append never conflicts with a refresh beside it, and a mark
@@ -615,6 +625,7 @@ export class DuckDbStore implements Store {
   /** Device ids become identities at ingestion; a store made before gets them from its records, once. */
   private async prepareDeviceIdentities(): Promise<void> {
     if (await one(this.writer, `SELECT 1 FROM meta WHERE key = 'device_identities'`)) return;
+    if (await one(this.writer, `SELECT 1 FROM events LIMIT 1`)) this.onUpgrade('keeping the device ids of the stored records as identities');
     await this.transaction(async () => {
       await this.writer.run(DEVICE_IDENTITIES_FROM_EVENTS_SQL);
       await this.writer.run(`INSERT OR REPLACE INTO meta VALUES ('device_identities', '1')`);
