@@ -8,7 +8,7 @@ import type { Workspace } from '../types.ts';
 import {
   COMBO_COLUMNS, COMBO_SQL, RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
 } from './campaigns-sql.ts';
-import { one, rows } from './sql.ts';
+import { one, replaceTableSql, rows } from './sql.ts';
 
 /**
  * Campaign, send and Canvas rollups, maintained at ingestion from the batch's `ins` table:
@@ -204,9 +204,7 @@ async function sortIfGrown(conn: DuckDBConnection, sortAt: number): Promise<void
   );
   for (const { t: table, n, at } of found) {
     if (n < sortAt || n < 2 * Number(at ?? 0)) continue;
-    await conn.run(`CREATE OR REPLACE TABLE ${table}_by_time AS SELECT * FROM ${table} ORDER BY ${SORTED_BY_TIME[table]}`);
-    await conn.run(`DROP TABLE ${table}`);
-    await conn.run(`ALTER TABLE ${table}_by_time RENAME TO ${table}`);
+    for (const sql of replaceTableSql(table, `SELECT * FROM ${table} ORDER BY ${SORTED_BY_TIME[table]}`)) await conn.run(sql);
     await conn.run(`INSERT OR REPLACE INTO meta VALUES ('${table}_sorted', $n)`, { n: String(n) });
   }
 }

@@ -1,5 +1,5 @@
 import { COUNTER_KIND_SQL, DEVICE_ID_CATEGORIES } from './schema.ts';
-import { literal } from './sql.ts';
+import { literal, replaceTableSql } from './sql.ts';
 import { dayOf, sqlList } from './campaigns-sql.ts';
 
 /** Top-level fields read from every Currents record (1-based positions in `v`). */
@@ -168,11 +168,6 @@ export function countersSql(source: string, table: 'counters' | 'counter_days', 
 /** Folds a counter log's deltas into one row a key, rewritten in slot order (the order reads prune by). */
 export function compactCountersSql(table: 'counters' | 'counter_days'): string[] {
   const slot = table === 'counters' ? 'bucket' : 'day';
-  return [
-    `CREATE OR REPLACE TABLE ${table}_compacted AS
-       SELECT ${slot}, kind, name, app_id, sum(n)::BIGINT AS n, sum(quantity)::BIGINT AS quantity, sum(revenue) AS revenue
-       FROM ${table} GROUP BY ALL ORDER BY ${slot}, kind, name, app_id`,
-    `DROP TABLE ${table}`,
-    `ALTER TABLE ${table}_compacted RENAME TO ${table}`,
-  ];
+  return replaceTableSql(table, `SELECT ${slot}, kind, name, app_id, sum(n)::BIGINT AS n, sum(quantity)::BIGINT AS quantity, sum(revenue) AS revenue
+       FROM ${table} GROUP BY ALL ORDER BY ${slot}, kind, name, app_id`);
 }

@@ -8,7 +8,7 @@ import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import type { ExportProfiles, ProfileOptions, ProfileText, UserIdKind, Workspace } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
 import { exportMembersSql } from './export-jobs.ts';
-import { identitiesByValue, rows } from './sql.ts';
+import { identitiesByValue, rows, rowsWhereIn } from './sql.ts';
 
 /**
  * User export objects (the seed's "Sample User Export File Output") built in SQL, one JSON text per
@@ -660,19 +660,10 @@ export async function copyLines(conn: DuckDBConnection, query: string, path: str
 export async function findUsers(conn: DuckDBConnection, kind: UserIdKind, values: string[]): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   if (values.length === 0) return out;
-  // The kind is checked here, not in SQL: a filter on a second column keeps DuckDB from answering
-  // through the index on value. A value holding a NUL (which SQL text cannot carry) is bound.
-  let found: Array<{ kind?: string; value: string; uid: number }>;
-  if (kind === 'braze_id') {
-    const plain = values.filter((v) => !v.includes('\u0000'));
-    found = plain.length > 0 ? await rows(conn, `SELECT braze_id AS value, uid FROM users WHERE braze_id IN (${inList(plain)}) ORDER BY uid`) : [];
-    for (const value of values.filter((v) => v.includes('\u0000'))) {
-      found.push(...(await rows<{ value: string; uid: number }>(conn, `SELECT braze_id AS value, uid FROM users WHERE braze_id = $value ORDER BY uid`, { value })));
-    }
-  } else {
-    found = (await identitiesByValue<{ kind: string; value: string; uid: number }>(conn, values, 'DISTINCT kind, value, uid', 'ORDER BY uid'))
+  const found = kind === 'braze_id'
+    ? await rowsWhereIn<{ value: string; uid: number }>(conn, 'SELECT braze_id AS value, uid FROM users WHERE braze_id', values, 'ORDER BY uid')
+    : (await identitiesByValue<{ kind: string; value: string; uid: number }>(conn, values, 'DISTINCT kind, value, uid', 'ORDER BY uid'))
       .filter((r) => r.kind === kind);
-  }
   for (const r of found) {
     const list = out.get(r.value) ?? [];
     list.push(r.uid);

@@ -810,12 +810,13 @@ export class DuckDbStore implements Store {
     return result;
   }
 
-  private async lookupIdentities(keys: IdentityKey[]): Promise<Map<string, number>> {
+  /** uid of each key found (by `key`), read on `conn` (the writer's, inside a write). */
+  private async lookupIdentities(keys: IdentityKey[], conn: DuckDBConnection = this.writer): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (keys.length === 0) return found;
     // Email and phone may name several users; the most recent one is meant. The values are matched
     // as a list of constants, which the index on identities(value) answers (a join scans them all).
-    const hits = await identitiesByValue<{ kind: string; value: string; uid: number }>(this.writer, [...new Set(keys.map((k) => k.value))], 'kind, value, max(uid) AS uid', 'GROUP BY ALL');
+    const hits = await identitiesByValue<{ kind: string; value: string; uid: number }>(conn, [...new Set(keys.map((k) => k.value))], 'kind, value, max(uid) AS uid', 'GROUP BY ALL');
     for (const h of hits) found.set(`${h.kind}\u0000${h.value}`, h.uid);
     return found;
   }
@@ -979,14 +980,9 @@ export class DuckDbStore implements Store {
   }
 
   private async uidOf(user: UserRef): Promise<number | undefined> {
-    for (const k of identityKeys(user)) {
-      const hit = await one<{ uid: number }>(
-        this.reader,
-        `SELECT max(uid) AS uid FROM identities WHERE kind = $kind AND value = $value`,
-        { kind: k.kind, value: k.value },
-      );
-      if (hit?.uid != null) return hit.uid;
-    }
+    const keys = identityKeys(user);
+    const found = await this.lookupIdentities(keys, this.reader);
+    for (const k of keys) if (found.has(k.key)) return found.get(k.key);
     return undefined;
   }
 
