@@ -2,6 +2,7 @@
  * `npm run crash`: kills a real `brazen serve` with SIGKILL at random moments during sustained
  * /currents ingestion (CRASH_ROUNDS, default 20), then checks the data folder: every acknowledged
  * record is there once, nothing is counted twice, and the rollups agree with the records.
+ * CRASH_BATCH sets the records a request (default 2,000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,9 @@ import { exited, startServerProcess } from '../packages/server/test/cli-process.
 const KEY = 'crash-key';
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 20);
 const SENDERS = 3;
-const BATCH = 2_000;
+/** Records a request (CRASH_BATCH). Groups of 32,768 records or more fill row groups, which
+ * DuckDB writes into the data file before the commit instead of into its WAL. */
+const BATCH = Number(process.env.CRASH_BATCH ?? 2_000);
 const DAY0 = Date.UTC(2024, 0, 1) / 1000;
 
 let seed = 20241122;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { at, currents, ndjson, startHarness, type Harness } from './harness.ts';
 
 const NDJSON = { 'content-type': 'application/x-ndjson' };
@@ -216,7 +216,7 @@ describe.each(MODES)('campaigns and sends, data %s', (mode) => {
     }
     if (mode === MODES[2]) {
       // Each was rewritten at least once, the last time at its size now or at least half of it.
-      const raw = await (h.store as unknown as { instance: DuckDBInstance }).instance.connect();
+      const raw = await (h.store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
       const sorted = (await raw.runAndReadAll(
         `SELECT m.key, m.value::INTEGER, (SELECT count(*) FROM conv_receipts)::INTEGER, (SELECT count(*) FROM conv_events)::INTEGER,
            (SELECT count(*) FROM conv_matches)::INTEGER FROM meta m WHERE m.key LIKE 'conv_%_sorted' ORDER BY m.key`,

@@ -15,8 +15,11 @@ describe('durability', () => {
   it('keeps every acknowledged record when the server is killed with SIGKILL right after', async () => {
     const server = await startServerProcess(dir, KEY);
     const acknowledged: string[] = [];
-    for (let batch = 0; batch < 5; batch++) {
-      const records = Array.from({ length: 200 }, (_, i) => ({
+    // Five small batches, which DuckDB commits through its WAL, and one of 40,000 records, whose
+    // full row groups it writes straight to the data file before the commit.
+    const sizes = [200, 200, 200, 200, 200, 40_000];
+    for (const [batch, size] of sizes.entries()) {
+      const records = Array.from({ length: size }, (_, i) => ({
         id: `b${batch}-r${i}`,
         event_type: i % 2 ? 'users.behaviors.app.SessionStart' : 'users.behaviors.CustomEvent',
         name: 'Tapped',
@@ -29,7 +32,7 @@ describe('durability', () => {
         body: records.map((r) => JSON.stringify(r)).join('\n'),
       });
       expect(res.status).toBe(201);
-      expect((await res.json()).events_processed).toBe(200);
+      expect((await res.json()).events_processed).toBe(size);
       acknowledged.push(...records.map((r) => r.id));
     }
     server.child.kill('SIGKILL');
@@ -37,10 +40,12 @@ describe('durability', () => {
 
     // A new process on the same folder finds every acknowledged record and the rollups agree.
     const again = await startServerProcess(dir, KEY);
-    const sessions = await fetch(`${again.url}/sessions/data_series?length=5&ending_at=2024-01-05`, {
+    const sessions = await fetch(`${again.url}/sessions/data_series?length=6&ending_at=2024-01-06`, {
       headers: { authorization: `Bearer ${KEY}` },
     });
-    expect((await sessions.json()).data.map((d: { sessions: number }) => d.sessions)).toEqual([100, 100, 100, 100, 100]);
+    // Every odd record is a session start; the big batch's 40,000 records span 27.8 days from
+    // 2024-01-06, its first 1,440 minutes (720 sessions) on that day.
+    expect((await sessions.json()).data.map((d: { sessions: number }) => d.sessions)).toEqual([100, 100, 100, 100, 100, 720]);
     again.child.kill('SIGTERM');
     expect(await exited(again.child)).toBe(0);
 

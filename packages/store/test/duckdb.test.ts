@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore } from '@brazen/store';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import { pieceText, runStoreContract } from './store-contract.ts';
@@ -42,7 +42,7 @@ describe('duckdb store upgrades', () => {
     await store.track({ attributes: [1, 2].map((i) => ({ user: { external_id: `x${i}` }, time: T0, values: { first_name: `N${i}` } })), events: [], purchases: [] });
     expect(await store.refreshProfiles()).toBe(2);
     // Mark the kept parts, to see which way an answer comes.
-    const conn = await (store as unknown as { instance: DuckDBInstance }).instance.connect();
+    const conn = await (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
     await conn.run(`UPDATE profile_parts SET first_name = '"first_name":"kept"'`);
     const names = async (options: { fromEvents?: boolean } = {}) =>
       (await store.userProfiles([1, 2], { fields: ['first_name'], ...options })).map((l) => (JSON.parse(l) as { first_name: string }).first_name);
@@ -71,7 +71,7 @@ describe('duckdb store upgrades', () => {
     await ingest(['u2']);
     // The fold is queued with the refreshes: one for a job without members waits for it.
     expect(await store.refreshProfiles('no-such-job')).toBe(0);
-    const conn = await (store as unknown as { instance: DuckDBInstance }).instance.connect();
+    const conn = await (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
     const marks = async () => (await conn.runAndReadAll(`SELECT uid, count(*)::INTEGER FROM profile_stale GROUP BY uid ORDER BY uid`)).getRows();
     // Ten marks (nine for u1, one for u2) folded to one a user.
     expect((await marks()).map(([uid, count]) => [uid, count])).toEqual([[1, 1], [2, 1]]);
@@ -131,6 +131,28 @@ describe('duckdb store upgrades', () => {
     expect(old.stored).toEqual([3_000, 3_000]);
     // Compressed as DuckDB chooses for that format (which samples: FSST or none), never with zstd.
     for (const column of ['id', 'payload']) expect(old.columns[column]).not.toContain('ZSTD');
+  });
+
+  it('writes the row groups of a big batch straight into the data file, leaving little to the WAL (and to its checkpoint)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-rowgroups-'));
+    const file = join(dir, 'big.ndjson');
+    // Two row groups' worth (of 32,768 rows).
+    const lines = Array.from({ length: 65_536 }, (_, i) => JSON.stringify({
+      id: `big-${i}`, event_type: 'users.behaviors.CustomEvent', user_id: `u${i % 500}`, time: T0 + i, name: 'Played',
+      properties: { level: i % 90, note: `a note of some length for record ${i}` },
+    }));
+    writeFileSync(file, lines.join('\n'));
+    const bytes = statSync(file).size;
+    const store = await DuckDbStore.open({ dataDir: dir });
+    expect((await store.ingestCurrents({ file, format: 'ndjson' })).stored).toBe(65_536);
+    const wal = statSync(join(dir, 'brazen.duckdb.wal')).size;
+    // With DuckDB's default row groups (122,880 rows) the whole batch went through the WAL: more
+    // bytes than its NDJSON. Now the events go straight into the file; the WAL keeps the rollups.
+    expect(wal).toBeLessThan(bytes / 4);
+    await store.close();
+    const again = await DuckDbStore.open({ dataDir: dir });
+    expect(await again.countEvents()).toBe(65_536);
+    await again.close();
   });
 
   it('rebuilds counters kept in the older keyed layout from the events (stale rows gone)', async () => {
@@ -352,7 +374,7 @@ describe('duckdb store: profile line files', () => {
     const reader = await store.openExportProfiles('old-job', { fields: USER_EXPORT_FIELDS });
     expect(await Promise.all((await reader.read(0, 2, 5)).map(pieceText))).toEqual([(await computed([4, 2])).join('')]);
     reader.close();
-    const raw = await (store as unknown as { instance: DuckDBInstance }).instance.connect();
+    const raw = await (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
     expect((await raw.runAndReadAll(`SELECT count(*)::INTEGER FROM duckdb_tables() WHERE table_name = 'export_members'`)).getRows()).toEqual([[0]]);
     expect((await raw.runAndReadAll(`SELECT count(*)::INTEGER FROM export_ranks`)).getRows()).toEqual([[3]]);
     raw.closeSync();
@@ -403,7 +425,7 @@ describe('duckdb store: device ids', () => {
   const session = (id: string, user: string, device: string | undefined, type = 'users.behaviors.app.SessionStart') =>
     ({ id, event_type: type, external_user_id: user, time: T0 + 60, ...(device ? { device_id: device } : {}) });
   const pairs = async (store: DuckDbStore) => {
-    const raw = await (store as unknown as { instance: DuckDBInstance }).instance.connect();
+    const raw = await (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
     const found = (await raw.runAndReadAll(
       `SELECT value, list(u.braze_id ORDER BY u.braze_id) FROM identities i JOIN users u USING (uid)
        WHERE kind = 'device_id' GROUP BY value ORDER BY value`,
