@@ -20,6 +20,7 @@ export interface Recipient {
   rng: Random;
   platform: Platform;
   appId: string;
+  deviceId: string;
   email: string | null;
   phone: string | null;
   /** Probability scale of engaging with a message, 0–1. */
@@ -102,7 +103,7 @@ export function sendMessage(channel: string, t: number, link: MessageLink, to: R
     case 'ios_push':
     case 'android_push':
     case 'web_push': {
-      const push = { ...base, app_id: to.appId, platform: to.platform, device_model: rng.pick(DEVICE_MODELS[to.platform]) };
+      const push = { ...base, app_id: to.appId, platform: to.platform, device_id: to.deviceId, device_model: rng.pick(DEVICE_MODELS[to.platform]) };
       to.emit('users.messages.pushnotification.Send', t, push);
       if (uninstalled || rng.chance(0.012)) {
         to.emit('users.messages.pushnotification.Bounce', t + 5, push);

@@ -38,6 +38,9 @@ export class SimulatedUser implements Recipient {
   readonly email: string | null;
   readonly phone: string | null;
   readonly engagement: number;
+  /** The user's one device, named in its session, uninstall and push records (UUID-shaped, unique
+   * by construction: its last eight hex digits are the user's index). */
+  readonly deviceId: string;
   private readonly brazeId: string;
   private readonly externalId: string | null;
   private readonly locale: Locale;
@@ -96,6 +99,9 @@ export class SimulatedUser implements Recipient {
     this.newsletterOptIn = this.email !== null && rng.chance(0.55);
     this.idPrefix = `${plan.seedHex}-${hex(index >>> 16, 4)}-${hex(index, 4)}-`;
     this.idSuffix = hex(mix(plan.options.seed, index, 0x1d), 4);
+    // Not drawn from rng, so that every other value of the demo stays what it was.
+    const seed = plan.options.seed;
+    this.deviceId = `${hex32(mix(seed, index, 0xd1))}-${hex(mix(seed, index, 0xd2), 4)}-4${hex(mix(seed, index, 0xd3), 3)}-a${hex(mix(seed, index, 0xd4), 3)}-${hex(mix(seed, index, 0xd5), 4)}${hex32(index)}`;
   }
 
   /** Plays the user's whole life and hands every record to the sink. */
@@ -106,7 +112,7 @@ export class SimulatedUser implements Recipient {
       const dayStart = this.plan.start + d * DAY;
       this.runPending(dayStart);
       if (d === this.uninstallDay) {
-        this.emit('users.behaviors.Uninstall', dayStart + rng.int(DAY), { app_id: this.appId });
+        this.emit('users.behaviors.Uninstall', dayStart + rng.int(DAY), { app_id: this.appId, device_id: this.deviceId });
       }
       const times = this.sessionTimes(d);
       for (let i = 0; i < times.length; i++) this.session(times[i], d === this.arrivalDay && i === 0);
@@ -142,7 +148,7 @@ export class SimulatedUser implements Recipient {
   private session(t: number, first: boolean): void {
     const { rng } = this;
     const sessionId = rng.uuid();
-    const fields = { app_id: this.appId, session_id: sessionId, platform: this.platform };
+    const fields = { app_id: this.appId, session_id: sessionId, platform: this.platform, device_id: this.deviceId };
     if (first) {
       this.emit('users.behaviors.app.FirstSession', t, fields);
       this.emit('users.RandomBucketNumberUpdate', t, { random_bucket_number: rng.int(10_000), prev_random_bucket_number: null });

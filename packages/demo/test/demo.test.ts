@@ -129,6 +129,33 @@ describe('the demo looks like a real app', () => {
     expect((await exportOnce()).text).toBe(computed.text);
   });
 
+  it('gives each user one device, named by its sessions, which finds the user and shows among their devices', async () => {
+    const devicesOf = new Map<string, Set<string>>();
+    for (const r of records) {
+      if (r.event_type !== 'users.behaviors.app.SessionStart' && r.event_type !== 'users.behaviors.app.FirstSession') continue;
+      const user = String(r.user_id);
+      const seen = devicesOf.get(user) ?? new Set<string>();
+      seen.add(String(r.device_id));
+      devicesOf.set(user, seen);
+    }
+    expect(devicesOf.size).toBeGreaterThan(1000);
+    expect([...devicesOf.values()].every((d) => d.size === 1)).toBe(true);
+    const devices = [...devicesOf.values()].map((d) => [...d][0]);
+    expect(new Set(devices).size).toBe(devices.length);
+    for (const d of devices) expect(d).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Three users picked by position: each one's device finds that user, with that device listed.
+    const users = [...devicesOf.keys()];
+    for (const user of [users[0], users[Math.floor(users.length / 2)], users.at(-1)!]) {
+      const device = [...devicesOf.get(user)!][0];
+      const res = await h.post('/users/export/ids', { device_id: device, fields_to_export: ['braze_id', 'devices'] });
+      expect(res.statusCode, res.body).toBe(200);
+      const found = (res.json() as { users: Array<{ braze_id: string; devices: Array<{ device_id: string; model: string; os: string }> }> }).users;
+      expect(found.map((u) => u.braze_id)).toEqual([user]);
+      expect(found[0].devices.map((d) => d.device_id)).toEqual([device]);
+      expect(typeof found[0].devices[0].model).toBe('string');
+    }
+  });
+
   it('has every day active, and DAU never above MAU', async () => {
     const q = { length: 56, ending_at: '2024-03-31' };
     const dau = await series('/kpi/dau/data_series', q);
