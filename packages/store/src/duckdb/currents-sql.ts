@@ -70,12 +70,14 @@ export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
     LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD'))
   WHERE message IS NOT NULL`;
 
-/** Valid records to keep, with their category: the first of each id in the group, in request order. A narrow table (no payload copy). */
+/** Valid records to keep, with their category and the USD value of their currency: the first of
+ * each id in the group, in request order. A narrow table (no payload copy). */
 export const KEEP_SQL = `CREATE OR REPLACE TEMP TABLE keep AS
   SELECT t.req, t.idx, t.id, hash(t.id) AS id_hash,
-         coalesce(t.user_id, '') AS bk, coalesce(t.external_user_id, '') AS ek, c.category
+         coalesce(t.user_id, '') AS bk, coalesce(t.external_user_id, '') AS ek, c.category, r.usd
   FROM typed t ANTI JOIN errs e ON e.req = t.req AND e.idx = t.idx
   JOIN event_types c ON c.event_type = t.event_type
+  LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')
   QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.req, t.idx) = 1`;
 
 /** Per request: its records, the valid ones kept (first of their id in the group), and errors. */
@@ -109,17 +111,18 @@ export const REFS_SQL = `CREATE OR REPLACE TEMP TABLE umap AS
 // (No identity has the value '', so an absent id never matches; plain equality keeps it a hash join.)
 
 /** The batch's new rows with every column of `events` (then the request's position in the group,
- * and the record's device id). The rollups read it many times, each only the columns it needs. */
+ * and the record's device id). The rollups read it many times, each only the columns it needs.
+ * The currency's rate comes from `keep`: joined here, DuckDB built its hash table on this wide
+ * side, payloads and all (80 ms of the statement's 350 for 100k records). */
 export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
   SELECT k.id, k.id_hash, t.event_type, k.category, t.time, m.uid, t.app_id, ${nameSql('k')} AS name, t.campaign_id,
          t.message_variation_id, t.canvas_id, t.canvas_variation_id, t.canvas_step_id, t.send_id,
          t.card_id, t.platform, t.price, t.currency, t.quantity,
-         CASE WHEN k.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * r.usd END AS revenue,
+         CASE WHEN k.category = 'purchase' THEN t.price * coalesce(t.quantity, 1) * k.usd END AS revenue,
          t.payload,
          k.req, t.device_id
   FROM keep k JOIN typed t ON t.req = k.req AND t.idx = k.idx
-  JOIN umap m ON m.bk = k.bk AND m.ek = k.ek
-  LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD')`;
+  JOIN umap m ON m.bk = k.bk AND m.ek = k.ek`;
 
 export const EVENTS_FROM_INS_SQL = `INSERT INTO events
   SELECT * EXCLUDE (req, device_id) FROM ins`;
