@@ -105,7 +105,8 @@ export class DuckDbStore implements Store {
       path = join(options.dataDir, 'brazen.duckdb');
     }
     // A checkpoint rewrites every changed table and index: with DuckDB's default (16 MB of WAL) an
-    // ingestion batch of a few MB each set one off. Every commit is durable in the WAL regardless.
+    // ingestion batch of a few MB each set one off. Every commit is durable regardless: in the WAL,
+    // or, for full row groups (below), in the data file with the WAL naming them.
     const settings: Record<string, string> = { checkpoint_threshold: '256MB' };
     if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
     const instance = await DuckDBInstance.create(':memory:', settings);
