@@ -22,7 +22,7 @@ export function demoCommand(program: Command): void {
     .option('-u, --users <n>', 'number of users', positiveInteger(16_000_000), 10_000)
     .option('--days <n>', 'days of history', positiveInteger(3650), 90)
     .option('-s, --seed <seed>', 'seed: the same seed and end date give the same data, byte for byte', '1')
-    .option('--end <date>', 'UTC date (YYYY-MM-DD) the history ends before (default: tomorrow, so today is the last day)', utcDate)
+    .option('--end <date>', 'UTC date (YYYY-MM-DD) the history ends before (default: tomorrow, so today is the last day, and the history stops at the moment of the build)', utcDate)
     .option('--time-zone <zone>', 'IANA time zone of the workspace', timeZone, 'UTC')
     .option('-d, --data <dir>', 'data folder (must hold no events yet)', dataDirDefault())
     .option('--memory-limit <size>', MEMORY_LIMIT_HELP, memorySize, process.env.BRAZEN_MEMORY_LIMIT)
@@ -44,13 +44,15 @@ export function demoCommand(program: Command): void {
 /** Builds the demo into an open store, with a progress bar on stderr. */
 export async function buildDemoWorkspace(store: Store, dataDir: string, settings: DemoSettings): Promise<DemoSummary & { seconds: number }> {
   const started = performance.now();
+  const now = Date.now();
   const bar = progressBar('demo', settings.users, 'users');
   try {
     const summary = await buildDemo(store, {
       users: settings.users,
       days: settings.days,
       seed: seedNumber(settings.seed),
-      end: settings.end ?? defaultDemoEnd(Date.now()),
+      // Without --end the period ends with today, and stops at this moment: no record in the future.
+      ...(settings.end === undefined ? { end: defaultDemoEnd(now), until: Math.floor(now / 1000) } : { end: settings.end }),
       timeZone: settings.timeZone,
       tmpDir: join(dataDir, 'tmp'),
       onProgress: (p) => bar.update(p.usersDone, `${p.records} records`),

@@ -50,7 +50,15 @@ describe('brazen serve --demo', () => {
       expect(res.status).toBe(200);
       const { data } = (await res.json()) as { data: Array<{ time: string; dau: number }> };
       expect(data).toHaveLength(14);
-      expect(data.every((d) => d.dau > 0)).toBe(true);
+      // Every day before today has sessions; today only has those before the build (none at 00:01).
+      expect(data.slice(0, -1).every((d) => d.dau > 0)).toBe(true);
+      // The history stops at the moment of the build: no session in a later hour of today.
+      const endOfToday = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 23 * 3_600_000).toISOString();
+      const hours = await fetch(`${address}/sessions/data_series?length=24&unit=hour&ending_at=${endOfToday}`, { headers: { authorization: `Bearer ${key}` } });
+      const hourly = ((await hours.json()) as { data: Array<{ time: string; sessions: number }> }).data;
+      expect(hourly).toHaveLength(24);
+      const later = hourly.filter((h) => Date.parse(h.time) > Date.now());
+      expect(later.map((h) => h.sessions)).toEqual(later.map(() => 0));
     } finally {
       await first.stop();
     }

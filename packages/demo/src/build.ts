@@ -26,6 +26,8 @@ export interface DemoMarker {
   users: number;
   days: number;
   end: number;
+  /** Nothing was simulated at or after this instant (epoch seconds), when the build stopped at its own moment. */
+  until?: number;
   complete: boolean;
 }
 
@@ -60,10 +62,16 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
     throw new Error(`days must be an integer between 1 and 3650 (got ${options.days})`);
   }
   if (options.end % 86_400 !== 0) throw new Error('end must be a UTC midnight (epoch seconds divisible by 86400)');
+  const start = options.end - options.days * 86_400;
+  if (options.until !== undefined && !(Number.isInteger(options.until) && options.until > start && options.until <= options.end)) {
+    throw new Error(`until must be whole epoch seconds after the period's start (${start}) and at most its end (${options.end}) (got ${options.until})`);
+  }
   const plan = demoPlan(options);
   const workspace = demoWorkspace(plan);
   // Marked complete at the end, so that an interrupted build can be told from a finished one.
-  const marker: DemoMarker = { seed: options.seed, users: options.users, days: options.days, end: options.end, complete: false };
+  const marker: DemoMarker = {
+    seed: options.seed, users: options.users, days: options.days, end: options.end, ...(options.until === undefined ? {} : { until: options.until }), complete: false,
+  };
   await store.putWorkspace({ ...workspace, demo: marker });
 
   const dir = join(options.tmpDir, `demo-${plan.seedHex}-${process.pid}`);

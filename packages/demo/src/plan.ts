@@ -8,6 +8,9 @@ export interface DemoOptions {
   seed: number;
   /** Epoch seconds, a UTC midnight: the simulated period is the `days` days before it. */
   end: number;
+  /** Epoch seconds at or before `end`: nothing at or after it happens (the moment of the build,
+   * so that today's figures stop at the present instead of running to midnight). Default: end. */
+  until?: number;
   timeZone?: string;
 }
 

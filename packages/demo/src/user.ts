@@ -74,7 +74,7 @@ export class SimulatedUser implements Recipient {
   ) {
     const rng = (this.rng = new Random(mix(plan.options.seed, index, 0x05e7)));
     const D = plan.options.days;
-    this.end = plan.options.end;
+    this.end = Math.min(plan.options.end, plan.options.until ?? plan.options.end);
     this.platform = rng.weighted(PLATFORMS, PLATFORM_SHARE);
     this.appId = plan.apps[this.platform].id;
     this.locale = rng.weighted(LOCALES, LOCALE_WEIGHTS);
@@ -112,7 +112,9 @@ export class SimulatedUser implements Recipient {
       const dayStart = this.plan.start + d * DAY;
       this.runPending(dayStart);
       if (d === this.uninstallDay) {
-        this.emit('users.behaviors.Uninstall', dayStart + rng.int(DAY), { app_id: this.appId, device_id: this.deviceId });
+        // After the last session, which may have run past midnight UTC.
+        const at = Math.max(dayStart + rng.int(DAY), this.lastSession + HOUR);
+        this.emit('users.behaviors.Uninstall', at, { app_id: this.appId, device_id: this.deviceId });
       }
       const times = this.sessionTimes(d);
       for (let i = 0; i < times.length; i++) this.session(times[i], d === this.arrivalDay && i === 0);
@@ -138,11 +140,23 @@ export class SimulatedUser implements Recipient {
     }
     const times: number[] = [];
     for (let i = 0; i < count; i++) {
+      // An hour of the user's local day d, which may fall in the UTC day before or after it (the
+      // local days tile the timeline, so sessions stay in order from one day to the next).
       const hour = rng.weighted(HOURS, HOUR_WEIGHTS);
-      const t = Math.round(dayStart + (hour - this.locale.offset) * HOUR + rng.int(HOUR));
-      times.push(Math.min(Math.max(t, dayStart), dayStart + DAY - 1));
+      times.push(Math.round(dayStart + (hour - this.locale.offset) * HOUR + rng.int(HOUR)));
     }
-    return times.sort((a, b) => a - b);
+    times.sort((a, b) => a - b);
+    const { start } = this.plan;
+    if (d === this.arrivalDay) {
+      // The first session opens the user's history, so it is kept inside the period, spread over
+      // its first or last six hours rather than piled on its edge. One still after `until` has not
+      // happened yet: the user has not arrived.
+      const periodEnd = this.plan.options.end;
+      if (times[0] < start) times[0] = start + ((start - times[0]) % (6 * HOUR));
+      else if (times[0] >= periodEnd) times[0] = periodEnd - 1 - ((times[0] - periodEnd) % (6 * HOUR));
+      return times.filter((t, i) => (i === 0 || t > times[0]) && t < this.end);
+    }
+    return times.filter((t) => t >= start && t < this.end);
   }
 
   private session(t: number, first: boolean): void {

@@ -77,6 +77,20 @@ describe('the demo is a function of its seed', () => {
     expect(z.body).not.toBe(x.body);
   });
 
+  it('stops at `until`: nothing at or after it, and the days before it as without it', () => {
+    const until = END - 10 * 3600 - 1800; // 2024-03-31T13:30:00Z
+    const full: CurrentsRecord[] = [];
+    const cut: CurrentsRecord[] = [];
+    simulateDemo(SMALL, { record: (r) => void full.push(r), attributes: () => undefined });
+    simulateDemo({ ...SMALL, until }, { record: (r) => void cut.push(r), attributes: () => undefined });
+    expect(full.some((r) => Number(r.time) >= until)).toBe(true);
+    expect(cut.filter((r) => Number(r.time) >= until)).toEqual([]);
+    expect(cut.some((r) => Number(r.time) >= until - 3600)).toBe(true);
+    // Users play their last day differently once part of it is cut, but not the days before.
+    const before = (records: CurrentsRecord[]) => records.filter((r) => Number(r.time) < END - 2 * 86_400).map((r) => JSON.stringify(r)).sort();
+    expect(before(cut)).toEqual(before(full));
+  });
+
   it('generates the same records twice without a store', () => {
     const first: CurrentsRecord[] = [];
     const second: CurrentsRecord[] = [];
@@ -154,6 +168,23 @@ describe('the demo looks like a real app', () => {
       expect(found[0].devices.map((d) => d.device_id)).toEqual([device]);
       expect(typeof found[0].devices[0].model).toBe('string');
     }
+  });
+
+  it("spreads sessions over the UTC hours by their users' local hours, with no pile-up at midnight UTC", async () => {
+    const starts = records.filter((r) => r.event_type === 'users.behaviors.app.SessionStart').map((r) => Number(r.time));
+    const byHour = Array.from({ length: 24 }, (_, h) => starts.filter((t) => Math.floor(t / 3600) % 24 === h).length);
+    // Neighbouring hours differ by less than 60% (once, every session outside its UTC day was
+    // moved to its first or last second: the 23:00 hour held ~5 times the 22:00 one).
+    for (let h = 0; h < 24; h++) {
+      const before = byHour[(h + 23) % 24];
+      expect(Math.max(byHour[h], before) / Math.min(byHour[h], before), `hours ${(h + 23) % 24} and ${h}: ${before} and ${byHour[h]}`).toBeLessThan(1.6);
+    }
+    // The hourly series of one day answers those records' counts.
+    const day = Date.UTC(2024, 2, 10) / 1000;
+    const expected = Array.from({ length: 24 }, (_, h) => starts.filter((t) => t >= day + h * 3600 && t < day + (h + 1) * 3600).length);
+    const hourly = await series('/sessions/data_series', { length: 24, unit: 'hour', ending_at: '2024-03-10T23:00:00Z' });
+    expect(hourly.map((p) => p.sessions)).toEqual(expected);
+    expect(expected.reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
   });
 
   it('has every day active, and DAU never above MAU', async () => {
