@@ -62,11 +62,10 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
     throw new Error(`days must be an integer between 1 and 3650 (got ${options.days})`);
   }
   if (options.end % 86_400 !== 0) throw new Error('end must be a UTC midnight (epoch seconds divisible by 86400)');
-  const start = options.end - options.days * 86_400;
-  if (options.until !== undefined && !(Number.isInteger(options.until) && options.until > start && options.until <= options.end)) {
-    throw new Error(`until must be whole epoch seconds after the period's start (${start}) and at most its end (${options.end}) (got ${options.until})`);
-  }
   const plan = demoPlan(options);
+  if (options.until !== undefined && !(Number.isInteger(options.until) && options.until > plan.start && options.until <= options.end)) {
+    throw new Error(`until must be whole epoch seconds after the period's start (${plan.start}) and at most its end (${options.end}) (got ${options.until})`);
+  }
   const workspace = demoWorkspace(plan);
   // Marked complete at the end, so that an interrupted build can be told from a finished one.
   const marker: DemoMarker = {

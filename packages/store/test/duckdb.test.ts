@@ -9,6 +9,9 @@ import { pieceText, runStoreContract } from './store-contract.ts';
 
 runStoreContract('duckdb', { newStore: (dir) => DuckDbStore.open({ dataDir: dir }) });
 
+/** A connection of the store's own (to the attached data file), for looking behind its interface. */
+const rawConnection = (store: DuckDbStore) => (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
+
 describe('duckdb store upgrades', () => {
   const T0 = Date.UTC(2024, 0, 1) / 1000;
   let dir: string;
@@ -42,7 +45,7 @@ describe('duckdb store upgrades', () => {
     await store.track({ attributes: [1, 2].map((i) => ({ user: { external_id: `x${i}` }, time: T0, values: { first_name: `N${i}` } })), events: [], purchases: [] });
     expect(await store.refreshProfiles()).toBe(2);
     // Mark the kept parts, to see which way an answer comes.
-    const conn = await (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
+    const conn = await rawConnection(store);
     await conn.run(`UPDATE profile_parts SET first_name = '"first_name":"kept"'`);
     const names = async (options: { fromEvents?: boolean } = {}) =>
       (await store.userProfiles([1, 2], { fields: ['first_name'], ...options })).map((l) => (JSON.parse(l) as { first_name: string }).first_name);
@@ -71,7 +74,7 @@ describe('duckdb store upgrades', () => {
     await ingest(['u2']);
     // The fold is queued with the refreshes: one for a job without members waits for it.
     expect(await store.refreshProfiles('no-such-job')).toBe(0);
-    const conn = await (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
+    const conn = await rawConnection(store);
     const marks = async () => (await conn.runAndReadAll(`SELECT uid, count(*)::INTEGER FROM profile_stale GROUP BY uid ORDER BY uid`)).getRows();
     // Ten marks (nine for u1, one for u2) folded to one a user.
     expect((await marks()).map(([uid, count]) => [uid, count])).toEqual([[1, 1], [2, 1]]);
@@ -374,7 +377,7 @@ describe('duckdb store: profile line files', () => {
     const reader = await store.openExportProfiles('old-job', { fields: USER_EXPORT_FIELDS });
     expect(await Promise.all((await reader.read(0, 2, 5)).map(pieceText))).toEqual([(await computed([4, 2])).join('')]);
     reader.close();
-    const raw = await (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
+    const raw = await rawConnection(store);
     expect((await raw.runAndReadAll(`SELECT count(*)::INTEGER FROM duckdb_tables() WHERE table_name = 'export_members'`)).getRows()).toEqual([[0]]);
     expect((await raw.runAndReadAll(`SELECT count(*)::INTEGER FROM export_ranks`)).getRows()).toEqual([[3]]);
     raw.closeSync();
@@ -425,7 +428,7 @@ describe('duckdb store: device ids', () => {
   const session = (id: string, user: string, device: string | undefined, type = 'users.behaviors.app.SessionStart') =>
     ({ id, event_type: type, external_user_id: user, time: T0 + 60, ...(device ? { device_id: device } : {}) });
   const pairs = async (store: DuckDbStore) => {
-    const raw = await (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
+    const raw = await rawConnection(store);
     const found = (await raw.runAndReadAll(
       `SELECT value, list(u.braze_id ORDER BY u.braze_id) FROM identities i JOIN users u USING (uid)
        WHERE kind = 'device_id' GROUP BY value ORDER BY value`,
