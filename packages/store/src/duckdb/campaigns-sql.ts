@@ -62,8 +62,11 @@ export function msgRowsSql(source: string, zone: string): string {
   return `CREATE OR REPLACE TEMP TABLE msg_rows AS
     WITH m AS (
       SELECT ${dayOf('e.time', zone)} AS day, e.time, e.uid, e.campaign_id, e.message_variation_id, e.canvas_id,
-             e.canvas_variation_id, e.canvas_step_id, e.send_id, e.payload,
-             ${channelSql()} AS channel, ${ACTION_SQL} AS action, t.channel AS cat_channel
+             e.canvas_variation_id, e.canvas_step_id, e.send_id,
+             ${channelSql()} AS channel, ${ACTION_SQL} AS action, t.channel AS cat_channel,
+             CASE WHEN t.channel = 'email' AND t.action = 'open' THEN json_extract_string(e.payload, '$.machine_open') = 'true' END AS machine_open,
+             CASE WHEN e.canvas_id IS NOT NULL AND e.canvas_step_id IS NOT NULL
+               THEN json_extract_string(e.payload, '$.canvas_step_message_variation_id') END AS step_variation
       FROM ${source} e JOIN msg_types t ON t.event_type = e.event_type),
     keyed AS (
       SELECT 'campaign' AS src, campaign_id AS obj, '' AS part, coalesce(message_variation_id, '') AS variation,
@@ -72,11 +75,10 @@ export function msgRowsSql(source: string, zone: string): string {
       UNION ALL
       SELECT 'campaign', campaign_id, '', coalesce(message_variation_id, ''), coalesce(send_id, ''), day, time, uid,
              'email', 'machine_open'
-      FROM m WHERE campaign_id IS NOT NULL AND channel = 'email' AND action = 'open'
-        AND json_extract_string(payload, '$.machine_open') = 'true'
+      FROM m WHERE campaign_id IS NOT NULL AND channel = 'email' AND action = 'open' AND machine_open
       UNION ALL
       SELECT 'step', canvas_id, canvas_step_id,
-             coalesce(json_extract_string(payload, '$.canvas_step_message_variation_id'), message_variation_id, ''),
+             coalesce(step_variation, message_variation_id, ''),
              '', day, time, uid, channel, action
       FROM m WHERE canvas_id IS NOT NULL AND canvas_step_id IS NOT NULL AND channel <> 'canvas'
       UNION ALL
