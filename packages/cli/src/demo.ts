@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildDemo, defaultDemoEnd, seedNumber, type DemoSummary } from '@brazen/demo';
+import { buildDemo, defaultDemoEnd, seedNumber, type DemoProgress, type DemoSummary } from '@brazen/demo';
 import type { Store } from '@brazen/store';
 import { MEMORY_LIMIT_HELP, openStore } from './open-store.ts';
 import { dataDirDefault, memorySize, positiveInteger, timeZone, utcDate } from './options.ts';
@@ -55,12 +55,21 @@ export async function buildDemoWorkspace(store: Store, dataDir: string, settings
       ...(settings.end === undefined ? { end: defaultDemoEnd(now), until: Math.floor(now / 1000) } : { end: settings.end }),
       timeZone: settings.timeZone,
       tmpDir: join(dataDir, 'tmp'),
-      onProgress: (p) => bar.update(p.usersDone, `${p.records} records`),
+      // A chunk handed to the store gets its line: storing is most of the build.
+      onProgress: (p) => bar.update(p.usersDone, demoProgressDetail(p), p.storing > 0),
     });
     return { ...summary, seconds: (performance.now() - started) / 1000 };
   } finally {
     bar.stop();
   }
+}
+
+/** What a demo build is doing, beside the bar of stored users. */
+export function demoProgressDetail(p: DemoProgress): string {
+  const stored = `${p.records.toLocaleString('en-US')} records stored`;
+  if (p.storing > 0) return `${stored}, storing ${p.storing.toLocaleString('en-US')} more`;
+  if (p.simulated > p.usersDone) return `${stored}, simulating users: ${p.simulated.toLocaleString('en-US')} of ${p.users.toLocaleString('en-US')}`;
+  return stored;
 }
 
 export function describeDemo(s: DemoSummary & { seconds: number }): string {

@@ -2,7 +2,9 @@ import cliProgress from 'cli-progress';
 
 /** Progress of long work on stderr: a bar on a terminal, a line every few seconds otherwise. */
 export interface Progress {
-  update(done: number, detail?: string): void;
+  /** `milestone`: a step worth a line of its own (without a terminal, lines come at most every two
+   * seconds otherwise). */
+  update(done: number, detail?: string, milestone?: boolean): void;
   stop(): void;
 }
 
@@ -36,9 +38,9 @@ export function progressBar(label: string, total: number, unit: string, stream: 
     stream.write(`${text}, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   };
   return {
-    update(done, detail = '') {
+    update(done, detail = '', milestone = false) {
       last = { done, detail };
-      if (Date.now() - lastLine >= 2000) {
+      if (milestone || Date.now() - lastLine >= 2000) {
         lastLine = Date.now();
         line();
       }

@@ -1,5 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttributeRecord, Store } from '@brazen/store';
 import { demoPlan, type DemoOptions, type DemoPlan } from './plan.ts';
@@ -8,8 +7,14 @@ import { demoWorkspace } from './workspace.ts';
 
 export interface DemoProgress {
   users: number;
+  /** Users simulated so far. */
+  simulated: number;
+  /** Users whose records are stored. */
   usersDone: number;
+  /** Records stored. */
   records: number;
+  /** Records handed to the store and not stored yet. */
+  storing: number;
 }
 
 export interface DemoBuildOptions extends DemoOptions {
@@ -40,8 +45,13 @@ export interface DemoSummary {
   plan: DemoPlan;
 }
 
+/** Records written to a chunk's file at once. */
+const WRITE_EVERY_RECORDS = 2_048;
+
 /** Users generated between two turns of the event loop (a few milliseconds of work). */
 const YIELD_EVERY_USERS = 16;
+/** Users generated between two progress reports (a multiple of YIELD_EVERY_USERS). */
+const REPORT_EVERY_USERS = 512;
 
 /** The UTC midnight after `nowMs`: the default end of the simulated period (today is its last day). */
 export function defaultDemoEnd(nowMs: number): number {
@@ -75,51 +85,87 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
 
   const dir = join(options.tmpDir, `demo-${plan.seedHex}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  // Large chunks: each batch has fixed costs (a fold of the counter logs, the conversions of its users).
-  const chunkRecords = options.chunkRecords ?? 250_000;
-  let lines: string[] = [];
+  // Large chunks: each batch has fixed costs (a fold of the counter logs, the conversions of its
+  // users), and on two cores the store's work beside the simulator's goes no faster than after it.
+  // The default demo (10,000 users × 90 days, 418k records) is one batch: built in 12.4 s against
+  // 12.8-13.0 s in two batches of 250k, and 15.8 against 19.3-19.9 CPU-seconds.
+  const chunkRecords = options.chunkRecords ?? 500_000;
+  // Records go to the chunk's file a few thousand at a time, as they are made: held until the chunk
+  // is full, the lines of a chunk (100 MB) outlived young collections and cost the simulator a third more.
+  let file = '';
+  let fd: number | undefined;
+  let pending: string[] = [];
+  let chunkLines = 0;
+  const writePending = () => {
+    if (pending.length === 0) return;
+    if (fd === undefined) {
+      file = join(dir, `chunk-${chunk++}.ndjson`);
+      fd = openSync(file, 'w');
+    } else writeSync(fd, '\n');
+    writeSync(fd, pending.join('\n'));
+    pending = [];
+  };
   let attributes: AttributeRecord[] = [];
   const sink: DemoSink = {
-    record: (r: CurrentsRecord) => void lines.push(JSON.stringify(r)),
+    record: (r: CurrentsRecord) => {
+      pending.push(JSON.stringify(r));
+      chunkLines += 1;
+      if (pending.length >= WRITE_EVERY_RECORDS) writePending();
+    },
     attributes: (a) => void attributes.push(a),
   };
   const summary: DemoSummary = { users: options.users, days: options.days, records: 0, stored: 0, attributes: 0, plan };
   let inFlight: Promise<void> = Promise.resolve();
   let chunk = 0;
+  let simulated = 0;
+  let stored = 0;
+  let storing = 0;
+  const report = () => options.onProgress?.({ users: options.users, simulated, usersDone: stored, records: summary.records, storing });
   const flush = async (usersDone: number) => {
-    const body = lines;
-    const attrs = attributes;
-    lines = [];
+    writePending();
+    if (fd !== undefined) closeSync(fd);
+    const [body, records, attrs] = [fd === undefined ? undefined : file, chunkLines, attributes];
+    fd = undefined;
+    chunkLines = 0;
     attributes = [];
-    const file = join(dir, `chunk-${chunk++}.ndjson`);
     await inFlight;
-    await writeFile(file, body.join('\n'));
+    storing = records;
+    report();
     inFlight = (async () => {
-      const result = await store.ingestCurrents({ file, format: 'ndjson' });
-      if (result.errors.length > 0) {
-        const e = result.errors[0];
-        throw new Error(`the store rejected ${result.errors.length} demo records, e.g. #${e.index}: ${e.message}`);
+      if (body !== undefined) {
+        const result = await store.ingestCurrents({ file: body, format: 'ndjson' });
+        if (result.errors.length > 0) {
+          const e = result.errors[0];
+          throw new Error(`the store rejected ${result.errors.length} demo records, e.g. #${e.index}: ${e.message}`);
+        }
+        summary.stored += result.stored;
+        rmSync(body, { force: true });
       }
-      summary.stored += result.stored;
       if (attrs.length > 0) await store.track({ attributes: attrs, events: [], purchases: [] });
-      summary.records += body.length;
+      summary.records += records;
       summary.attributes += attrs.length;
-      rmSync(file, { force: true });
-      options.onProgress?.({ users: options.users, usersDone, records: summary.records });
+      storing = 0;
+      stored = usersDone;
+      report();
     })();
   };
   try {
     for (let i = 0; i < options.users; i++) {
       new SimulatedUser(plan, i, sink).run();
-      if (lines.length >= chunkRecords) await flush(i + 1);
+      simulated = i + 1;
+      if (chunkLines >= chunkRecords) await flush(i + 1);
       // The store's work on the previous chunk is a chain of statements, each started when the one
       // before is done: yielding now and then lets it go on while this chunk is generated.
-      else if (i % YIELD_EVERY_USERS === 0) await new Promise(setImmediate);
+      else if (i % YIELD_EVERY_USERS === 0) {
+        if (i % REPORT_EVERY_USERS === 0) report();
+        await new Promise(setImmediate);
+      }
     }
-    if (lines.length > 0 || attributes.length > 0) await flush(options.users);
+    if (chunkLines > 0 || attributes.length > 0) await flush(options.users);
     await inFlight;
     await store.putWorkspace({ ...workspace, demo: { ...marker, complete: true } });
   } finally {
+    if (fd !== undefined) closeSync(fd);
     await inFlight.catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentsEventType } from '@brazen/contract';
 import { startHarness, type Harness } from '../../server/test/harness.ts';
-import { buildDemo, demoPlan, simulateDemo, type CurrentsRecord } from '../src/index.ts';
+import { buildDemo, demoPlan, simulateDemo, type CurrentsRecord, type DemoProgress } from '../src/index.ts';
 
 // A fixed anchor: the demo covers the 56 days before 2024-04-01 (2024-02-05 .. 2024-03-31), 8 full weeks.
 const END = Date.UTC(2024, 3, 1) / 1000;
@@ -67,6 +67,34 @@ describe('the demo is a function of its seed', () => {
     const users = await a.post('/users/export/ids', { external_ids: ['user-000001', 'user-000002', 'user-000003'] });
     const again = await b.post('/users/export/ids', { external_ids: ['user-000001', 'user-000002', 'user-000003'] });
     if (users.statusCode === 200) expect(again.body).toBe(users.body);
+  });
+
+  it('stores the same in chunks as in one batch, and reports its progress on the way', async () => {
+    const simulated: CurrentsRecord[] = [];
+    simulateDemo(SMALL, { record: (r) => void simulated.push(r), attributes: () => undefined });
+    const reports: DemoProgress[] = [];
+    const d = await startHarness({ now: NOW });
+    try {
+      // Chunks of about a thousand records: several batches, each of whole users.
+      const summary = await buildDemo(d.store, { ...SMALL, tmpDir: `${d.dir}/tmp`, chunkRecords: 1_000, onProgress: (p) => void reports.push(p) });
+      expect(summary.stored).toBe(simulated.length);
+      expect(await d.store.countEvents()).toBe(simulated.length);
+      const newsletter = demoPlan(SMALL).campaigns.newsletter.id;
+      for (const r of requests(a, newsletter)) expect((await d.get(r.path, r.query)).body, r.path).toBe((await a.get(r.path, r.query)).body);
+      const ids = { external_ids: ['user-000001', 'user-000002', 'user-000003'] };
+      expect((await d.post('/users/export/ids', ids)).body).toBe((await a.post('/users/export/ids', ids)).body);
+    } finally {
+      await d.close();
+    }
+    // Progress: users simulated ahead of users stored, chunks announced while they are stored, and
+    // at the end every user and record stored.
+    expect(reports.filter((p) => p.storing > 0).length).toBeGreaterThanOrEqual(simulated.length / 1_000 - 1);
+    expect(reports.some((p) => p.simulated > p.usersDone && p.storing === 0)).toBe(true);
+    for (let i = 1; i < reports.length; i++) {
+      expect(reports[i].usersDone).toBeGreaterThanOrEqual(reports[i - 1].usersDone);
+      expect(reports[i].records).toBeGreaterThanOrEqual(reports[i - 1].records);
+    }
+    expect(reports.at(-1)).toEqual({ users: SMALL.users, simulated: SMALL.users, usersDone: SMALL.users, records: simulated.length, storing: 0 });
   });
 
   it('gives other data for another seed', async () => {
