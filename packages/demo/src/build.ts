@@ -90,8 +90,9 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
   // The default demo (10,000 users × 90 days, 418k records) is one batch: built in 12.4 s against
   // 12.8-13.0 s in two batches of 250k, and 15.8 against 19.3-19.9 CPU-seconds.
   const chunkRecords = options.chunkRecords ?? 500_000;
-  // Records go to the chunk's file a few thousand at a time, as they are made: held until the chunk
-  // is full, the lines of a chunk (100 MB) outlived young collections and cost the simulator a third more.
+  // Records go to the chunk's file a few thousand at a time, as they are made. Held until the chunk
+  // was full, its lines (100 MB and more) outlived young collections: the default demo's records took
+  // 5.0 s to make instead of 4.1, and the 100,000-user demo peaked at 4.06 GB of RSS instead of 2.73.
   let file = '';
   let fd: number | undefined;
   let pending: string[] = [];
@@ -123,8 +124,11 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
   const report = () => options.onProgress?.({ users: options.users, simulated, usersDone: stored, records: summary.records, storing });
   const flush = async (usersDone: number) => {
     writePending();
+    // The chunk's file, unless it has no record (only attribute updates).
+    const body = fd === undefined ? undefined : file;
     if (fd !== undefined) closeSync(fd);
-    const [body, records, attrs] = [fd === undefined ? undefined : file, chunkLines, attributes];
+    const records = chunkLines;
+    const attrs = attributes;
     fd = undefined;
     chunkLines = 0;
     attributes = [];
