@@ -93,6 +93,7 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
   // Records go to the chunk's file a few thousand at a time, as they are made. Held until the chunk
   // was full, its lines (100 MB and more) outlived young collections: the default demo's records took
   // 5.0 s to make instead of 4.1, and the 100,000-user demo peaked at 4.06 GB of RSS instead of 2.73.
+  let chunk = 0;
   let file = '';
   let fd: number | undefined;
   let pending: string[] = [];
@@ -117,7 +118,6 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
   };
   const summary: DemoSummary = { users: options.users, days: options.days, records: 0, stored: 0, attributes: 0, plan };
   let inFlight: Promise<void> = Promise.resolve();
-  let chunk = 0;
   let simulated = 0;
   let stored = 0;
   let storing = 0;
