@@ -94,17 +94,17 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
   // was full, its lines (100 MB and more) outlived young collections: the default demo's records took
   // 5.0 s to make instead of 4.1, and the 100,000-user demo peaked at 4.06 GB of RSS instead of 2.73.
   let chunk = 0;
-  let file = '';
-  let fd: number | undefined;
+  /** The chunk's file while records are written to it. */
+  let out: { file: string; fd: number } | undefined;
   let pending: string[] = [];
   let chunkLines = 0;
   const writePending = () => {
     if (pending.length === 0) return;
-    if (fd === undefined) {
-      file = join(dir, `chunk-${chunk++}.ndjson`);
-      fd = openSync(file, 'w');
-    } else writeSync(fd, '\n');
-    writeSync(fd, pending.join('\n'));
+    if (out === undefined) {
+      const file = join(dir, `chunk-${chunk++}.ndjson`);
+      out = { file, fd: openSync(file, 'w') };
+    } else writeSync(out.fd, '\n');
+    writeSync(out.fd, pending.join('\n'));
     pending = [];
   };
   let attributes: AttributeRecord[] = [];
@@ -125,11 +125,11 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
   const flush = async (usersDone: number) => {
     writePending();
     // The chunk's file, unless it has no record (only attribute updates).
-    const body = fd === undefined ? undefined : file;
-    if (fd !== undefined) closeSync(fd);
+    const body = out?.file;
+    if (out !== undefined) closeSync(out.fd);
+    out = undefined;
     const records = chunkLines;
     const attrs = attributes;
-    fd = undefined;
     chunkLines = 0;
     attributes = [];
     await inFlight;
@@ -169,7 +169,7 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
     await inFlight;
     await store.putWorkspace({ ...workspace, demo: { ...marker, complete: true } });
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (out !== undefined) closeSync(out.fd);
     await inFlight.catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
