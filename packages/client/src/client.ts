@@ -249,6 +249,10 @@ export class BrazeClient {
   adminCreateApiKey(params: T.CreateApiKeyParams, options?: CallOptions): Promise<T.CreateApiKeyResponse> {
     return this.request('adminCreateApiKey', params, options);
   }
+  /** GET /admin/api_keys: every key's name, permissions and creation date, never the key (brazen). */
+  adminListApiKeys(options?: CallOptions): Promise<T.ApiKeysResponse> {
+    return this.request('adminListApiKeys', {}, options);
+  }
   /** GET /admin/workspace: the whole workspace document (brazen). */
   adminGetWorkspace(options?: CallOptions): Promise<T.WorkspaceResponse> {
     return this.request('adminGetWorkspace', {}, options);

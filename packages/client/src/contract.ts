@@ -93,6 +93,7 @@ export type CurrentsRecord = In<'currentsIngest'>[number];
 export type CurrentsIngestResponse = Out<'currentsIngest'>;
 export type CreateApiKeyParams = In<'adminCreateApiKey'>;
 export type CreateApiKeyResponse = Out<'adminCreateApiKey'>;
+export type ApiKeysResponse = Out<'adminListApiKeys'>;
 export type WorkspaceResponse = Out<'adminGetWorkspace'>;
 export type WorkspaceDocument = In<'adminPutWorkspace'>;
 export type ExportJobsResponse = Out<'adminExports'>;

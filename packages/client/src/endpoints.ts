@@ -47,6 +47,7 @@ export const ROUTES = {
   // Records carry ids and brazen skips ids it already stored: a replay is harmless.
   currentsIngest: post('/currents'),
   adminCreateApiKey: post('/admin/api_keys', false),
+  adminListApiKeys: get('/admin/api_keys'),
   adminGetWorkspace: get('/admin/workspace'),
   adminPutWorkspace: { method: 'PUT', path: '/admin/workspace', idempotent: true },
   adminExports: get('/admin/exports'),
@@ -85,6 +86,7 @@ export interface EndpointTypes {
   usersTrack: { params: T.UsersTrackParams; response: T.UsersTrackResponse };
   currentsIngest: { params: T.CurrentsRecord[] | string; response: T.CurrentsIngestResponse };
   adminCreateApiKey: { params: T.CreateApiKeyParams; response: T.CreateApiKeyResponse };
+  adminListApiKeys: { params: Record<string, never>; response: T.ApiKeysResponse };
   adminGetWorkspace: { params: Record<string, never>; response: T.WorkspaceResponse };
   adminPutWorkspace: { params: T.WorkspaceDocument; response: T.WorkspaceResponse };
   adminExports: { params: Record<string, never>; response: T.ExportJobsResponse };

@@ -47,6 +47,22 @@ export const adminCreateApiKey = defineEndpoint({
   status: 201,
 });
 
+export const ApiKeySummary = Type.Object({
+  name: Type.String({ description: 'Name of the key' }),
+  permissions: Type.Array(Type.String(), { description: 'Permissions granted' }),
+  created_at: Type.String({ description: 'When the key was made, ISO 8601' }),
+}, { description: 'An API key as listed: never the key, nor its hash' });
+
+export const adminListApiKeys = defineEndpoint({
+  method: 'GET',
+  path: '/admin/api_keys',
+  permission: 'admin',
+  summary: 'List the API keys of the workspace (names and permissions; never the keys)',
+  tag: 'Admin',
+  querystring: Type.Object({ api_key: ApiKeyParam }),
+  response: Type.Object({ message: Message, api_keys: Type.Array(ApiKeySummary) }),
+});
+
 // ---- workspace document ------------------------------------------------------------------------
 
 const Id = (what: string) => Type.String({ minLength: 1, description: `${what} API identifier` });

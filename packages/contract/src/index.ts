@@ -76,6 +76,7 @@ export const endpoints = {
   currentsIngest: ingest.currentsIngest,
   // Admin (brazen)
   adminCreateApiKey: admin.adminCreateApiKey,
+  adminListApiKeys: admin.adminListApiKeys,
   adminGetWorkspace: admin.adminGetWorkspace,
   adminPutWorkspace: admin.adminPutWorkspace,
   adminExports: users.adminExports,

@@ -26,8 +26,8 @@ export class Metrics {
   });
   readonly rejected = new Counter({
     name: 'brazen_rejected_records_total',
-    help: 'Records rejected one by one by ingestion, by endpoint',
-    labelNames: ['endpoint'] as const,
+    help: 'Records rejected one by one by ingestion, by endpoint and reason',
+    labelNames: ['endpoint', 'reason'] as const,
     registers: [this.registry],
   });
 

@@ -48,7 +48,7 @@ describe('permissions, health, metrics and logs', () => {
     expect(text).toContain('brazen_http_requests_total{route="/currents",method="POST",status="201"} 1');
     expect(text).toContain('brazen_http_requests_total{route="/kpi/dau/data_series",method="GET",status="400"} 1');
     expect(text).toContain('brazen_ingested_records_total{endpoint="/currents"} 1');
-    expect(text).toContain('brazen_rejected_records_total{endpoint="/currents"} 1');
+    expect(text).toContain('brazen_rejected_records_total{endpoint="/currents",reason="no event_type"} 1');
     expect(text).toMatch(/brazen_http_request_duration_seconds_bucket\{le="0.005",route="\/kpi\/dau\/data_series"\}/);
   });
 

@@ -213,6 +213,8 @@ export interface Store {
 
   addApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key, oldest first (for listing: the caller shows no hash). */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
 }
 
 export class StoreError extends Error {

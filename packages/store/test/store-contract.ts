@@ -262,6 +262,8 @@ export function runStoreContract(engine: string, options: StoreContractOptions):
       await store.addApiKey({ name: 'k', hash: 'ab'.repeat(32), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00.000Z' });
       expect(await store.findApiKey('ab'.repeat(32))).toEqual({ name: 'k', hash: 'ab'.repeat(32), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00.000Z' });
       expect(await store.findApiKey('cd'.repeat(32))).toBeUndefined();
+      await store.addApiKey({ name: 'earlier', hash: 'ef'.repeat(32), permissions: [], createdAt: '2023-12-31T00:00:00.000Z' });
+      expect((await store.listApiKeys()).map((k) => [k.name, k.createdAt])).toEqual([['earlier', '2023-12-31T00:00:00.000Z'], ['k', '2024-01-01T00:00:00.000Z']]);
       const ws = { time_zone: 'Europe/Paris', apps: [{ id: 'a', name: 'A' }], campaigns: [{ id: 'c', name: 'C' }], canvases: [], segments: [], cards: [] };
       await store.putWorkspace(ws);
       expect(await store.getWorkspace()).toEqual(ws);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { adminCreateApiKey, adminGetWorkspace, adminPutWorkspace, ALL_PERMISSIONS } from '@brazen/contract';
+import { adminCreateApiKey, adminGetWorkspace, adminListApiKeys, adminPutWorkspace, ALL_PERMISSIONS } from '@brazen/contract';
 import type { Workspace } from '@brazen/store';
 import { hashKey, newApiKey } from '../auth.ts';
 import { checkTimeZone, type ApiContext } from '../context.ts';
@@ -17,6 +17,12 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
     await ctx.store.addApiKey({ name: body.name, hash: hashKey(key), permissions: body.permissions, createdAt: new Date(ctx.now()).toISOString() });
     return { message: 'success', name: body.name, key, permissions: body.permissions };
   });
+
+  // Names, permissions and dates only: the key was shown once, and its hash stays in the store.
+  route(app, adminListApiKeys, async () => ({
+    message: 'success',
+    api_keys: (await ctx.store.listApiKeys()).map((k) => ({ name: k.name, permissions: k.permissions, created_at: k.createdAt })),
+  }));
 
   route(app, adminGetWorkspace, async () => ({ message: 'success', time_zone: 'UTC', ...(await ctx.getWorkspace()) }) as never);
 

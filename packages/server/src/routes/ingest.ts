@@ -3,6 +3,8 @@ import { currentsIngest, usersTrack } from '@brazen/contract';
 import type { ApiContext } from '../context.ts';
 import { ingestCurrentsBody } from '../ingest/currents.ts';
 import { normalizeTrack } from '../ingest/track.ts';
+import { rejectionReason } from '../ingest/rejection-reason.ts';
+import type { Metrics } from '../observability.ts';
 import { route } from './route.ts';
 
 export interface IngestOptions {
@@ -21,7 +23,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
       const { batch, errors } = normalizeTrack(body, { now: ctx.now() / 1000, zone: ws.time_zone ?? 'UTC', currencies });
       const result = await ctx.store.track(batch);
       request.server.metrics.ingested.inc({ endpoint: '/users/track' }, result.eventsProcessed + result.purchasesProcessed + result.attributesProcessed);
-      request.server.metrics.rejected.inc({ endpoint: '/users/track' }, errors.length);
+      countRejected(request.server.metrics, '/users/track', errors.map((e) => rejectionReason(e.type, e.input_array === 'attributes' ? 'attributes' : 'record')));
       return {
         message: 'success',
         attributes_processed: result.attributesProcessed,
@@ -44,7 +46,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
         const body = request.body as unknown as Buffer;
         const result = await ingestCurrentsBody(ctx.store, body, options.tmpDir);
         request.server.metrics.ingested.inc({ endpoint: '/currents' }, result.stored);
-        request.server.metrics.rejected.inc({ endpoint: '/currents' }, result.errors.length);
+        countRejected(request.server.metrics, '/currents', result.errors.map((e) => rejectionReason(e.message)));
         return {
           message: 'success',
           events_processed: result.stored,
@@ -55,4 +57,10 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
       { lenientBody: true },
     );
   });
+}
+
+function countRejected(metrics: Metrics, endpoint: string, reasons: string[]): void {
+  const counts = new Map<string, number>();
+  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  for (const [reason, n] of counts) metrics.rejected.inc({ endpoint, reason }, n);
 }

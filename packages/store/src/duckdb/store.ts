@@ -1174,6 +1174,11 @@ export class DuckDbStore implements Store {
     );
     return r && { hash: r.hash, name: r.name, permissions: JSON.parse(r.permissions), createdAt: r.created_at };
   }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const all = await rows<{ hash: string; name: string; permissions: string; created_at: string }>(this.reader, `SELECT * FROM api_keys ORDER BY created_at, name`);
+    return all.map((r) => ({ hash: r.hash, name: r.name, permissions: JSON.parse(r.permissions), createdAt: r.created_at }));
+  }
 }
 
 /** Buckets (ascending) summed into the units starting at `starts` (ascending, contiguous). */
