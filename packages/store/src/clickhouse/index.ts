@@ -1,0 +1,6 @@
+/** The ClickHouse engine's foundations: URLs, the connection, the one escaping function, migrations. */
+export { ClickHouseConnection, connectClickHouse, type ClickHouseNode, type ConnectOptions, type StatementOptions } from './client.ts';
+export { ClickHouseStoreError, type ClickHouseErrorKind } from './errors.ts';
+export { day, identifier, join, literal, raw, sql, Sql, SqlDay, type SqlValue } from './sql.ts';
+export { parseClickHouseUrl, redact, type ClickHouseTarget } from './url.ts';
+export type { Capabilities, ServerVersion, SettingsProfile } from './settings.ts';
