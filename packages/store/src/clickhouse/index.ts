@@ -4,3 +4,4 @@ export { ClickHouseStoreError, type ClickHouseErrorKind } from './errors.ts';
 export { day, identifier, join, literal, raw, sql, Sql, SqlDay, type SqlValue } from './sql.ts';
 export { parseClickHouseUrl, redact, type ClickHouseTarget } from './url.ts';
 export type { Capabilities, ServerVersion, SettingsProfile } from './settings.ts';
+export { checkIdempotent, migrate, schemaVersions, type AddColumn, type IdempotentStatement, type Migration, type MigrationReport, type MigrationStep } from './migrations.ts';
