@@ -1,6 +1,7 @@
 import type * as T from './contract.ts';
 import type { EndpointName, ParamsOf, ResponseOf } from './endpoints.ts';
 import { resolveBaseUrl } from './instances.ts';
+import { cursorItems, cursorPages, type CursorListItems, type CursorListName } from './cursors.ts';
 import { listItems, listPages, type ListItems, type ListName } from './pages.ts';
 import type { RateLimitState } from './rate-limit.ts';
 import type { RetryOptions } from './retry.ts';
@@ -79,6 +80,16 @@ export class BrazeClient {
   /** Every item of a list, across pages. */
   items<N extends ListName>(name: N, params?: ParamsOf<N>, options?: CallOptions): AsyncGenerator<ListItems[N]> {
     return listItems((n, p) => this.request(n, p, options), name, params ?? ({} as ParamsOf<N>));
+  }
+
+  /** Every page of a cursor-paged list (custom events, custom attributes), following the `Link` headers. */
+  cursorPages<N extends CursorListName>(name: N, params?: ParamsOf<N>, options?: CallOptions): AsyncGenerator<ResponseOf<N>> {
+    return cursorPages((n, p) => this.transport.exchange(n, p, options), name, params ?? ({} as ParamsOf<N>));
+  }
+
+  /** Every item of a cursor-paged list, across pages. */
+  cursorItems<N extends CursorListName>(name: N, params?: ParamsOf<N>, options?: CallOptions): AsyncGenerator<CursorListItems[N]> {
+    return cursorItems((n, p) => this.transport.exchange(n, p, options), name, params ?? ({} as ParamsOf<N>));
   }
 
   /** Every point of a series of any `length`, oldest first, split into windows of 100 units (14 days for a Canvas). */
@@ -233,6 +244,15 @@ export class BrazeClient {
   /** GET /purchases/quantity_series */
   purchasesQuantitySeries(params: T.PurchaseSeriesParams, options?: CallOptions): Promise<T.QuantitySeriesResponse> {
     return this.request('purchasesQuantitySeries', params, options);
+  }
+
+  /** GET /events: one page of 50 custom events with their descriptions, statuses and tags (see cursorItems). */
+  customEvents(params: T.CustomEventsParams = {}, options?: CallOptions): Promise<T.CustomEventsResponse> {
+    return this.request('customEvents', params, options);
+  }
+  /** GET /custom_attributes: one page of 50 custom attributes with their data types (see cursorItems). */
+  customAttributes(params: T.CustomAttributesParams = {}, options?: CallOptions): Promise<T.CustomAttributesResponse> {
+    return this.request('customAttributes', params, options);
   }
 
   // ---- ingestion and admin (brazen) -----------------------------------------------------------

@@ -85,6 +85,14 @@ export type PurchaseSeriesParams = In<'purchasesRevenueSeries'>;
 export type RevenueSeriesResponse = Out<'purchasesRevenueSeries'>;
 export type QuantitySeriesResponse = Out<'purchasesQuantitySeries'>;
 
+// ---- custom events and attributes (cursor pages) ----------------------------------------------
+export type CustomEventsParams = In<'customEvents'>;
+export type CustomEventsResponse = Out<'customEvents'>;
+export type CustomAttributesParams = In<'customAttributes'>;
+export type CustomAttributesResponse = Out<'customAttributes'>;
+export type CustomEventItem = CustomEventsResponse['events'][number];
+export type CustomAttributeItem = CustomAttributesResponse['attributes'][number];
+
 // ---- ingestion and admin (brazen) -------------------------------------------------------------
 export type UsersTrackParams = In<'usersTrack'>;
 export type UsersTrackResponse = Out<'usersTrack'>;

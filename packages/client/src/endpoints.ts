@@ -43,6 +43,8 @@ export const ROUTES = {
   purchasesProductList: get('/purchases/product_list'),
   purchasesRevenueSeries: get('/purchases/revenue_series'),
   purchasesQuantitySeries: get('/purchases/quantity_series'),
+  customEvents: get('/events'),
+  customAttributes: get('/custom_attributes'),
   usersTrack: post('/users/track', false),
   // Records carry ids and brazen skips ids it already stored: a replay is harmless.
   currentsIngest: post('/currents'),
@@ -83,6 +85,8 @@ export interface EndpointTypes {
   purchasesProductList: { params: T.ProductListParams; response: T.ProductListResponse };
   purchasesRevenueSeries: { params: T.PurchaseSeriesParams; response: T.RevenueSeriesResponse };
   purchasesQuantitySeries: { params: T.PurchaseSeriesParams; response: T.QuantitySeriesResponse };
+  customEvents: { params: T.CustomEventsParams; response: T.CustomEventsResponse };
+  customAttributes: { params: T.CustomAttributesParams; response: T.CustomAttributesResponse };
   usersTrack: { params: T.UsersTrackParams; response: T.UsersTrackResponse };
   currentsIngest: { params: T.CurrentsRecord[] | string; response: T.CurrentsIngestResponse };
   adminCreateApiKey: { params: T.CreateApiKeyParams; response: T.CreateApiKeyResponse };

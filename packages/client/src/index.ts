@@ -8,6 +8,7 @@ export { BrazeApiError, BrazeError, BrazeNetworkError, BrazeTimeoutError } from 
 export { BRAZE_INSTANCES, resolveBaseUrl, type BrazeInstance } from './instances.ts';
 export { ROUTES, type EndpointName, type EndpointRoute, type EndpointTypes, type ParamsOf, type ResponseOf } from './endpoints.ts';
 export { LISTS, type ListItems, type ListName } from './pages.ts';
+export { CURSOR_LISTS, linkTarget, type CursorListItems, type CursorListName } from './cursors.ts';
 export { SERIES, type SeriesName, type SeriesParams, type SeriesPoints } from './windows.ts';
 export { backoffMs, retryPolicy, type RetryOptions, type RetryPolicy } from './retry.ts';
 export type { RateLimitState } from './rate-limit.ts';

@@ -69,6 +69,11 @@ export class Transport {
   constructor(readonly options: TransportOptions) {}
 
   async send<N extends EndpointName>(name: N, params: ParamsOf<N>, call: CallOptions = {}): Promise<ResponseOf<N>> {
+    return (await this.exchange(name, params, call)).body;
+  }
+
+  /** The answer's body and headers (cursor pages name the next page in a `Link` header). */
+  async exchange<N extends EndpointName>(name: N, params: ParamsOf<N>, call: CallOptions = {}): Promise<{ body: ResponseOf<N>; headers: Headers }> {
     const route = ROUTES[name];
     const label = `${route.method} ${route.path}`;
     const policy = retryPolicy({ ...this.options.retry, ...call.retry });
@@ -96,7 +101,7 @@ export class Transport {
       if (rateLimit) this.rateLimit = record.rateLimit = rateLimit;
       if (answer.status >= 200 && answer.status < 300) {
         if (typeof answer.body !== 'object' || answer.body === null) throw new BrazeError(`${label} answered ${answer.status} without a JSON body`);
-        return answer.body as ResponseOf<N>;
+        return { body: answer.body as ResponseOf<N>, headers: answer.headers };
       }
 
       const serverWait = serverWaitMs(answer.status, answer.headers, this.options.now());

@@ -1,6 +1,6 @@
 import { endpoints } from '@brazen/contract';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { BrazeClient, LISTS, ROUTES, SERIES, type EndpointName, type KpiParams, type ParamsOf, type ResponseOf, type UserExport } from '../src/index.ts';
+import { BrazeClient, CURSOR_LISTS, LISTS, ROUTES, SERIES, type EndpointName, type KpiParams, type ParamsOf, type ResponseOf, type UserExport } from '../src/index.ts';
 
 describe('the client covers the contract', () => {
   it('has a route for every endpoint of @brazen/contract, with its method and path, and no other', () => {
@@ -25,6 +25,8 @@ describe('the client covers the contract', () => {
 
   it('iterates every list and every series endpoint of the contract', () => {
     expect(Object.keys(LISTS).sort()).toEqual(Object.keys(endpoints).filter((n) => n.endsWith('List')).sort());
+    const cursorPaged = Object.entries(endpoints).filter(([, e]) => 'querystring' in e && 'cursor' in (e.querystring as { properties: object }).properties);
+    expect(Object.keys(CURSOR_LISTS).sort()).toEqual(cursorPaged.map(([name]) => name).sort());
     expect(Object.keys(SERIES).sort()).toEqual(Object.keys(endpoints).filter((n) => /(DataSeries|RevenueSeries|QuantitySeries)$/.test(n)).sort());
   });
 

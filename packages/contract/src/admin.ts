@@ -5,6 +5,7 @@ import { CampaignDetailsProperties } from './campaigns.ts';
 import { CanvasDetailsProperties } from './canvas.ts';
 import { FeedDetailsProperties } from './feed.ts';
 import { SegmentDetailsProperties } from './segments.ts';
+import { WorkspaceCustomAttribute, WorkspaceCustomEvent } from './custom-data.ts';
 
 /**
  * brazen's own administration (SPEC §5): API keys and the workspace document, i.e. what Braze
@@ -171,6 +172,8 @@ export const WorkspaceDocument = Type.Object(
     s3: Type.Optional(WorkspaceS3),
     global_control_group: Type.Optional(WorkspaceGlobalControlGroup),
     currency_rates: Type.Optional(CurrencyRates),
+    custom_events: Type.Optional(Type.Array(WorkspaceCustomEvent, { description: 'Custom event definitions, upserted by name' })),
+    custom_attributes: Type.Optional(Type.Array(WorkspaceCustomAttribute, { description: 'Custom attribute definitions, upserted by name' })),
   },
   { ...open, description: 'Workspace definitions' },
 );
@@ -188,6 +191,8 @@ export const WorkspaceResponse = Type.Object(
     s3: Type.Optional(WorkspaceS3Public),
     global_control_group: Type.Optional(WorkspaceGlobalControlGroup),
     currency_rates: Type.Optional(CurrencyRates),
+    custom_events: Type.Optional(Type.Array(WorkspaceCustomEvent)),
+    custom_attributes: Type.Optional(Type.Array(WorkspaceCustomAttribute)),
   },
   { description: 'The whole workspace document' },
 );

@@ -83,6 +83,7 @@ export const campaignsList = defineEndpoint({
   tag: 'Campaigns',
   querystring: CampaignsListQuery,
   response: CampaignsListResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const campaignsDetails = defineEndpoint({
@@ -93,6 +94,7 @@ export const campaignsDetails = defineEndpoint({
   tag: 'Campaigns',
   querystring: CampaignsDetailsQuery,
   response: CampaignsDetailsResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const campaignsDataSeries = defineEndpoint({

@@ -179,6 +179,7 @@ export const canvasList = defineEndpoint({
   tag: 'Canvas',
   querystring: CanvasListQuery,
   response: CanvasListResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const canvasDetails = defineEndpoint({
@@ -189,6 +190,7 @@ export const canvasDetails = defineEndpoint({
   tag: 'Canvas',
   querystring: CanvasDetailsQuery,
   response: CanvasDetailsResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const canvasDataSeries = defineEndpoint({
@@ -199,6 +201,7 @@ export const canvasDataSeries = defineEndpoint({
   tag: 'Canvas',
   querystring: CanvasAnalyticsQuery,
   response: CanvasDataSeriesResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const canvasDataSummary = defineEndpoint({
@@ -209,4 +212,5 @@ export const canvasDataSummary = defineEndpoint({
   tag: 'Canvas',
   querystring: CanvasAnalyticsQuery,
   response: CanvasDataSummaryResponse,
+  ratePool: 'shared_hourly',
 });

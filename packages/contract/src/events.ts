@@ -51,4 +51,5 @@ export const eventsDataSeries = defineEndpoint({
   tag: 'Custom events',
   querystring: EventsDataSeriesQuery,
   response: EventsDataSeriesResponse,
+  ratePool: 'shared_hourly',
 });

@@ -6,6 +6,7 @@ import type { Endpoint } from './endpoint.ts';
 import * as admin from './admin.ts';
 import * as campaigns from './campaigns.ts';
 import * as canvas from './canvas.ts';
+import * as customData from './custom-data.ts';
 import * as events from './events.ts';
 import * as feed from './feed.ts';
 import * as ingest from './ingest.ts';
@@ -23,6 +24,7 @@ export * from './message-content.ts';
 export * from './kpi.ts';
 export * from './sessions.ts';
 export * from './events.ts';
+export * from './custom-data.ts';
 export * from './purchases.ts';
 export * from './segments.ts';
 export * from './campaigns.ts';
@@ -71,6 +73,9 @@ export const endpoints = {
   purchasesProductList: purchases.purchasesProductList,
   purchasesRevenueSeries: purchases.purchasesRevenueSeries,
   purchasesQuantitySeries: purchases.purchasesQuantitySeries,
+  // Custom events and attributes (Braze's newest export endpoints, cursor pages)
+  customEvents: customData.customEvents,
+  customAttributes: customData.customAttributes,
   // Ingestion (brazen)
   usersTrack: ingest.usersTrack,
   currentsIngest: ingest.currentsIngest,

@@ -37,6 +37,7 @@ export const kpiMauDataSeries = defineEndpoint({
   tag: 'KPI',
   querystring: KpiQuery,
   response: KpiMauResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const kpiDauDataSeries = defineEndpoint({
@@ -47,6 +48,7 @@ export const kpiDauDataSeries = defineEndpoint({
   tag: 'KPI',
   querystring: KpiQuery,
   response: KpiDauResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const kpiNewUsersDataSeries = defineEndpoint({
@@ -57,6 +59,7 @@ export const kpiNewUsersDataSeries = defineEndpoint({
   tag: 'KPI',
   querystring: KpiQuery,
   response: KpiNewUsersResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const kpiUninstallsDataSeries = defineEndpoint({
@@ -67,4 +70,5 @@ export const kpiUninstallsDataSeries = defineEndpoint({
   tag: 'KPI',
   querystring: KpiQuery,
   response: KpiUninstallsResponse,
+  ratePool: 'shared_hourly',
 });

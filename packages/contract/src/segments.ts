@@ -69,6 +69,7 @@ export const segmentsList = defineEndpoint({
   tag: 'Segments',
   querystring: SegmentsListQuery,
   response: SegmentsListResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const segmentsDataSeries = defineEndpoint({
@@ -79,6 +80,7 @@ export const segmentsDataSeries = defineEndpoint({
   tag: 'Segments',
   querystring: SegmentsDataSeriesQuery,
   response: SegmentsDataSeriesResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const segmentsDetails = defineEndpoint({
@@ -89,6 +91,7 @@ export const segmentsDetails = defineEndpoint({
   tag: 'Segments',
   querystring: SegmentsDetailsQuery,
   response: SegmentsDetailsResponse,
+  ratePool: 'shared_hourly',
 });
 
 export const ExportSegmentCancelBody = Type.Object({

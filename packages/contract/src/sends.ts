@@ -24,4 +24,5 @@ export const sendsDataSeries = defineEndpoint({
   tag: 'Sends',
   querystring: SendsDataSeriesQuery,
   response: SendsDataSeriesResponse,
+  ratePool: 'shared_hourly',
 });

@@ -29,4 +29,5 @@ export const sessionsDataSeries = defineEndpoint({
   tag: 'Sessions',
   querystring: SessionsDataSeriesQuery,
   response: SessionsDataSeriesResponse,
+  ratePool: 'shared_hourly',
 });

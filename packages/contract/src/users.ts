@@ -202,8 +202,10 @@ const CallbackEndpoint = Type.String({ description: 'URL that gets a POST {"succ
 
 export const UsersExportIdsBody = Type.Object({
   api_key: ApiKeyParam,
-  external_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 75, description: 'External ids of users to export (up to 75)' })),
-  user_aliases: Type.Optional(Type.Array(UserAlias, { maxItems: 75, description: 'User aliases of users to export (up to 75)' })),
+  // The most ids a request may name depends on the server's --compat profile (50 today, 75 legacy):
+  // the route checks it, so that the message names the number in force.
+  external_ids: Type.Optional(Type.Array(Type.String(), { description: 'External ids of users to export (up to 50; 75 with --compat legacy)' })),
+  user_aliases: Type.Optional(Type.Array(UserAlias, { description: 'User aliases of users to export (up to 50; 75 with --compat legacy)' })),
   device_id: Type.Optional(Type.String({ description: 'Device identifier, as returned by the SDKs' })),
   braze_id: Type.Optional(Type.String({ description: 'Braze user identifier' })),
   email_address: Type.Optional(Type.String({ description: 'Email address of the user' })),
@@ -264,6 +266,7 @@ export const usersExportSegment = defineEndpoint({
   body: UsersExportSegmentBody,
   response: UsersExportJobResponse,
   status: 201,
+  ratePool: 'shared_hourly',
 });
 
 export const usersExportGlobalControlGroup = defineEndpoint({
@@ -275,6 +278,7 @@ export const usersExportGlobalControlGroup = defineEndpoint({
   body: UsersExportGlobalControlGroupBody,
   response: UsersExportJobResponse,
   status: 201,
+  ratePool: 'shared_hourly',
 });
 
 // ---- export jobs, for admins (brazen) ---------------------------------------------------------

@@ -13,6 +13,7 @@ import { ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { counterRoutes } from './routes/counters.ts';
+import { customDataRoutes } from './routes/custom-data.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { kpiRoutes } from './routes/kpi.ts';
 import { segmentRoutes } from './routes/segments.ts';
@@ -22,7 +23,8 @@ import { campaignRoutes } from './routes/campaigns.ts';
 import { canvasRoutes } from './routes/canvas.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { installRateLimits } from './limits/hook.ts';
-import { BRAZE_RATE_LIMITS, MemoryRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';
+import { MemoryRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';
+import { COMPAT_PROFILES, type CompatName } from './limits/profiles.ts';
 import { Metrics, installObservability } from './observability.ts';
 import { ProfileKeeper, type ProfileKeeperOptions } from './export/profile-keeper.ts';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +39,10 @@ export interface AppOptions {
   /** Largest JSON body (bytes); /currents has its own, larger limit. */
   bodyLimit?: number;
   currentsBodyLimit?: number;
-  /** Rate limits (Braze's defaults unless given); `false` turns them off. */
+  /** Braze's limits of today (`current`, the default) or the older ones (`legacy`): rate limits
+   * and the most ids a /users/export/ids request may name. */
+  compat?: CompatName;
+  /** Rate limits (those of the `compat` profile unless given); `false` turns them off. */
   rateLimits?: RateLimitConfig | false;
   /** Where request counts live: in memory by default, Redis when several servers share a store. */
   rateCounter?: RateCounter;
@@ -126,8 +131,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   installAuth(app, options.store);
   const now = options.now ?? Date.now;
+  const compat = COMPAT_PROFILES[options.compat ?? 'current'];
   if (options.rateLimits !== false) {
-    const limiter = new RateLimiter(options.rateLimits ?? BRAZE_RATE_LIMITS, options.rateCounter ?? new MemoryRateCounter());
+    const limiter = new RateLimiter(options.rateLimits ?? compat.rateLimits, options.rateCounter ?? new MemoryRateCounter());
     installRateLimits(app, limiter, now);
     app.addHook('onClose', () => limiter.close());
   }
@@ -145,10 +151,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   kpiRoutes(app, ctx);
   counterRoutes(app, ctx);
+  customDataRoutes(app, ctx);
   ingestRoutes(app, ctx, { tmpDir, currentsBodyLimit: options.currentsBodyLimit ?? 512 * 1024 * 1024 });
   adminRoutes(app, ctx);
   segmentRoutes(app, ctx);
-  usersExportRoutes(app, ctx, { dir: join(tmpDir, 'exports'), ...options.exports });
+  usersExportRoutes(app, ctx, { dir: join(tmpDir, 'exports'), ...options.exports }, compat);
   campaignRoutes(app, ctx);
   canvasRoutes(app, ctx);
   feedRoutes(app, ctx);

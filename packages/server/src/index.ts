@@ -4,4 +4,5 @@ export { ApiError } from './errors.ts';
 export { mergeWorkspace } from './routes/admin.ts';
 export { loggerOptions, redactUrl } from './logging.ts';
 export { Metrics } from './observability.ts';
-export { BRAZE_RATE_LIMITS, MemoryRateCounter, RedisRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';
+export { BRAZE_RATE_LIMITS, COMPAT_PROFILES, LEGACY_RATE_LIMITS, type CompatName, type CompatProfile } from './limits/profiles.ts';
+export { MemoryRateCounter, RedisRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';

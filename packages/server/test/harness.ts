@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Store } from '@brazen/store';
-import { buildApp, hashKey } from '@brazen/server';
+import { buildApp, hashKey, type AppOptions } from '@brazen/server';
 
 export const KEY = 'test-key-all-permissions';
 
@@ -19,12 +19,14 @@ export interface Harness {
 }
 
 /** A server on a fresh DuckDB store in a temporary folder, with a fixed clock and an all-permission key. */
-export async function startHarness(options: { now?: number; dataDir?: string; sortConversionsAt?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { now?: number; dataDir?: string; sortConversionsAt?: number; rateLimits?: AppOptions['rateLimits'] } = {},
+): Promise<Harness> {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'brazen-test-'));
   const now = options.now ?? Date.UTC(2024, 2, 31, 12);
   const store = await DuckDbStore.open({ dataDir: dir, now: () => now, sortConversionsAt: options.sortConversionsAt });
   await store.addApiKey({ name: 'test', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
-  const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp') });
+  const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits });
   const auth = { authorization: `Bearer ${KEY}` };
   return {
     app,

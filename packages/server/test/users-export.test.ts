@@ -118,10 +118,10 @@ describe('POST /users/export/ids', () => {
     ]);
   });
 
-  it('answers 400 naming the parameter for more than 75 ids, two kinds at once, none, or an unknown field', async () => {
-    const many = await exportIds({ external_ids: Array.from({ length: 76 }, (_, i) => `x${i}`) });
+  it('answers 400 naming the parameter for more than 50 ids (Braze today; 75 with --compat legacy), two kinds at once, none, or an unknown field', async () => {
+    const many = await exportIds({ external_ids: Array.from({ length: 51 }, (_, i) => `x${i}`) });
     expect(many.statusCode).toBe(400);
-    expect(many.json().message).toBe('external_ids must be an array of at most 75 items');
+    expect(many.json().message).toBe('external_ids must be an array of at most 50 items');
     const two = await exportIds({ external_ids: ['u1'], braze_id: 'b1' });
     expect(two.statusCode).toBe(400);
     expect(two.json().message).toBe('external_ids and braze_id cannot be combined: give one kind of identifier per request');

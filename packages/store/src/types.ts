@@ -123,6 +123,14 @@ export interface DailyQuery {
   toDay: string;
 }
 
+/** A custom attribute as recorded: its name and the first value it was given (not null), which is
+ * what Braze types a custom attribute by. */
+export interface CustomAttributeSample {
+  name: string;
+  /** The value as stored (parsed JSON). */
+  firstValue: unknown;
+}
+
 export interface ApiKeyRecord {
   name: string;
   /** SHA-256 of the key, hex. The key itself is never stored. */
@@ -157,6 +165,9 @@ export interface Store {
   eventNames(offset: number, limit: number): Promise<string[]>;
   /** Purchased product ids, alphabetical. */
   productIds(offset: number, limit: number): Promise<string[]>;
+  /** Every custom attribute ever given a value other than null (standard attributes excluded),
+   * ordered by name in code-point order. */
+  customAttributeSamples(): Promise<CustomAttributeSample[]>;
   /** Whether a custom event or product of that name was ever recorded. */
   hasCounterName(kind: 'custom_event' | 'purchase', name: string): Promise<boolean>;
 

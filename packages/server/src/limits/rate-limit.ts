@@ -10,18 +10,12 @@ export interface RateLimit {
 export interface RateLimitConfig {
   /** Every endpoint not named below: Braze's default, 250,000 requests an hour. */
   default: RateLimit;
-  /** Endpoints sharing one budget, by the contract's `ratePool` name. */
+  /** Endpoints sharing one budget, by the contract's `ratePool` name. An endpoint whose pool has
+   * no limit here is counted on its own (under `endpoints`, or the default). */
   pools: Record<string, RateLimit>;
   /** Endpoints with a limit of their own, by path. */
   endpoints: Record<string, RateLimit>;
 }
-
-/** Braze's documented defaults. */
-export const BRAZE_RATE_LIMITS: RateLimitConfig = {
-  default: { limit: 250_000, windowSeconds: 3600 },
-  pools: { events_products: { limit: 1_000, windowSeconds: 3600 } },
-  endpoints: { '/campaigns/data_series': { limit: 50_000, windowSeconds: 60 } },
-};
 
 export interface RateState {
   limit: number;

@@ -5,9 +5,12 @@ import { hashKey, newApiKey } from '../auth.ts';
 import { checkTimeZone, type ApiContext } from '../context.ts';
 import { badRequest } from '../errors.ts';
 import { checkSegmentDefinitions } from '../segment-definitions.ts';
+import { checkCustomDataDefinition } from '../custom-data/definitions.ts';
 import { route } from './route.ts';
 
 const COLLECTIONS = ['apps', 'campaigns', 'canvases', 'segments', 'cards'] as const;
+/** Definitions of custom data, upserted by name (Braze names custom events and attributes, no ids). */
+const NAMED_COLLECTIONS = ['custom_events', 'custom_attributes'] as const;
 
 export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
   route(app, adminCreateApiKey, async ({ body }) => {
@@ -39,7 +42,7 @@ export async function mergeWorkspace(current: Workspace, patch: Record<string, u
   const next: Workspace = structuredClone(current);
   const { api_key: _key, ...rest } = patch;
   for (const [key, value] of Object.entries(rest)) {
-    if ((COLLECTIONS as readonly string[]).includes(key)) continue;
+    if ((COLLECTIONS as readonly string[]).includes(key) || (NAMED_COLLECTIONS as readonly string[]).includes(key)) continue;
     if (key === 'time_zone') next.time_zone = checkTimeZone(value);
     else if (key === 'currency_rates') next.currency_rates = checkRates(value);
     else next[key] = value;
@@ -58,6 +61,19 @@ export async function mergeWorkspace(current: Workspace, patch: Record<string, u
       else list.push(item as Record<string, unknown>);
     });
     (next as Record<string, unknown>)[name] = list;
+  }
+  for (const name of NAMED_COLLECTIONS) {
+    const given = rest[name];
+    if (given === undefined) continue;
+    if (!Array.isArray(given)) throw badRequest(`${name} must be an array`);
+    const list = [...((next[name] as Array<Record<string, unknown>> | undefined) ?? [])];
+    given.forEach((item, i) => {
+      const definition = checkCustomDataDefinition(name, item, i);
+      const at = list.findIndex((x) => x.name === definition.name);
+      if (at >= 0) list[at] = definition;
+      else list.push(definition);
+    });
+    next[name] = list;
   }
   return next;
 }

@@ -28,7 +28,6 @@ const IDENTIFIERS = [
   ['external_ids', 'external_id'], ['user_aliases', 'alias'], ['device_id', 'device_id'],
   ['email_address', 'email'], ['braze_id', 'braze_id'], ['phone', 'phone'],
 ] as const;
-const MAX_IDS = 75;
 
 function checkFields(fields: string[] | undefined): string[] {
   if (fields === undefined) return [...USER_EXPORT_FIELDS];
@@ -44,7 +43,7 @@ const isoTime = (t: number | undefined) => (t === undefined ? undefined : new Da
 
 /** /users/export/ids, /users/export/segment, /users/export/global_control_group,
  * /export/segment/cancel, the signed download of a finished export, and /admin/exports. */
-export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options: ExportRunnerOptions): void {
+export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options: ExportRunnerOptions, limits: { maxExportIds: number }): void {
   const runner = new ExportRunner(ctx.store, () => ctx.getWorkspace(), ctx.now, options);
   let secret: Promise<string> | undefined;
   const urlSecret = () => (secret ??= ctx.store.exportSecret());
@@ -63,7 +62,7 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
     else if (param === 'user_aliases') values = body.user_aliases!.map((a) => `${a.alias_name}\u001f${a.alias_label}`);
     else values = [body[param]!];
     if (values.length === 0) throw badRequest(`${param} must name at least one user`);
-    if (values.length > MAX_IDS) throw badRequest(`${param} must be an array of at most ${MAX_IDS} items`);
+    if (values.length > limits.maxExportIds) throw badRequest(`${param} must be an array of at most ${limits.maxExportIds} items`);
     const found = await ctx.store.findUsers(kind as UserIdKind, values);
     const uids = [...new Set(values.flatMap((v) => found.get(v) ?? []))];
     const invalid = values.filter((v) => !found.has(v)).map((v) => v.replace('\u001f', ':'));

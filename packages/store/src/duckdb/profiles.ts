@@ -25,7 +25,7 @@ const TOP_LEVEL_ATTRIBUTES = [
   'push_opted_in_at', 'email_subscribe',
 ];
 /** Standard attributes that are never custom attributes. */
-const NOT_CUSTOM = new Set([
+export const NOT_CUSTOM = new Set([
   ...TOP_LEVEL_ATTRIBUTES, 'current_location', 'last_coordinates', 'image_url', 'bio', 'facebook', 'twitter',
   'date_of_first_session', 'date_of_last_session', 'email_open_tracking_disabled', 'email_click_tracking_disabled',
   'marked_email_as_spam_at', 'subscription_groups', 'push_token_import', 'external_id', 'braze_id', 'user_alias',

@@ -27,6 +27,8 @@ import type { SegmentFilter } from '@brazen/analytics';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
 import { appendRows, fillTempTable, identitiesByValue, literal, one, rows, tuplesOf } from './sql.ts';
 import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
+import { customAttributeSamples } from './custom-attributes.ts';
+import type { CustomAttributeSample } from '../types.ts';
 
 export interface DuckDbStoreOptions {
   /** Folder holding `brazen.duckdb`; `:memory:` for a throwaway store. */
@@ -977,6 +979,10 @@ export class DuckDbStore implements Store {
 
   async productIds(offset: number, limit: number): Promise<string[]> {
     return this.names('purchase', offset, limit);
+  }
+
+  customAttributeSamples(): Promise<CustomAttributeSample[]> {
+    return customAttributeSamples(this.reader);
   }
 
   async hasCounterName(kind: 'custom_event' | 'purchase', name: string): Promise<boolean> {
