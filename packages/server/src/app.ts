@@ -22,6 +22,7 @@ import type { ExportRunnerOptions } from './export/runner.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { canvasRoutes } from './routes/canvas.ts';
 import { feedRoutes } from './routes/feed.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { installRateLimits } from './limits/hook.ts';
 import { MemoryRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';
 import { COMPAT_PROFILES, type CompatName } from './limits/profiles.ts';
@@ -159,5 +160,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   campaignRoutes(app, ctx);
   canvasRoutes(app, ctx);
   feedRoutes(app, ctx);
+  consoleRoutes(app);
   return app;
 }
