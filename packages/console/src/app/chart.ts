@@ -44,7 +44,7 @@ export function timeChart(chart: TimeChart): HTMLElement {
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
     series: [
-      { label: 'time', value: (_u, v) => (v === null || chart.times[v] === undefined ? '' : timeLabel(chart.times[v], true)) },
+      { label: 'day', value: (_u, v) => (v === null || chart.times[v] === undefined ? '' : timeLabel(chart.times[v], true)) },
       ...chart.series.map((s, i) => ({
         label: s.label,
         stroke: s.dashed ? ink : color(i),
@@ -52,7 +52,7 @@ export function timeChart(chart: TimeChart): HTMLElement {
         dash: s.dashed ? [5, 5] : undefined,
         fill: s.dashed || chart.series.length > 2 ? undefined : `${color(i)}1f`,
         points: { show: chart.times.length <= 45 && !s.dashed, size: 5 },
-        value: (_u: uPlot, v: number | null) => (v === null ? '—' : figure(v, kind)),
+        value: (_u: uPlot, v: number | null) => (v === null ? '' : figure(v, kind)),
       })),
     ],
     axes: [

@@ -68,7 +68,7 @@ export function channelFigures(points: Array<Pick<MessageSeriesPoint, 'messages'
       for (const entry of entries as Entry[]) {
         const id = entry.variation_api_id ?? entry.variation_name ?? '';
         let totals = figures.variations.find((v) => v.id === id);
-        if (!totals) figures.variations.push((totals = { id, name: entry.variation_name ?? id, counters: {} }));
+        if (!totals) figures.variations.push((totals = { id, name: entry.variation_name || id || 'unnamed variation', counters: {} }));
         let daily = figures.daily.get(id);
         if (!daily) figures.daily.set(id, (daily = new Map()));
         for (const [name, value] of Object.entries(entry)) {
@@ -83,6 +83,10 @@ export function channelFigures(points: Array<Pick<MessageSeriesPoint, 'messages'
   });
   return [...channels.values()];
 }
+
+/** Whether any variation of the channel counted anything (a channel of zeros is left out). */
+export const hasFigures = (figures: ChannelFigures): boolean =>
+  figures.variations.some((v) => Object.entries(v.counters).some(([name, n]) => name !== 'revenue' && n > 0));
 
 /** The funnel steps that apply to a channel's answer. */
 export function stepsOf(figures: ChannelFigures): string[] {
@@ -102,7 +106,7 @@ export function funnel(steps: string[], counters: Counters, variationId: string)
       return h(
         'li',
         {},
-        h('span', { class: 'step' }, counterWord(step)),
+        h('span', { class: 'step-name' }, counterWord(step)),
         h('span', { class: 'bar', style: `--share:${width.toFixed(1)}%` }),
         h('span', { class: 'value', 'data-variation': variationId, 'data-stat': step, 'data-value': value }, figure(value)),
         h('span', { class: 'share' }, step === steps[0] ? '' : ratio(value, first)),

@@ -3,7 +3,7 @@ import { channelSection } from '../channel-panels.ts';
 import { fill, h } from '../dom.ts';
 import { figure, instant } from '../format.ts';
 import { objectList } from '../lists.ts';
-import { channelFigures } from '../messages.ts';
+import { channelFigures, hasFigures } from '../messages.ts';
 import { empty, panel } from '../panel.ts';
 import { endingAt } from '../period.ts';
 import { timeChart } from '../chart.ts';
@@ -68,7 +68,7 @@ export function campaignPage(ctx: PageContext): HTMLElement {
 
   const channels = panel('Channels and variations', async (body) => {
     const points = await series;
-    const figures = channelFigures(points);
+    const figures = channelFigures(points).filter(hasFigures);
     const times = points.map((p) => p.time);
     fill(body, ...(figures.length === 0 ? [empty('No message figures in this period.')] : figures.map((f) => channelSection(f, times))));
   }, { wide: true });

@@ -1,11 +1,10 @@
-import type { CanvasDataSummaryResponse } from '../client.ts';
 import type { PageContext } from '../context.ts';
 import { channelSection } from '../channel-panels.ts';
 import { timeChart } from '../chart.ts';
 import { fill, h } from '../dom.ts';
 import { figure, instant } from '../format.ts';
 import { objectList } from '../lists.ts';
-import { channelFigures } from '../messages.ts';
+import { channelFigures, hasFigures } from '../messages.ts';
 import { empty, panel } from '../panel.ts';
 import { endingAt } from '../period.ts';
 import { conversionBehaviors } from './campaigns.ts';
@@ -27,8 +26,10 @@ export function canvasPage(ctx: PageContext): HTMLElement {
   ctx.title('Canvas');
   const details = ctx.api.call('canvasDetails', { canvas_id: id });
   details.then((d) => ctx.title(d.name), () => undefined);
-  const window = { canvas_id: id, length: ctx.period.days, ...endingAt(ctx.period), include_variant_breakdown: true, include_step_breakdown: true };
-  const series = ctx.api.series('canvasDataSeries', window);
+  // Canvas series come 14 days a request at most; the client asks as many as the period needs.
+  const series = ctx.api.series('canvasDataSeries', {
+    canvas_id: id, length: ctx.period.days, ...endingAt(ctx.period), include_variant_breakdown: true, include_step_breakdown: true,
+  });
   series.catch(() => undefined);
 
   const about = panel('About', async (body) => {
@@ -91,24 +92,24 @@ export function canvasPage(ctx: PageContext): HTMLElement {
   });
 
   const steps = panel('Steps', async (body) => {
-    const summary: CanvasDataSummaryResponse = await ctx.api.call('canvasDataSummary', window);
     const points = await series;
-    const stepStats = summary.data.step_stats ?? {};
-    const ids = Object.keys(stepStats);
+    type Step = Totals & { name?: string; messages?: Record<string, unknown[]> };
+    const stepOf = (p: (typeof points)[number], stepId: string) => p.step_stats?.[stepId] as Step | undefined;
+    const ids = [...new Set(points.flatMap((p) => Object.keys(p.step_stats ?? {})))];
     if (ids.length === 0) return fill(body, empty('No step figures in this period.'));
     const times = points.map((p) => p.time);
     fill(
       body,
       ...ids.map((stepId) => {
-        const step = stepStats[stepId] as Totals & { name?: string };
-        // The step's messages, day by day, from the series' step breakdown.
-        const daily = points.map((p) => ({ messages: ((p.step_stats?.[stepId] as { messages?: Record<string, unknown[]> } | undefined)?.messages ?? {}) }));
-        const figures = channelFigures(daily as never).filter((f) => f.variations.some((v) => Object.keys(v.counters).some((k) => k !== 'revenue' && v.counters[k] > 0)));
+        const name = points.map((p) => stepOf(p, stepId)?.name).find(Boolean) ?? stepId;
+        const total = (field: keyof Totals) => points.reduce((a, p) => a + Number(stepOf(p, stepId)?.[field] ?? 0), 0);
+        // The step's messages, day by day; channels that counted nothing are left out.
+        const figures = channelFigures(points.map((p) => ({ messages: stepOf(p, stepId)?.messages ?? {} })) as never).filter(hasFigures);
         return h(
           'section',
           { class: 'step', 'data-step': stepId },
-          h('h3', {}, step.name ?? stepId),
-          h('p', { class: 'step-figures' }, `${figure(step.conversions ?? 0)} conversions, ${figure(step.revenue ?? 0, 'usd')} revenue`),
+          h('h3', {}, name),
+          h('p', { class: 'step-figures' }, `${figure(total('conversions'))} conversions, ${figure(total('revenue'), 'usd')} revenue`),
           ...figures.map((f) => channelSection(f, times)),
         );
       }),
