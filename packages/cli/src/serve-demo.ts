@@ -65,6 +65,8 @@ export async function demoExamples(app: FastifyInstance, store: Store, address: 
 
 export async function printDemoWelcome(app: FastifyInstance, store: Store, address: string, demo: PreparedDemo): Promise<void> {
   const lines = [
+    // The console first: the link signs the browser tab in (the key leaves the address bar at once).
+    demo.keyCreated ? `Console: ${address}/#key=${demo.key}` : `Console: ${address}/ (sign in with the value of BRAZEN_API_KEY)`,
     demo.keyCreated ? `API key (every permission; shown once, stored hashed): ${demo.key}` : 'API key: the value of BRAZEN_API_KEY',
     'Try:',
     ...(await demoExamples(app, store, address, demo.keyCreated ? demo.key : '$BRAZEN_API_KEY')).map((l) => `  ${l}`),

@@ -43,6 +43,11 @@ describe('brazen serve --demo', () => {
       const key = /stored hashed\): (\S+)/.exec(first.output)?.[1];
       const address = /listening on (http:\/\/\S+)/.exec(first.output)?.[1];
       expect(key).toBeTruthy();
+      // The console's link comes first, and its page is served.
+      expect(first.output.split('\n').find((l) => l.startsWith('Console: '))).toBe(`Console: ${address}/#key=${key}`);
+      expect(first.output.indexOf('Console: ')).toBeLessThan(first.output.indexOf('API key'));
+      const page = await fetch(`${address}/`);
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
       const examples = first.output.split('\n').filter((l) => l.trim().startsWith('curl '));
       expect(examples).toHaveLength(3);
       expect(examples[0]).toContain(`${address}/kpi/dau/data_series?length=30`);

@@ -45,3 +45,13 @@ export function describePeriod(period: Period, formatDay: (date: string) => stri
   const span = period.days === 1 ? '1 day' : `${period.days} days`;
   return period.to ? `${span} ending ${formatDay(period.to)}` : `the last ${span}`;
 }
+
+/** How the days of a period make its figure: DAU is averaged, MAU taken on the last day, counts summed. */
+export type Roll = 'average' | 'last' | 'sum';
+
+export function rollUp(values: number[], roll: Roll): number {
+  if (values.length === 0) return 0;
+  if (roll === 'last') return values[values.length - 1];
+  const sum = values.reduce((a, b) => a + b, 0);
+  return roll === 'average' ? sum / values.length : sum;
+}

@@ -9,7 +9,7 @@ export const PERMISSION_OF: Record<EndpointName, string> = {
   usersExportIds: 'users.export.ids',
   usersExportSegment: 'users.export.segment',
   usersExportGlobalControlGroup: 'users.export.global_control_group',
-  exportSegmentCancel: 'users.export.segment',
+  exportSegmentCancel: 'segments.list',
   segmentsList: 'segments.list',
   segmentsDataSeries: 'segments.data_series',
   segmentsDetails: 'segments.details',

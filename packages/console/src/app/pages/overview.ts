@@ -3,11 +3,9 @@ import { appParam, type PageContext } from '../context.ts';
 import { timeChart } from '../chart.ts';
 import { fill, h } from '../dom.ts';
 import { change, figure, type Kind } from '../format.ts';
-import { endingAt, splitPeriods, type Period } from '../period.ts';
+import { endingAt, rollUp, splitPeriods, type Period, type Roll } from '../period.ts';
 import { withParams } from '../route.ts';
 import { panel, settle } from '../panel.ts';
-
-type Roll = 'average' | 'last' | 'sum';
 
 interface Metric {
   id: string;
@@ -31,14 +29,6 @@ const METRICS: Metric[] = [
 ];
 
 const ROLL_WORDS: Record<Roll, string> = { average: 'daily average', last: 'on the last day', sum: 'in the period' };
-
-/** A period's figure from its days. */
-export function rollUp(values: number[], roll: Roll): number {
-  if (values.length === 0) return 0;
-  if (roll === 'last') return values[values.length - 1];
-  const sum = values.reduce((a, b) => a + b, 0);
-  return roll === 'average' ? sum / values.length : sum;
-}
 
 interface Days {
   times: string[];
