@@ -34,6 +34,8 @@ export const PERMISSION_OF: Record<EndpointName, string> = {
   purchasesProductList: 'purchases.product_list',
   purchasesRevenueSeries: 'purchases.revenue_series',
   purchasesQuantitySeries: 'purchases.quantity_series',
+  customEvents: 'events.get',
+  customAttributes: 'custom_attributes.get',
   usersTrack: 'users.track',
   currentsIngest: 'currents.ingest',
   adminCreateApiKey: 'admin',
