@@ -20,6 +20,13 @@ export function seconds(max: number) {
   };
 }
 
+/** A whole number from 0 to 2^32 - 1 (a seed). */
+export function uint32(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 4_294_967_295) throw new InvalidArgumentError('must be a whole number from 0 to 4294967295');
+  return n;
+}
+
 /** A TCP port, 0 for any free one. */
 export function portNumber(value: string): number {
   const n = Number(value);

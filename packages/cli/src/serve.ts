@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type Workspace } from '@brazen/store';
-import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter } from '@brazen/server';
-import { memorySize, portNumber, positiveInteger, seconds } from './options.ts';
+import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter, type CompatName } from '@brazen/server';
+import { memorySize, portNumber, positiveInteger, seconds, uint32 } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
 import { sayUpgrade } from './open-store.ts';
 
@@ -21,6 +21,9 @@ export interface ServeOptions {
   allowPrivateCallbacks?: boolean;
   memoryLimit?: string;
   keepProfilesAfter: number;
+  compat: CompatName;
+  faults?: boolean;
+  faultsSeed: number;
 }
 
 export function serveCommand(program: Command): void {
@@ -34,6 +37,13 @@ export function serveCommand(program: Command): void {
     .option('--log <level>', 'log level: fatal, error, warn, info, debug', 'info')
     .option('--redis <url>', 'count rate limits in Redis (redis://host:port), for several servers sharing a store', process.env.BRAZEN_REDIS_URL)
     .option('--no-rate-limits', 'turn off the per-key rate limits')
+    .addOption(
+      new Option('--compat <profile>', "Braze's limits to hold: current (today's docs: /users/export/ids 250 a minute and 50 ids) or legacy (75 ids, the older rate limits)")
+        .choices(['current', 'legacy'])
+        .default('current'),
+    )
+    .option('--faults', 'answer the X-Brazen-Fault header and /admin/faults with faults on demand (429, 500, 502, 503, latency=MS, reset, truncate; ;p=PROBABILITY)')
+    .option('--faults-seed <n>', 'seed of the generator ;p= fault rules draw from, so a run repeats exactly', uint32, 1)
     .option('--memory-limit <size>', "DuckDB's memory limit (e.g. 1GB); the server's memory stays flat under it", memorySize, process.env.BRAZEN_MEMORY_LIMIT ?? '1GB')
     .option('--keep-profiles-after <seconds>', 'bring the user profiles exports read up to date once no request came for this long after a change (0: never in the background)', seconds(86_400), 30)
     .option('--allow-private-callbacks', 'let export callback_endpoint URLs reach loopback and private addresses')
@@ -41,7 +51,12 @@ export function serveCommand(program: Command): void {
     .option('--demo-users <n>', 'users of the demo workspace', positiveInteger(16_000_000), 10_000)
     .option('--demo-days <n>', 'days of history of the demo workspace', positiveInteger(3650), 90)
     .option('--demo-seed <seed>', 'seed of the demo workspace', '1')
-    .addHelpText('after', '\nBRAZEN_API_KEY=KEY makes that key with every permission at start.')
+    .addHelpText(
+      'after',
+      '\nBRAZEN_API_KEY=KEY makes that key with every permission at start.\n' +
+        'With --faults, a request carrying X-Brazen-Fault: 503;p=0.3,latency=200 meets those faults; PUT /admin/faults\n' +
+        '{"key_name": "NAME", "rules": "..."} sets them for every request of a key, {"seed": N} starts the draws again.',
+    )
     .action(async (options: ServeOptions & DemoServeOptions) => {
       await serve(options);
     });
@@ -72,6 +87,8 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
     tmpDir: join(dataDir, 'tmp'),
     logger: loggerOptions(options.log),
     rateLimits: options.rateLimits === false ? false : undefined,
+    compat: options.compat ?? 'current',
+    faults: options.faults ? { seed: options.faultsSeed ?? 1 } : undefined,
     rateCounter,
     metrics: new Metrics(true),
     exports: { callback: { allowPrivate: options.allowPrivateCallbacks === true } },

@@ -23,13 +23,17 @@ export interface Brazen {
 
 /** The real brazen server on a fresh DuckDB store, listening on a free port, with an injected clock
  * (fixed at 2024-03-31T12:00Z unless given). */
-export async function startBrazen(options: { now?: () => number; rateLimits?: AppOptions['rateLimits'] } = {}): Promise<Brazen> {
+export async function startBrazen(
+  options: { now?: () => number; rateLimits?: AppOptions['rateLimits']; faults?: AppOptions['faults'] } = {},
+): Promise<Brazen> {
   const dir = mkdtempSync(join(tmpdir(), 'brazen-client-test-'));
   const now = options.now ?? (() => Date.UTC(2024, 2, 31, 12));
   const store = await DuckDbStore.open({ dataDir: dir, now });
   await store.addApiKey({ name: 'client tests', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now()).toISOString() });
   // The tests' callback receivers listen on 127.0.0.1.
-  const app = await buildApp({ store, now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits, exports: { callback: { allowPrivate: true } } });
+  const app = await buildApp({
+    store, now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits, faults: options.faults, exports: { callback: { allowPrivate: true } },
+  });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url,

@@ -25,6 +25,7 @@ export * from './kpi.ts';
 export * from './sessions.ts';
 export * from './events.ts';
 export * from './custom-data.ts';
+export * from './faults.ts';
 export * from './purchases.ts';
 export * from './segments.ts';
 export * from './campaigns.ts';

@@ -27,6 +27,9 @@ import { installRateLimits } from './limits/hook.ts';
 import { MemoryRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';
 import { COMPAT_PROFILES, type CompatName } from './limits/profiles.ts';
 import { Metrics, installObservability } from './observability.ts';
+import { FaultInjector } from './faults/injector.ts';
+import { installFaults } from './faults/hook.ts';
+import { faultRoutes } from './routes/faults.ts';
 import { ProfileKeeper, type ProfileKeeperOptions } from './export/profile-keeper.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -47,6 +50,9 @@ export interface AppOptions {
   rateLimits?: RateLimitConfig | false;
   /** Where request counts live: in memory by default, Redis when several servers share a store. */
   rateCounter?: RateCounter;
+  /** Faults on demand (`X-Brazen-Fault`, /admin/faults) for testing consumers; off unless given.
+   * `seed` starts the generator `;p=` rules draw from (default 1). */
+  faults?: { seed?: number };
   /** Prometheus metrics; default: a registry of the app's own. */
   metrics?: Metrics;
   /** User exports: where the server keeps them (default TMPDIR/exports), callback retries. */
@@ -139,6 +145,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook('onClose', () => limiter.close());
   }
   installObservability(app, options.store, options.metrics ?? new Metrics(false));
+  if (options.faults) {
+    const injector = new FaultInjector(options.faults.seed ?? 1);
+    installFaults(app, { injector, rateLimits: options.rateLimits || compat.rateLimits, now, metrics: app.metrics });
+    faultRoutes(app, injector);
+  }
 
   // Any request makes the server busy; a write (ingestion, a workspace) may leave profiles stale.
   const keeper = new ProfileKeeper(options.store, { busy: () => app.exportRunner.busy, ...options.profiles });

@@ -31,6 +31,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly faults = new Counter({
+    name: 'brazen_faults_total',
+    help: 'Faults injected (brazen serve --faults), by rule and route',
+    labelNames: ['rule', 'route'] as const,
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'brazen_' });
   }

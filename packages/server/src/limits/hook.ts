@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError } from '../errors.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { RateLimiter, RateState } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,10 +22,17 @@ export function installRateLimits(app: FastifyInstance, limiter: RateLimiter, no
     reply.header('X-RateLimit-Limit', state.limit);
     reply.header('X-RateLimit-Remaining', state.remaining);
     reply.header('X-RateLimit-Reset', state.reset);
-    if (state.limited) {
-      const retryAfter = Math.max(1, state.reset - Math.floor(now() / 1000));
-      reply.header('Retry-After', retryAfter);
-      throw new ApiError(429, `rate limit exceeded: ${state.limit} requests per window for this key on ${path}; retry after ${retryAfter} s`);
-    }
+    if (state.limited) throw tooManyRequests(reply, state, path, now());
   });
+}
+
+/** A 429 as Braze sends it: no requests left, `Retry-After` the seconds until the window resets
+ * (at least 1). Also what a `429` fault answers. */
+export function tooManyRequests(reply: FastifyReply, state: Pick<RateState, 'limit' | 'reset'>, path: string, now: number, note = ''): ApiError {
+  const retryAfter = Math.max(1, state.reset - Math.floor(now / 1000));
+  reply.header('X-RateLimit-Limit', state.limit);
+  reply.header('X-RateLimit-Remaining', 0);
+  reply.header('X-RateLimit-Reset', state.reset);
+  reply.header('Retry-After', retryAfter);
+  return new ApiError(429, `rate limit exceeded: ${state.limit} requests per window for this key on ${path}; retry after ${retryAfter} s${note}`);
 }

@@ -79,23 +79,25 @@ export class RedisRateCounter implements RateCounter {
   }
 }
 
+/** The limit that applies to an endpoint, the budget it is counted under, and the end (epoch s) of
+ * the window holding `now` (epoch ms). */
+export function limitWindow(config: RateLimitConfig, path: string, pool: string | undefined, now: number): { budget: string; limit: RateLimit; reset: number } {
+  const { budget, limit } =
+    pool && config.pools[pool]
+      ? { budget: `pool:${pool}`, limit: config.pools[pool] }
+      : { budget: `path:${path}`, limit: config.endpoints[path] ?? config.default };
+  return { budget, limit, reset: (Math.floor(now / 1000 / limit.windowSeconds) + 1) * limit.windowSeconds };
+}
+
 export class RateLimiter {
   constructor(
     private readonly config: RateLimitConfig,
     private readonly counter: RateCounter,
   ) {}
 
-  /** The limit that applies to an endpoint, and the budget name it is counted under. */
-  limitFor(path: string, pool?: string): { budget: string; limit: RateLimit } {
-    if (pool && this.config.pools[pool]) return { budget: `pool:${pool}`, limit: this.config.pools[pool] };
-    if (this.config.endpoints[path]) return { budget: `path:${path}`, limit: this.config.endpoints[path] };
-    return { budget: `path:${path}`, limit: this.config.default };
-  }
-
   /** Counts one request of `key` (a key's hash) on an endpoint at `now` (epoch ms). */
   async hit(key: string, path: string, pool: string | undefined, now: number): Promise<RateState> {
-    const { budget, limit } = this.limitFor(path, pool);
-    const windowEnd = (Math.floor(now / 1000 / limit.windowSeconds) + 1) * limit.windowSeconds;
+    const { budget, limit, reset: windowEnd } = limitWindow(this.config, path, pool, now);
     const count = await this.counter.increment(`${key}:${budget}`, windowEnd, limit.windowSeconds);
     return { limit: limit.limit, remaining: Math.max(0, limit.limit - count), reset: windowEnd, limited: count > limit.limit };
   }
