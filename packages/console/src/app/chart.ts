@@ -40,7 +40,8 @@ export function timeChart(chart: TimeChart): HTMLElement {
   const options: uPlot.Options = {
     width: 600,
     height: chart.height ?? 260,
-    scales: { x: { time: false } },
+    // Counts and money start at zero, so that a small change does not look like a big one.
+    scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
     series: [
