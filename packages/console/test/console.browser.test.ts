@@ -199,6 +199,28 @@ describe.skipIf(!run)('the console in Chromium', () => {
     await tab.page.close();
   });
 
+  it('is reachable by keyboard and fits a phone', async () => {
+    const tab = await signedIn({ width: 390, height: 844 });
+    await visit(tab, `?${PERIOD}`);
+    // Tab from the top of the page to the sessions card, and open its chart with Enter.
+    let focused = '';
+    for (let presses = 0; presses < 40 && focused !== 'sessions'; presses++) {
+      await tab.page.keyboard.press('Tab');
+      focused = await tab.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.metric ?? '');
+    }
+    expect(focused).toBe('sessions');
+    await tab.page.keyboard.press('Enter');
+    await tab.page.waitForURL(/metric=sessions/);
+    await settled(tab.page);
+    expect(await tab.page.textContent('#main-chart h2')).toBe('Sessions by day');
+    for (const hash of [`?${PERIOD}`, `campaigns/${newsletter.id}?${PERIOD}`, `events?${PERIOD}`, 'keys']) {
+      await visit(tab, hash);
+      expect(await tab.page.evaluate(() => document.documentElement.scrollWidth), hash).toBeLessThanOrEqual(390);
+    }
+    expect(tab.errors).toEqual([]);
+    await tab.page.close();
+  });
+
   it('writes the screenshots of the README and prints the first paint', async () => {
     mkdirSync(DOCS, { recursive: true });
     const shots: Array<[string, string, { width: number; height: number; scheme?: 'light' | 'dark' }]> = [
