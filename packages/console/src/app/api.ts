@@ -35,26 +35,24 @@ export class Api {
   }
 
   /** Every point of a series of any length (split into requests the endpoint allows). */
-  async series<N extends SeriesName>(name: N, params: SeriesParams<N>): Promise<Array<SeriesPoints[N]>> {
-    const points: Array<SeriesPoints[N]> = [];
-    try {
-      for await (const point of this.client.series(name, params)) points.push(point);
-    } catch (error) {
-      throw translate(error, name);
-    }
-    return points;
+  series<N extends SeriesName>(name: N, params: SeriesParams<N>): Promise<Array<SeriesPoints[N]>> {
+    return collect(name, this.client.series(name, params));
   }
 
   /** Every item of a list, across its pages. */
-  async items<N extends ListName>(name: N, params?: ParamsOf<N>): Promise<Array<ListItems[N]>> {
-    const items: Array<ListItems[N]> = [];
-    try {
-      for await (const item of this.client.items(name, params)) items.push(item);
-    } catch (error) {
-      throw translate(error, name);
-    }
-    return items;
+  items<N extends ListName>(name: N, params?: ParamsOf<N>): Promise<Array<ListItems[N]>> {
+    return collect(name, this.client.items(name, params));
   }
+}
+
+async function collect<T>(name: EndpointName, iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  try {
+    for await (const item of iterable) out.push(item);
+  } catch (error) {
+    throw translate(error, name);
+  }
+  return out;
 }
 
 function translate(error: unknown, name: EndpointName): unknown {

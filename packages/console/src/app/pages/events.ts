@@ -21,23 +21,34 @@ interface Ranked {
 /** Custom events and products, each ranked by its total in the period, with its series. */
 export function eventsPage(ctx: PageContext): HTMLElement {
   ctx.title('Custom events and products');
-  const events = panel('Custom events', async (body) => {
-    const names = await ctx.api.items('eventsList');
-    const ranked = await rank(names, async (event) => {
-      const points = await ctx.api.series('eventsDataSeries', { event, length: ctx.period.days, unit: 'day', ...endingAt(ctx.period), ...appParam(ctx) });
+  const window = { length: ctx.period.days, unit: 'day' as const, ...endingAt(ctx.period), ...appParam(ctx) };
+  return h(
+    'div',
+    { class: 'detail' },
+    rankedPanel(ctx, 'Custom events', () => ctx.api.items('eventsList'), async (event) => {
+      const points = await ctx.api.series('eventsDataSeries', { event, ...window });
       return { times: points.map((p) => p.time), values: points.map((p) => p.count) };
-    });
-    fill(body, ...rankedList(ctx, ranked, names.length, 'event', 'occurrences', 'count'));
-  }, { wide: true });
-  const products = panel('Products', async (body) => {
-    const names = await ctx.api.items('purchasesProductList');
-    const ranked = await rank(names, async (product) => {
-      const points = await ctx.api.series('purchasesRevenueSeries', { product, length: ctx.period.days, unit: 'day', ...endingAt(ctx.period), ...appParam(ctx) });
+    }, { what: 'event', measure: 'occurrences', kind: 'count' }),
+    rankedPanel(ctx, 'Products', () => ctx.api.items('purchasesProductList'), async (product) => {
+      const points = await ctx.api.series('purchasesRevenueSeries', { product, ...window });
       return { times: points.map((p) => p.time), values: points.map((p) => p.revenue) };
-    });
-    fill(body, ...rankedList(ctx, ranked, names.length, 'product', 'revenue', 'usd'));
+    }, { what: 'product', measure: 'revenue', kind: 'usd' }),
+  );
+}
+
+interface RankedKind {
+  what: 'event' | 'product';
+  measure: string;
+  kind: Kind;
+}
+
+function rankedPanel(
+  ctx: PageContext, title: string, names: () => Promise<string[]>, load: (name: string) => Promise<{ times: string[]; values: number[] }>, kind: RankedKind,
+): HTMLElement {
+  return panel(title, async (body) => {
+    const all = await names();
+    fill(body, ...rankedList(ctx, await rank(all, load), all.length, kind));
   }, { wide: true });
-  return h('div', { class: 'detail' }, events, products);
 }
 
 async function rank(names: string[], load: (name: string) => Promise<{ times: string[]; values: number[] }>): Promise<Ranked[]> {
@@ -48,7 +59,7 @@ async function rank(names: string[], load: (name: string) => Promise<{ times: st
   return ranked.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
 }
 
-function rankedList(ctx: PageContext, ranked: Ranked[], known: number, what: 'event' | 'product', measure: string, kind: Kind): HTMLElement[] {
+function rankedList(ctx: PageContext, ranked: Ranked[], known: number, { what, measure, kind }: RankedKind): HTMLElement[] {
   if (ranked.length === 0) return [empty(`No ${what} recorded yet.`)];
   const param = what === 'event' ? 'event' : 'product';
   const chosen = ranked.find((r) => r.name === ctx.route.params.get(param)) ?? ranked[0];
