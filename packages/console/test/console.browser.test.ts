@@ -111,6 +111,23 @@ describe.skipIf(!run)('the console in Chromium', () => {
     const change = `${now >= before ? '+' : '-'}${(Math.round((Math.abs(now - before) / before) * 1000) / 10).toFixed(1).replace(/\.0$/, '')}%`;
     expect(await tab.page.textContent('.kpi[data-metric="sessions"] .kpi-change')).toContain(change);
 
+    // One app: the picker names the workspace's apps; the card then counts that app's users only.
+    const { apps } = await demo.api<{ apps: Array<{ id: string; name: string }> }>('/admin/workspace');
+    const app = apps[0];
+    const [{ dau: appDau }] = (await demo.api<Series<'dau'>>('/kpi/dau/data_series', { length: 1, ending_at: day, app_id: app.id })).data;
+    expect(appDau).toBeLessThan(dau);
+    await visit(tab, `?to=${day}&days=1`);
+    await tab.page.getByLabel('app').selectOption({ label: app.name });
+    await tab.page.waitForURL(new RegExp(`app=${app.id}`));
+    await settled(tab.page);
+    expect(Number(await tab.page.getAttribute('.kpi[data-metric="dau"] .kpi-value', 'data-value'))).toBe(appDau);
+
+    // Sessions hour by hour: the chart's hours are the API's.
+    const hours = (await demo.api<Series<'sessions'>>('/sessions/data_series', { length: 24, unit: 'hour', ending_at: `${day}T23:59:59` })).data;
+    await visit(tab, `?to=${day}&days=1&metric=sessions&unit=hour`);
+    const shown = await tab.page.$$eval('#main-chart table.figures tbody tr', (rows) => rows.map((r) => [r.getAttribute('data-time'), Number(r.querySelector('td')?.getAttribute('data-value'))]));
+    expect(shown).toEqual(hours.map((h) => [h.time, h.sessions]));
+
     // Each email variation's sends over the period, summed here from the API's days.
     const series = await demo.api<{ data: Array<{ messages: { email?: Array<{ variation_api_id: string; sent: number }> } }> }>(
       '/campaigns/data_series', { campaign_id: newsletter.id, length: 30, ending_at: LAST_DAY },
