@@ -1,5 +1,5 @@
 import { NeedsPermission, SignedOut } from './api.ts';
-import { code, fill, h } from './dom.ts';
+import { append, code, fill, h } from './dom.ts';
 
 /** Sent to the window when the key turns out to be unknown; the shell shows the sign-in form. */
 export const SIGNED_OUT_EVENT = 'brazen:signed-out';
@@ -27,7 +27,10 @@ export async function settle(body: HTMLElement, load: (body: HTMLElement) => Pro
 /** What a panel shows instead of its figures. */
 export function notice(error: unknown): HTMLElement {
   if (error instanceof NeedsPermission) {
-    return h('p', { class: 'needs', 'data-needs': error.permission }, 'needs ', code(error.permission), h('span', { class: 'hint' }, ' (this API key lacks that permission)'));
+    // A long name may break after its dots, never inside a word.
+    const name = code('');
+    error.permission.split('.').forEach((part, i) => append(name, i > 0 ? '.' : '', i > 0 ? h('wbr') : null, part));
+    return h('p', { class: 'needs', 'data-needs': error.permission }, 'needs ', name, h('span', { class: 'hint' }, ' (this API key lacks that permission)'));
   }
   if (error instanceof SignedOut) {
     window.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT));
