@@ -45,7 +45,7 @@ export type Unit = 'quarter' | 'day';
 const SHARD_KEY = 'cityHash64(ws, user_key)';
 
 /** X over X_local: Distributed on a cluster, a plain view elsewhere. */
-function shardedRead(db: ClickHouseConnection, name: string, key = SHARD_KEY): Sql {
+export function shardedRead(db: ClickHouseConnection, name: string, key = SHARD_KEY): Sql {
   const local = db.table(`${name}_local`);
   if (!db.cluster) return sql`CREATE VIEW IF NOT EXISTS ${db.table(name)} AS SELECT * FROM ${local}`;
   // The database is written literally: 18.16 keeps currentDatabase() unevaluated in engine arguments.
@@ -101,16 +101,26 @@ function nextVersion(): number {
  * days and the 29 after, and new users (the whole series: a late earlier session moves a user's
  * first day back, so a day can lose a new user).
  */
-export async function refreshRollups(db: ClickHouseConnection, ws: string, days: readonly string[]): Promise<void> {
+export async function refreshRollups(
+  db: ClickHouseConnection,
+  ws: string,
+  days: readonly string[],
+  onStep?: (step: 'counters' | 'dau' | 'new_users' | 'mau', node: number, ms: number) => void,
+): Promise<void> {
   if (days.length === 0) return;
   const version = nextVersion();
   const sorted = [...new Set(days)].sort();
+  const step = async (name: 'counters' | 'dau' | 'new_users' | 'mau', node: number, run: () => Promise<void>) => {
+    const started = performance.now();
+    await run();
+    onStep?.(name, node, performance.now() - started);
+  };
   await Promise.all(
     db.nodes.map(async (_, node) => {
-      await db.command(countersSql(db, ws, sorted, version), { node });
-      await db.command(dauSql(db, ws, sorted, version), { node });
-      await db.command(newUsersSql(db, ws, version), { node });
-      await refreshMau(db, node, ws, sorted[0], addDays(sorted.at(-1)!, 29), version);
+      await step('counters', node, () => db.command(countersSql(db, ws, sorted, version), { node }));
+      await step('dau', node, () => db.command(dauSql(db, ws, sorted, version), { node }));
+      await step('new_users', node, () => db.command(newUsersSql(db, ws, version), { node }));
+      await step('mau', node, () => refreshMau(db, node, ws, sorted[0], addDays(sorted.at(-1)!, 29), version));
     }),
   );
 }

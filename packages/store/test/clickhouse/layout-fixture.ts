@@ -3,6 +3,7 @@
  * here by plain loops over the distinct records (never by the SQL under test).
  */
 import type { EventRow } from '../../src/clickhouse/layout.ts';
+import { prng } from '../naive.ts';
 
 /** The local day (YYYY-MM-DD) of an instant in a time zone; cached by UTC quarter-hour. */
 export function localDayOf(zone: string): (epochSeconds: number) => string {
@@ -19,17 +20,6 @@ export function localDayOf(zone: string): (epochSeconds: number) => string {
   };
 }
 
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface FixtureOptions {
   ws: string;
   zone: string;
@@ -42,7 +32,7 @@ export interface FixtureOptions {
 
 /** Session starts, two custom events and purchases of two products, over two apps. */
 export function makeRecords(o: FixtureOptions): EventRow[] {
-  const random = seeded(o.seed);
+  const random = prng(o.seed);
   const dayOf = localDayOf(o.zone);
   const rows: EventRow[] = [];
   for (let i = 0; i < o.events; i++) {

@@ -10,9 +10,9 @@ import { connectClickHouse, type ClickHouseConnection } from '../../src/clickhou
 import { eventsWriteTable, LAYOUT_MIGRATIONS, readSeries, refreshRollups, type EventRow, type SeriesQuery } from '../../src/clickhouse/layout.ts';
 import { migrate } from '../../src/clickhouse/migrations.ts';
 import { raw, sql } from '../../src/clickhouse/sql.ts';
-import { expectedFigures, makeRecords, seeded } from './layout-fixture.ts';
-import { startClickHouseCluster, startClickHouseServer, type ClickHouseCluster, type ClickHouseServer } from './servers.ts';
-import { chdbUrl, describeWith, serverUrl } from './targets.ts';
+import { prng } from '../naive.ts';
+import { expectedFigures, makeRecords } from './layout-fixture.ts';
+import { chdbUrl, describeOnServers, describeWith } from './targets.ts';
 
 const WS = "ws 'one'";
 const START = Date.parse('2024-03-01T00:00:00Z') / 1000;
@@ -20,7 +20,7 @@ const records = makeRecords({ ws: WS, zone: 'Asia/Kolkata', users: 80, events: 4
 const LOCAL_TABLES = ['events_local', 'user_days_local', 'first_seen_local', 'series_local'];
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const random = seeded(seed);
+  const random = prng(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -104,29 +104,15 @@ function layoutSuite(open: () => Promise<ClickHouseConnection>): void {
   });
 }
 
-describeWith('server', 'prototype layout on one clickhouse-server (Debian 18.16)', () => {
-  let server: ClickHouseServer;
-  beforeAll(async () => {
-    server = await startClickHouseServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  layoutSuite(() => connectClickHouse(serverUrl([server.httpUrl], 'layout')));
+describeOnServers('prototype layout on one clickhouse-server (Debian 18.16)', 1, (urlOf) => {
+  layoutSuite(() => connectClickHouse(urlOf('layout')));
 });
 
-describeWith('server', 'prototype layout on two 18.16 shards', () => {
-  let cluster: ClickHouseCluster;
-  beforeAll(async () => {
-    cluster = await startClickHouseCluster(2);
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-  layoutSuite(() => connectClickHouse(serverUrl(cluster.nodes.map((n) => n.httpUrl), 'layout', cluster.name)));
+describeOnServers('prototype layout on two 18.16 shards', 2, (urlOf) => {
+  layoutSuite(() => connectClickHouse(urlOf('layout')));
 
   it('keeps each user on one shard, so per-shard distinct counts add up', async () => {
-    const db = await connectClickHouse(serverUrl(cluster.nodes.map((n) => n.httpUrl), 'layout', cluster.name), { createDatabase: false });
+    const db = await connectClickHouse(urlOf('layout'), { createDatabase: false });
     const perShard = await Promise.all(db.nodes.map((_, node) => db.query<{ user_key: string }>(sql`SELECT DISTINCT user_key FROM ${db.table('events_local')}`, { node })));
     const [a, b] = perShard.map((rows) => new Set(rows.map((r) => r.user_key)));
     expect(a.size).toBeGreaterThan(10);

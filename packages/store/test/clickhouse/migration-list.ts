@@ -1,14 +1,7 @@
 /** A migrations list for the runner's tests: local and Distributed tables, a view, an added column. */
-import type { ClickHouseConnection } from '../../src/clickhouse/client.ts';
+import { shardedRead } from '../../src/clickhouse/layout.ts';
 import type { Migration } from '../../src/clickhouse/migrations.ts';
-import { identifier, raw, sql } from '../../src/clickhouse/sql.ts';
-
-function sharded(db: ClickHouseConnection, name: string, key: string) {
-  const local = db.table(`${name}_local`);
-  if (!db.cluster) return sql`CREATE VIEW IF NOT EXISTS ${db.table(name)} AS SELECT * FROM ${local}`;
-  return sql`CREATE TABLE IF NOT EXISTS ${db.table(name)} AS ${local}
-    ENGINE = Distributed(${identifier(db.cluster)}, ${db.database}, ${`${name}_local`}, ${raw(key)})`;
-}
+import { raw, sql } from '../../src/clickhouse/sql.ts';
 
 export const TEST_MIGRATIONS: Migration[] = [
   {
@@ -17,10 +10,10 @@ export const TEST_MIGRATIONS: Migration[] = [
     steps: (db) => [
       sql`CREATE TABLE IF NOT EXISTS ${db.table('events_local')} (ws String, user_key String, id String, time DateTime('UTC'))
           ENGINE = ReplacingMergeTree ORDER BY (ws, user_key, id)`,
-      sharded(db, 'events', 'cityHash64(ws, user_key)'),
+      shardedRead(db, 'events'),
       sql`CREATE TABLE IF NOT EXISTS ${db.table('users_local')} (ws String, user_key String, version UInt64)
           ENGINE = ReplacingMergeTree(version) ORDER BY (ws, user_key)`,
-      sharded(db, 'users', 'cityHash64(ws, user_key)'),
+      shardedRead(db, 'users'),
     ],
   },
   {

@@ -6,14 +6,13 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { connectClickHouse, type ClickHouseConnection } from '../../src/clickhouse/client.ts';
 import { ClickHouseStoreError } from '../../src/clickhouse/errors.ts';
 import { checkIdempotent, migrate, schemaVersions, type Migration } from '../../src/clickhouse/migrations.ts';
 import { raw, sql } from '../../src/clickhouse/sql.ts';
 import { TEST_MIGRATIONS } from './migration-list.ts';
-import { startClickHouseCluster, startClickHouseServer, type ClickHouseCluster, type ClickHouseServer } from './servers.ts';
-import { chdbUrl, describeWith, serverUrl } from './targets.ts';
+import { chdbUrl, describeOnServers, describeWith } from './targets.ts';
 
 const run = promisify(execFile);
 
@@ -93,19 +92,12 @@ it('refuses a step whose form does not show it is idempotent', () => {
   expect(() => checkIdempotent({ addColumn: { table: 't', column: 'b', type: raw('String') } })).not.toThrow();
 });
 
-describeWith('server', 'migrations on clickhouse-server (Debian 18.16)', () => {
-  let server: ClickHouseServer;
-  beforeAll(async () => {
-    server = await startClickHouseServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  runnerSuite((database) => connectClickHouse(serverUrl([server.httpUrl], database)), 1);
+describeOnServers('migrations on clickhouse-server (Debian 18.16)', 1, (urlOf) => {
+  runnerSuite((database) => connectClickHouse(urlOf(database)), 1);
 
   it('two brazen processes started together migrate one database once', async () => {
     const script = fileURLToPath(new URL('./migrate-process.ts', import.meta.url));
-    const url = serverUrl([server.httpUrl], 'two_processes');
+    const url = urlOf('two_processes');
     const outputs = await Promise.all([1, 2].map((i) => run(process.execPath, ['--import', 'tsx', script, url, String(i)])));
     const reports = outputs.map((o) => JSON.parse(o.stdout) as { version: number; applied: number[][] });
     expect(reports.map((r) => r.version)).toEqual([3, 3]);
@@ -118,15 +110,8 @@ describeWith('server', 'migrations on clickhouse-server (Debian 18.16)', () => {
   });
 });
 
-describeWith('server', 'migrations on a two-shard cluster', () => {
-  let cluster: ClickHouseCluster;
-  beforeAll(async () => {
-    cluster = await startClickHouseCluster(2);
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-  runnerSuite((database) => connectClickHouse(serverUrl(cluster.nodes.map((n) => n.httpUrl), database, cluster.name)), 2);
+describeOnServers('migrations on a two-shard cluster', 2, (urlOf) => {
+  runnerSuite((database) => connectClickHouse(urlOf(database)), 2);
 });
 
 describeWith('chdb', 'migrations on chdb (current engine)', () => {

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClickHouse, type ClickHouseConnection } from '../../src/clickhouse/client.ts';
 import { ClickHouseStoreError } from '../../src/clickhouse/errors.ts';
 import { day, identifier, join, literal, sql, type SqlValue } from '../../src/clickhouse/sql.ts';
-import { startClickHouseServer, type ClickHouseServer } from './servers.ts';
-import { chdbUrl, describeWith, serverUrl } from './targets.ts';
+import { chdbUrl, describeOnServers, describeWith } from './targets.ts';
 
 describe('literal', () => {
   it('writes each kind of value', () => {
@@ -144,15 +143,8 @@ function engineSuite(name: string, open: () => Promise<ClickHouseConnection>): v
   });
 }
 
-describeWith('server', 'escaping on clickhouse-server (Debian 18.16)', () => {
-  let server: ClickHouseServer;
-  beforeAll(async () => {
-    server = await startClickHouseServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  engineSuite('18.16', () => connectClickHouse(serverUrl([server.httpUrl], 'escaping')));
+describeOnServers('escaping on clickhouse-server (Debian 18.16)', 1, (urlOf) => {
+  engineSuite('18.16', () => connectClickHouse(urlOf('escaping')));
 });
 
 describeWith('chdb', 'escaping on chdb (current engine)', () => {

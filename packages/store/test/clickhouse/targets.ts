@@ -7,8 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
-import { clickHouseServerMissing } from './servers.ts';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { clickHouseServerMissing, startClickHouseCluster, type ClickHouseCluster } from './servers.ts';
 
 export const serverMissing = clickHouseServerMissing();
 export const chdbMissing = (() => {
@@ -38,4 +38,21 @@ export function chdbUrl(database = 'brazen'): string {
 export function serverUrl(httpUrls: string[], database: string, cluster?: string): string {
   const hosts = httpUrls.map((u) => u.replace(/^http:\/\//, '')).join(',');
   return `clickhouse://${hosts}/${database}${cluster ? `?cluster=${cluster}` : ''}`;
+}
+
+/**
+ * A suite on Debian's server, as one server (`shards` 1) or a cluster of server processes: `body`
+ * gets the store URL of a database on it, valid once the suite's tests run.
+ */
+export function describeOnServers(title: string, shards: number, body: (urlOf: (database: string) => string) => void): void {
+  describeWith('server', title, () => {
+    let servers: ClickHouseCluster;
+    beforeAll(async () => {
+      servers = await startClickHouseCluster(shards);
+    });
+    afterAll(async () => {
+      await servers?.stop();
+    });
+    body((database) => serverUrl(servers.nodes.map((n) => n.httpUrl), database, shards > 1 ? servers.name : undefined));
+  });
 }
