@@ -6,7 +6,7 @@
  * conversions match. Baseline, same run: the same campaign's figures computed from the raw
  * `events` table without the rollups.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -195,7 +195,7 @@ async function ingest(store: DuckDbStore, dir: string, total: number, batch: num
   for (let from = 0; from < total; from += batch) {
     const file = writeBatch(dir, rand, from, Math.min(batch, total - from), total, users);
     const t0 = performance.now();
-    const result = await store.ingestCurrents({ file, format: 'ndjson' });
+    const result = await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' });
     ingestMs += performance.now() - t0;
     if (result.errors.length > 0) throw new Error(`ingest: ${JSON.stringify(result.errors.slice(0, 3))}`);
     stored += result.stored;
@@ -220,11 +220,11 @@ export async function run(): Promise<void> {
 
   const store = await DuckDbStore.open({ dataDir });
   if (!reuse) {
-    await store.addApiKey({ name: 'bench', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+    await store.addApiKey({ name: 'bench', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
     await store.putWorkspace(workspace());
     await ingest(store, dir, total, batch, users, engagement);
   }
-  console.log(`${fmt(await store.countEvents())} stored records${reuse ? ' (reused from the previous run)' : ''}`);
+  console.log(`${fmt(await store.recordCount())} stored records${reuse ? ' (reused from the previous run)' : ''}`);
 
   const endingAt = new Date((START + (DAYS - 1) * DAY) * 1000).toISOString();
   const startingAt = new Date(START * 1000).toISOString();

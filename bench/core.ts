@@ -83,7 +83,7 @@ export async function run(): Promise<void> {
   }
 
   const store = await DuckDbStore.open({ dataDir: join(dir, 'data') });
-  await store.addApiKey({ name: 'bench', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+  await store.addApiKey({ name: 'bench', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
   // No background profile keeping: it would take the CPU from whatever this run measures next.
   const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000, profiles: { idleMs: false } });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -9,7 +9,7 @@
  * The reference data (1M users × 100 days): BENCH_DEMO_USERS=1000000 BENCH_DEMO_DAYS=100 npm run bench -- demo.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +84,7 @@ export async function run(): Promise<void> {
   store.ingestCurrents = timed('ingestCurrents', store.ingestCurrents.bind(store));
   store.track = timed('track', store.track.bind(store));
   const t0 = performance.now();
-  const summary = await buildDemo(store, { users, days, seed: 1, end: END, tmpDir: join(dir, 'tmp') });
+  const summary = await buildDemo(store.workspace(), { users, days, seed: 1, end: END, tmpDir: join(dir, 'tmp') });
   const total = (performance.now() - t0) / 1000;
   await store.close();
   console.log(
@@ -105,7 +105,7 @@ export async function run(): Promise<void> {
   const alone = await DuckDbStore.open({ dataDir: freshDir('demo-alone') });
   await alone.putWorkspace(demoWorkspace(plan));
   const s0 = performance.now();
-  const stored = await alone.ingestCurrents({ file, format: 'ndjson' });
+  const stored = await alone.ingestCurrents({ bytes: createReadStream(file, { highWaterMark: 1 << 20 }), format: 'ndjson' });
   const ingestAlone = (performance.now() - s0) / 1000;
   if (stored.errors.length > 0) throw new Error(`the store rejected ${stored.errors.length} demo records, e.g. ${stored.errors[0].message}`);
   const a0 = performance.now();

@@ -9,7 +9,7 @@ export interface Bucketed {
  * Adds bucket totals into the units that contain them. Buckets outside every unit are ignored;
  * units with no bucket stay at zero (Braze answers one entry per unit, zeros included).
  */
-export function binIntoUnits<B extends Bucketed>(units: SeriesUnit[], buckets: B[], value: (b: B) => number): number[] {
+export function binIntoUnits<B extends Bucketed>(units: readonly SeriesUnit[], buckets: B[], value: (b: B) => number): number[] {
   const totals = new Array<number>(units.length).fill(0);
   if (units.length === 0) return totals;
   for (const bucket of buckets) {

@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildDemo, defaultDemoEnd, seedNumber, type DemoProgress, type DemoSummary } from '@brazen/demo';
-import type { Store } from '@brazen/store';
-import { MEMORY_LIMIT_HELP, openStore } from './open-store.ts';
+import type { WorkspaceStore } from '@brazen/store';
+import { MEMORY_LIMIT_HELP, openStore, storeUrl } from './open-store.ts';
 import { dataDirDefault, memorySize, positiveInteger, timeZone, utcDate } from './options.ts';
 import { progressBar } from './progress.ts';
 
@@ -29,11 +29,12 @@ export function demoCommand(program: Command): void {
     .addHelpText('after', '\nExample: brazen demo --users 10000 --days 90 --seed 7 --data ./demo-data')
     .action(async (options: DemoSettings & { data: string; memoryLimit?: string }) => {
       const dataDir = resolve(options.data);
-      const store = await openStore(dataDir, options.memoryLimit);
+      const store = await openStore(storeUrl(undefined, dataDir), options.memoryLimit);
       try {
-        const held = await store.countEvents();
+        const workspace = store.workspace();
+        const held = await workspace.data.recordCount();
         if (held > 0) throw new Error(`the data folder ${dataDir} already holds ${held} events: build the demo into an empty folder (--data DIR)`);
-        const summary = await buildDemoWorkspace(store, dataDir, options);
+        const summary = await buildDemoWorkspace(workspace, dataDir, options);
         process.stdout.write(`${describeDemo(summary)}\nServe it with: brazen serve --data ${options.data}\n`);
       } finally {
         await store.close();
@@ -42,7 +43,7 @@ export function demoCommand(program: Command): void {
 }
 
 /** Builds the demo into an open store, with a progress bar on stderr. */
-export async function buildDemoWorkspace(store: Store, dataDir: string, settings: DemoSettings): Promise<DemoSummary & { seconds: number }> {
+export async function buildDemoWorkspace(store: WorkspaceStore, dataDir: string, settings: DemoSettings): Promise<DemoSummary & { seconds: number }> {
   const started = performance.now();
   const now = Date.now();
   const bar = progressBar('demo', settings.users, 'users');

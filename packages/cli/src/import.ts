@@ -1,10 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DuckDbStore, type CurrentsResult } from '@brazen/store';
+import type { CurrentsResult } from '@brazen/store';
 import { CurrentsFileError, listCurrentsFiles, readCurrentsFile } from './currents-files.ts';
-import { MEMORY_LIMIT_HELP, openStore } from './open-store.ts';
+import { MEMORY_LIMIT_HELP, openStore, storeUrl } from './open-store.ts';
 import { dataDirDefault, memorySize, positiveInteger } from './options.ts';
 import { progressBar } from './progress.ts';
 
@@ -92,20 +90,10 @@ async function importFiles(files: ReturnType<typeof listCurrentsFiles>, target: 
 
 async function storeTarget(data: string, memoryLimit?: string): Promise<CurrentsTarget> {
   const dataDir = resolve(data);
-  const store: DuckDbStore = await openStore(dataDir, memoryLimit);
-  const tmp = join(dataDir, 'tmp');
-  mkdirSync(tmp, { recursive: true });
-  let n = 0;
+  const store = await openStore(storeUrl(undefined, dataDir), memoryLimit);
+  const records = store.workspace().data;
   return {
-    async ingest(ndjson) {
-      const file = join(tmp, `import-${process.pid}-${n++}.ndjson`);
-      await writeFile(file, ndjson);
-      try {
-        return await store.ingestCurrents({ file, format: 'ndjson' });
-      } finally {
-        await rm(file, { force: true });
-      }
-    },
+    ingest: (ndjson) => records.ingestCurrents({ bytes: Buffer.from(ndjson), format: 'ndjson' }),
     close: () => store.close(),
   };
 }

@@ -1,4 +1,6 @@
-import { DuckDbStore } from '@brazen/store';
+import { openStore as openEngine, registerEngine, duckdbEngine, type Store } from '@brazen/store';
+
+registerEngine(duckdbEngine);
 
 /** `--memory-limit` of the commands that write a store directly (demo, import). */
 export const MEMORY_LIMIT_HELP = "DuckDB's memory limit (e.g. 1GB; default BRAZEN_MEMORY_LIMIT, else 80% of the machine's memory)";
@@ -7,15 +9,20 @@ export const MEMORY_LIMIT_HELP = "DuckDB's memory limit (e.g. 1GB; default BRAZE
 export const sayUpgrade = (dataDir: string) => (what: string) =>
   void process.stderr.write(`brazen: upgrading ${dataDir} (once): ${what}...\n`);
 
-/** Opens the store of a data folder, with a readable message when another process holds it. */
-export async function openStore(dataDir: string, memoryLimit?: string): Promise<DuckDbStore> {
+/** The `--store` URL of a command: given, or the embedded store in the data folder. */
+export const storeUrl = (store: string | undefined, dataDir: string): string => store ?? `duckdb:${dataDir}`;
+
+/** Opens the store a URL names (default: the data folder's), with a readable message when another
+ * process holds it. */
+export async function openStore(url: string, memoryLimit?: string): Promise<Store> {
+  const where = url.replace(/^duckdb:/, '');
   try {
-    return await DuckDbStore.open({ dataDir, onUpgrade: sayUpgrade(dataDir), ...(memoryLimit ? { memoryLimit } : {}) });
+    return await openEngine(url, { onUpgrade: sayUpgrade(where), ...(memoryLimit ? { memoryLimit } : {}) });
   } catch (error) {
     const text = (error as Error).message;
     if (/lock/i.test(text)) {
-      throw new Error(`the data folder ${dataDir} is in use by another process (a running brazen serve?): stop it, or send the data through it with --url and --key`);
+      throw new Error(`the data folder ${where} is in use by another process (a running brazen serve?): stop it, or send the data through it with --url and --key`);
     }
-    throw new Error(`cannot open the store in ${dataDir}: ${text}`);
+    throw new Error(`cannot open the store ${url}: ${text}`);
   }
 }

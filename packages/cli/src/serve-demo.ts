@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import type { Store, Workspace } from '@brazen/store';
+import type { Store, Workspace, WorkspaceStore } from '@brazen/store';
 import { hashKey, newApiKey } from '@brazen/server';
 import type { DemoMarker } from '@brazen/demo';
 import { buildDemoWorkspace, describeDemo, type DemoSettings } from './demo.ts';
@@ -24,26 +24,27 @@ export interface PreparedDemo {
  */
 export async function prepareDemo(store: Store, dataDir: string, options: DemoServeOptions, envKey: string | undefined): Promise<PreparedDemo> {
   let built = false;
-  const marker = (await store.getWorkspace()).demo as DemoMarker | undefined;
+  const workspace = store.workspace();
+  const marker = (await workspace.catalog.getWorkspace()).demo as DemoMarker | undefined;
   if (marker && !marker.complete) {
     process.stderr.write(`brazen: the demo build in ${dataDir} was interrupted, so its data is partial: delete the folder to build it again\n`);
   }
-  if ((await store.countEvents()) === 0) {
+  if ((await workspace.data.recordCount()) === 0) {
     const settings: DemoSettings = { users: options.demoUsers, days: options.demoDays, seed: options.demoSeed };
     process.stdout.write(`Building the demo workspace (${settings.users} users, ${settings.days} days, seed ${settings.seed})...\n`);
-    const summary = await buildDemoWorkspace(store, dataDir, settings);
+    const summary = await buildDemoWorkspace(workspace, dataDir, settings);
     process.stdout.write(`${describeDemo(summary)}\n`);
     built = true;
   }
   if (envKey) return { key: envKey, keyCreated: false, built };
   const key = newApiKey();
-  await store.addApiKey({ name: 'demo', hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+  await store.keys.addApiKey({ name: 'demo', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
   return { key, keyCreated: true, built };
 }
 
 /** Three requests a new user can paste, chosen among the routes this server has. */
-export async function demoExamples(app: FastifyInstance, store: Store, address: string, key: string): Promise<string[]> {
-  const ws: Workspace = await store.getWorkspace();
+export async function demoExamples(app: FastifyInstance, store: WorkspaceStore, address: string, key: string): Promise<string[]> {
+  const ws: Workspace = await store.catalog.getWorkspace();
   const newsletter = ws.campaigns.find((c) => c.name === 'Weekly Newsletter');
   const auth = `-H 'Authorization: Bearer ${key}'`;
   const candidates: Array<{ method: 'GET' | 'POST'; url: string; body?: string }> = [
@@ -63,7 +64,7 @@ export async function demoExamples(app: FastifyInstance, store: Store, address: 
     );
 }
 
-export async function printDemoWelcome(app: FastifyInstance, store: Store, address: string, demo: PreparedDemo): Promise<void> {
+export async function printDemoWelcome(app: FastifyInstance, store: WorkspaceStore, address: string, demo: PreparedDemo): Promise<void> {
   const lines = [
     // The console first: the link signs the browser tab in (the key leaves the address bar at once).
     demo.keyCreated ? `Console: ${address}/#key=${demo.key}` : `Console: ${address}/ (sign in with the value of BRAZEN_API_KEY)`,

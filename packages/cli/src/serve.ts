@@ -2,17 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import { DuckDbStore, type Workspace } from '@brazen/store';
+import type { Workspace } from '@brazen/store';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter, type CompatName } from '@brazen/server';
 import { memorySize, portNumber, positiveInteger, seconds, uint32 } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
-import { sayUpgrade } from './open-store.ts';
+import { openStore, storeUrl } from './open-store.ts';
 
 export interface ServeOptions {
   /** From the command line a number; from PORT (the default) a string, checked in `serve`. */
   port: string | number;
   host: string;
   data: string;
+  store?: string;
   workspace?: string;
   log: string;
   demo?: boolean;
@@ -32,7 +33,8 @@ export function serveCommand(program: Command): void {
     .description('Serve the Braze Export API from the embedded store in the data folder')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', (value: string): number | string => portNumber(value), process.env.PORT ?? '4000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('-d, --data <dir>', 'data folder (one DuckDB file lives there)', process.env.BRAZEN_DATA ?? '.brazen')
+    .option('-d, --data <dir>', 'data folder (one DuckDB file lives there; the server keeps its export files there too)', process.env.BRAZEN_DATA ?? '.brazen')
+    .option('--store <url>', 'where the data lives: duckdb:PATH (default: the data folder)', process.env.BRAZEN_STORE)
     .option('-w, --workspace <file>', 'workspace JSON document to apply at start (SPEC §5)')
     .option('--log <level>', 'log level: fatal, error, warn, info, debug', 'info')
     .option('--redis <url>', 'count rate limits in Redis (redis://host:port), for several servers sharing a store', process.env.BRAZEN_REDIS_URL)
@@ -75,7 +77,9 @@ function portFrom(value: string | number): number {
 export async function serve(options: ServeOptions & Partial<DemoServeOptions>): Promise<void> {
   const port = portFrom(options.port);
   const dataDir = resolve(options.data);
-  const store = await DuckDbStore.open({ dataDir, memoryLimit: options.memoryLimit, onUpgrade: sayUpgrade(dataDir) });
+  const url = storeUrl(options.store, dataDir);
+  const store = await openStore(url, options.memoryLimit);
+  const workspace = store.workspace();
   const demo = options.demo
     ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY)
     : undefined;
@@ -102,18 +106,18 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
       throw new Error(`--workspace ${options.workspace} cannot be read as JSON: ${(error as Error).message}`);
     }
     try {
-      await store.putWorkspace(await mergeWorkspace(await store.getWorkspace(), doc as Record<string, unknown>));
+      await workspace.catalog.putWorkspace(await mergeWorkspace(await workspace.catalog.getWorkspace(), doc as Record<string, unknown>));
     } catch (error) {
       throw new Error(`--workspace ${options.workspace}: ${(error as Error).message}`);
     }
   }
   const key = process.env.BRAZEN_API_KEY;
   if (key) {
-    await store.addApiKey({ name: 'BRAZEN_API_KEY', hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+    await store.keys.addApiKey({ name: 'BRAZEN_API_KEY', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
   }
   const address = await app.listen({ port, host: options.host });
-  process.stdout.write(`brazen listening on ${address} (store: duckdb at ${dataDir})\n`);
-  if (demo) await printDemoWelcome(app, store, address, demo);
+  process.stdout.write(`brazen listening on ${address} (store: ${store.engine} at ${url.replace(/^duckdb:/, '')})\n`);
+  if (demo) await printDemoWelcome(app, workspace, address, demo);
   else if (!key) process.stdout.write('No BRAZEN_API_KEY given: set one to call the API (BRAZEN_API_KEY=... brazen serve).\n');
 
   await new Promise<void>((done) => {

@@ -81,7 +81,7 @@ describe('brazen import currents with Avro files as Currents writes them', () =>
       const pick = async (path: string, query: Record<string, string | number>, field: string) =>
         ((await h.get(path, query)).json() as { data: Array<Record<string, number>> }).data.map((d) => d[field]);
       return {
-        events: await h.store.countEvents(),
+        events: await h.data.recordCount(),
         sessions: await pick('/sessions/data_series', q, 'sessions'),
         dau: await pick('/kpi/dau/data_series', q, 'dau'),
         played: await pick('/events/data_series', { ...q, event: 'played' }, 'count'),

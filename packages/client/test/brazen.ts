@@ -29,7 +29,7 @@ export async function startBrazen(
   const dir = mkdtempSync(join(tmpdir(), 'brazen-client-test-'));
   const now = options.now ?? (() => Date.UTC(2024, 2, 31, 12));
   const store = await DuckDbStore.open({ dataDir: dir, now });
-  await store.addApiKey({ name: 'client tests', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now()).toISOString() });
+  await store.addApiKey({ name: 'client tests', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now()).toISOString() });
   // The tests' callback receivers listen on 127.0.0.1.
   const app = await buildApp({
     store, now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits, faults: options.faults, exports: { callback: { allowPrivate: true } },

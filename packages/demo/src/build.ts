@@ -1,6 +1,6 @@
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AttributeRecord, Store } from '@brazen/store';
+import type { AttributeRecord, WorkspaceStore } from '@brazen/store';
 import { demoPlan, type DemoOptions, type DemoPlan } from './plan.ts';
 import { SimulatedUser, type CurrentsRecord, type DemoSink } from './user.ts';
 import { demoWorkspace } from './workspace.ts';
@@ -64,7 +64,7 @@ export function defaultDemoEnd(nowMs: number): number {
  * and their attribute history through `track`, one chunk of users at a time. Generation of the next
  * chunk overlaps the store's work on the previous one.
  */
-export async function buildDemo(store: Store, options: DemoBuildOptions): Promise<DemoSummary> {
+export async function buildDemo(store: WorkspaceStore, options: DemoBuildOptions): Promise<DemoSummary> {
   if (!Number.isInteger(options.users) || options.users < 1 || options.users > 16_000_000) {
     throw new Error(`users must be an integer between 1 and 16000000 (got ${options.users})`);
   }
@@ -81,7 +81,7 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
   const marker: DemoMarker = {
     seed: options.seed, users: options.users, days: options.days, end: options.end, ...(options.until === undefined ? {} : { until: options.until }), complete: false,
   };
-  await store.putWorkspace({ ...workspace, demo: marker });
+  await store.catalog.putWorkspace({ ...workspace, demo: marker });
 
   const dir = join(options.tmpDir, `demo-${plan.seedHex}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -137,7 +137,7 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
     report();
     inFlight = (async () => {
       if (body !== undefined) {
-        const result = await store.ingestCurrents({ file: body, format: 'ndjson' });
+        const result = await store.data.ingestCurrents({ bytes: createReadStream(body, { highWaterMark: 1 << 20 }), format: 'ndjson' });
         if (result.errors.length > 0) {
           const e = result.errors[0];
           throw new Error(`the store rejected ${result.errors.length} demo records, e.g. #${e.index}: ${e.message}`);
@@ -145,7 +145,7 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
         summary.stored += result.stored;
         rmSync(body, { force: true });
       }
-      if (attrs.length > 0) await store.track({ attributes: attrs, events: [], purchases: [] });
+      if (attrs.length > 0) await store.data.track({ attributes: attrs, events: [], purchases: [] });
       summary.records += records;
       summary.attributes += attrs.length;
       storing = 0;
@@ -167,7 +167,7 @@ export async function buildDemo(store: Store, options: DemoBuildOptions): Promis
     }
     if (chunkLines > 0 || attributes.length > 0) await flush(options.users);
     await inFlight;
-    await store.putWorkspace({ ...workspace, demo: { ...marker, complete: true } });
+    await store.catalog.putWorkspace({ ...workspace, demo: { ...marker, complete: true } });
   } finally {
     if (out !== undefined) closeSync(out.fd);
     await inFlight.catch(() => undefined);

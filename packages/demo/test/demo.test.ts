@@ -13,7 +13,7 @@ const SMALL = { users: 400, days: 21, seed: 7, end: END };
 
 async function demoHarness(options: { users: number; days: number; seed: number; end: number }): Promise<Harness> {
   const h = await startHarness({ now: NOW });
-  await buildDemo(h.store, { ...options, tmpDir: `${h.dir}/tmp` });
+  await buildDemo(h.store.workspace(), { ...options, tmpDir: `${h.dir}/tmp` });
   return h;
 }
 
@@ -76,9 +76,9 @@ describe('the demo is a function of its seed', () => {
     const d = await startHarness({ now: NOW });
     try {
       // Chunks of about a thousand records: several batches, each of whole users.
-      const summary = await buildDemo(d.store, { ...SMALL, tmpDir: `${d.dir}/tmp`, chunkRecords: 1_000, onProgress: (p) => void reports.push(p) });
+      const summary = await buildDemo(d.store.workspace(), { ...SMALL, tmpDir: `${d.dir}/tmp`, chunkRecords: 1_000, onProgress: (p) => void reports.push(p) });
       expect(summary.stored).toBe(simulated.length);
-      expect(await d.store.countEvents()).toBe(simulated.length);
+      expect(await d.data.recordCount()).toBe(simulated.length);
       const newsletter = demoPlan(SMALL).campaigns.newsletter.id;
       for (const r of requests(a, newsletter)) expect((await d.get(r.path, r.query)).body, r.path).toBe((await a.get(r.path, r.query)).body);
       const ids = { external_ids: ['user-000001', 'user-000002', 'user-000003'] };
@@ -154,7 +154,7 @@ describe('the demo looks like a real app', () => {
       const started = await h.post('/users/export/segment', { segment_id: segments.segments[0].id, output_format: 'gzip' });
       expect(started.statusCode, started.body).toBe(201);
       await h.app.exportRunner.idle();
-      const job = (await h.store.exportJobs()).at(-1)!;
+      const job = (await h.store.workspace().catalog.exportJobs()).at(-1)!;
       expect(job.status, job.error).toBe('done');
       const folder = h.app.exportRunner.folder(job.id);
       const files = readdirSync(folder).sort((x, y) => Number(/-(\d+)\.json\.gz$/.exec(x)![1]) - Number(/-(\d+)\.json\.gz$/.exec(y)![1]));
@@ -167,7 +167,7 @@ describe('the demo looks like a real app', () => {
     expect(new Set(lines.map((u) => u.braze_id)).size).toBe(computed.users);
     expect(lines.some((u) => /[^\x00-\x7f]/.test(`${u.last_name}${u.home_city}`))).toBe(true);
     // Every profile kept: the same bytes.
-    expect(await h.store.refreshProfiles()).toBeGreaterThanOrEqual(computed.users);
+    expect(await h.store.workspace().keptProfiles!.refresh()).toBeGreaterThanOrEqual(computed.users);
     expect((await exportOnce()).text).toBe(computed.text);
   });
 

@@ -37,7 +37,7 @@ export interface AppOptions {
   store: Store;
   /** Epoch milliseconds; tests inject a fixed clock. */
   now?: () => number;
-  /** Where request bodies are spooled for the store; defaults to the OS temp folder. */
+  /** Where the server keeps its files (exports); defaults to the OS temp folder. */
   tmpDir?: string;
   logger?: FastifyServerOptions['logger'];
   /** Largest JSON body (bytes); /currents has its own, larger limit. */
@@ -63,8 +63,9 @@ export interface AppOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Brings kept user profiles up to date while the server is quiet (tests wait on it). */
-    profileKeeper: ProfileKeeper;
+    /** Brings kept user profiles up to date while the server is quiet (tests wait on it); only
+     * when the engine keeps profiles. */
+    profileKeeper?: ProfileKeeper;
   }
 }
 
@@ -120,7 +121,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const queryAjv = newAjv('array');
   const bodyAjv = newAjv(false);
   app.setValidatorCompiler(({ schema, httpPart }) => whenFirstUsed(() => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema)));
-  const ctx = new ApiContext(options.store, options.now ?? Date.now);
+  const workspace = options.store.workspace();
+  const ctx = new ApiContext(workspace, options.store.keys, options.now ?? Date.now);
 
   await app.register(swagger, {
     openapi: {
@@ -136,7 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installErrorHandling(app);
-  installAuth(app, options.store);
+  installAuth(app, options.store.keys);
   const now = options.now ?? Date.now;
   const compat = COMPAT_PROFILES[options.compat ?? 'current'];
   if (options.rateLimits !== false) {
@@ -144,27 +146,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     installRateLimits(app, limiter, now);
     app.addHook('onClose', () => limiter.close());
   }
-  installObservability(app, options.store, options.metrics ?? new Metrics(false));
+  installObservability(app, workspace.catalog, options.metrics ?? new Metrics(false));
   if (options.faults) {
     const injector = new FaultInjector(options.faults.seed ?? 1);
     installFaults(app, { injector, rateLimits: options.rateLimits || compat.rateLimits, now, metrics: app.metrics });
     faultRoutes(app, injector);
   }
 
-  // Any request makes the server busy; a write (ingestion, a workspace) may leave profiles stale.
-  const keeper = new ProfileKeeper(options.store, { busy: () => app.exportRunner.busy, ...options.profiles });
-  app.decorate('profileKeeper', keeper);
-  app.addHook('onRequest', async () => keeper.request());
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) keeper.changed();
-  });
-  app.addHook('onReady', async () => keeper.changed());
-  app.addHook('onClose', async () => keeper.stop());
+  // An engine that keeps profiles brings them up to date while the server is quiet: any request
+  // makes the server busy; a write (ingestion, a workspace) may leave profiles stale.
+  if (workspace.keptProfiles) {
+    const keeper = new ProfileKeeper(workspace.keptProfiles, { busy: () => app.exportRunner.busy, ...options.profiles });
+    app.decorate('profileKeeper', keeper);
+    app.addHook('onRequest', async () => keeper.request());
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) keeper.changed();
+    });
+    app.addHook('onReady', async () => keeper.changed());
+    app.addHook('onClose', async () => keeper.stop());
+  }
 
   kpiRoutes(app, ctx);
   counterRoutes(app, ctx);
   customDataRoutes(app, ctx);
-  ingestRoutes(app, ctx, { tmpDir, currentsBodyLimit: options.currentsBodyLimit ?? 512 * 1024 * 1024 });
+  ingestRoutes(app, ctx, { currentsBodyLimit: options.currentsBodyLimit ?? 512 * 1024 * 1024 });
   adminRoutes(app, ctx);
   segmentRoutes(app, ctx);
   usersExportRoutes(app, ctx, { dir: join(tmpDir, 'exports'), ...options.exports }, compat);

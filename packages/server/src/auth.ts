@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiKeyRecord, Store } from '@brazen/store';
+import type { ApiKeyRecord, KeyCatalog } from '@brazen/store';
 import { ApiError } from './errors.ts';
 
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
@@ -39,14 +39,14 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 }
 
 /** Checks key and permission before validation, so a caller without a key learns nothing else. */
-export function installAuth(app: FastifyInstance, store: Store): void {
+export function installAuth(app: FastifyInstance, keys: KeyCatalog): void {
   const cache = new Map<string, { key: ApiKeyRecord | undefined; at: number }>();
   // Known keys are cached briefly (several servers may share a store); unknown ones never are, so
   // random keys cannot grow the cache.
   const lookup = async (hash: string) => {
     const hit = cache.get(hash);
     if (hit && Date.now() - hit.at < 30_000) return hit.key;
-    const key = await store.findApiKey(hash);
+    const key = await keys.findApiKey(hash);
     if (key) {
       if (cache.size >= 10_000) cache.clear();
       cache.set(hash, { key, at: Date.now() });

@@ -1,30 +1,38 @@
-import type { Store, Workspace } from '@brazen/store';
-import { dayNumber, isValidTimeZone, parseIsoInstant, seriesUnits, type SeriesUnit, type Unit } from '@brazen/analytics';
+import type { AnalyticsData, Catalog, KeyCatalog, SeriesUnits, Workspace, WorkspaceStore } from '@brazen/store';
+import { isValidTimeZone, parseIsoInstant, seriesUnits, type SeriesUnit, type Unit } from '@brazen/analytics';
 import { ApiError, badRequest } from './errors.ts';
 import { findSegment, type SegmentDefinition } from './segment-definitions.ts';
 
-/** What every route may use: the store, the clock, and the workspace definitions (cached). */
+/** What every route may use: the workspace's data and catalog, the clock, and the workspace
+ * definitions (cached). */
 export class ApiContext {
   private workspace: Workspace | undefined;
   private loadedAt = 0;
+  readonly data: AnalyticsData;
+  readonly catalog: Catalog;
 
   constructor(
-    readonly store: Store,
+    readonly store: WorkspaceStore,
+    /** API keys (of every workspace: a key names its own). */
+    readonly keys: KeyCatalog,
     /** Epoch milliseconds. */
     readonly now: () => number,
-  ) {}
+  ) {
+    this.data = store.data;
+    this.catalog = store.catalog;
+  }
 
   async getWorkspace(): Promise<Workspace> {
     // Several servers may share a store: definitions are re-read every few seconds.
     if (!this.workspace || Date.now() - this.loadedAt > 5_000) {
-      this.workspace = await this.store.getWorkspace();
+      this.workspace = await this.catalog.getWorkspace();
       this.loadedAt = Date.now();
     }
     return this.workspace;
   }
 
   async putWorkspace(ws: Workspace): Promise<void> {
-    await this.store.putWorkspace(ws);
+    await this.catalog.putWorkspace(ws);
     this.workspace = ws;
     this.loadedAt = Date.now();
   }
@@ -45,23 +53,9 @@ export class ApiContext {
     return seriesUnits(unit, query.length, endingAt, zone);
   }
 
-  /** The units of a series request and the window a store reads for them (with the units' local
-   * day numbers when they are days, so that the store can read its daily totals). */
-  async window(query: { length: number; unit?: Unit; ending_at?: string }, unit: Unit = query.unit ?? 'day'): Promise<{
-    units: SeriesUnit[];
-    range: { from: number; to: number; unitStarts: number[]; unitDays?: { zone: string; days: number[] } };
-  }> {
-    const units = await this.units(query, unit);
-    const zone = await this.zone();
-    return {
-      units,
-      range: {
-        from: units[0].start,
-        to: units[units.length - 1].end,
-        unitStarts: units.map((u) => u.start),
-        unitDays: unit === 'day' ? { zone, days: units.map((u) => dayNumber(u.time)) } : undefined,
-      },
-    };
+  /** The units of a series request as a store takes them. */
+  async seriesUnits(query: { length: number; unit?: Unit; ending_at?: string }, unit: Unit = query.unit ?? 'day'): Promise<SeriesUnits> {
+    return { unit, zone: await this.zone(), list: await this.units(query, unit) };
   }
 
   /** `app_id` must name an app of the workspace when the workspace lists its apps. */

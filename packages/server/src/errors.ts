@@ -80,6 +80,13 @@ function expectation(schema: TSchema | undefined, e: AjvError): string {
   return e.message ?? 'valid';
 }
 
+/** What a caller sees of an engine's error: its input was wrong, try again later, or not here. */
+export const STORE_ERROR_STATUS: Record<StoreError['code'], number> = {
+  invalid_input: 400,
+  unavailable: 503,
+  capability_missing: 501,
+};
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setSchemaErrorFormatter((errors, dataVar) => {
     const err = new Error(describeValidation(errors as unknown as AjvError[], dataVar)) as Error & { statusCode: number };
@@ -88,7 +95,9 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler((error: FastifyError | ApiError | StoreError, request, reply) => {
     if (error instanceof ApiError || error instanceof StoreError) {
-      return reply.status(error.status).send(error.errors ? { message: error.message, errors: error.errors } : { message: error.message });
+      const status = error instanceof ApiError ? error.status : STORE_ERROR_STATUS[error.code];
+      if (status === 503) reply.header('retry-after', '1');
+      return reply.status(status).send(error.errors ? { message: error.message, errors: error.errors } : { message: error.message });
     }
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {

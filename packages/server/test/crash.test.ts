@@ -50,7 +50,7 @@ describe('durability', () => {
     expect(await exited(again.child)).toBe(0);
 
     const store = await DuckDbStore.open({ dataDir: dir });
-    expect(await store.countEvents()).toBe(acknowledged.length);
+    expect(await store.recordCount()).toBe(acknowledged.length);
     await store.close();
   });
 });

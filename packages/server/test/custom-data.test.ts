@@ -108,7 +108,7 @@ describe('GET /events: custom events, 50 a page, walked through Link headers', (
   });
 
   it('needs the events.get permission', async () => {
-    await h.store.addApiKey({ name: 'lists only', hash: hashKey('lists-only'), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00Z' });
+    await h.store.keys.addApiKey({ name: 'lists only', workspace: 'default', hash: hashKey('lists-only'), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00Z' });
     const res = await h.app.inject({ method: 'GET', url: '/events', headers: { authorization: 'Bearer lists-only' } });
     expect([res.statusCode, res.json().message]).toEqual([403, 'this API key does not have the events.get permission']);
   });

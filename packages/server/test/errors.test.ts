@@ -7,7 +7,7 @@ describe('compatibility rules: auth and bad input', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
-    await h.store.addApiKey({ name: 'events only', hash: hashKey('events-only'), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00Z' });
+    await h.store.keys.addApiKey({ name: 'events only', workspace: 'default', hash: hashKey('events-only'), permissions: ['events.list'], createdAt: '2024-01-01T00:00:00Z' });
     await h.put('/admin/workspace', { apps: [{ id: 'ios', name: 'iOS' }], segments: [{ id: 'seg-1', name: 'Whales' }] });
     await h.post('/currents', ndjson([currents('users.behaviors.CustomEvent', 'u1', at('2024-03-01T00:00:00'), { name: 'Played' })]), {
       'content-type': 'application/x-ndjson',
@@ -72,7 +72,7 @@ describe('compatibility rules: auth and bad input', () => {
   });
 
   it('a /users/track that is wrong as a whole is a 400 and stores nothing', async () => {
-    const before = await h.store.countEvents();
+    const before = await h.data.recordCount();
     const many = Array.from({ length: 76 }, () => ({ external_id: 'x', name: 'E', time: '2024-03-01T00:00:00Z' }));
     const tooMany = await h.post('/users/track', { events: many });
     expect([tooMany.statusCode, tooMany.json()]).toEqual([400, { message: 'events must be an array of at most 75 objects (got 76)' }]);
@@ -82,11 +82,11 @@ describe('compatibility rules: auth and bad input', () => {
     expect([notArray.statusCode, notArray.json()]).toEqual([400, { message: 'attributes must be an array' }]);
     const empty = await h.post('/users/track', {});
     expect([empty.statusCode, empty.json()]).toEqual([400, { message: 'at least one of attributes, events or purchases is required' }]);
-    expect(await h.store.countEvents()).toBe(before);
+    expect(await h.data.recordCount()).toBe(before);
   });
 
   it('a /users/track object that is wrong on its own is listed by index; the rest is stored', async () => {
-    const before = await h.store.countEvents();
+    const before = await h.data.recordCount();
     const res = await h.post('/users/track', {
       events: [
         { external_id: 'a', name: 'Ok', time: '2024-03-01T00:00:00Z' },
@@ -112,11 +112,11 @@ describe('compatibility rules: auth and bad input', () => {
         ],
       },
     ]);
-    expect(await h.store.countEvents()).toBe(before + 1);
+    expect(await h.data.recordCount()).toBe(before + 1);
   });
 
   it('a malformed /currents body is a 400 and stores nothing', async () => {
-    const before = await h.store.countEvents();
+    const before = await h.data.recordCount();
     const body = `${JSON.stringify(currents('users.behaviors.app.SessionStart', 'u9', at('2024-03-01T00:00:00')))}\n{"id": `;
     const res = await h.post('/currents', body, { 'content-type': 'application/x-ndjson' });
     expect(res.statusCode).toBe(400);
@@ -128,7 +128,7 @@ describe('compatibility rules: auth and bad input', () => {
     const huge = `${JSON.stringify(currents('users.behaviors.app.SessionStart', 'u9', at('2024-03-01T00:00:00')))}\n{"id": "x", "pad": "${'z'.repeat(1024 * 1024)}"}`;
     const tooBig = await h.post('/currents', huge, { 'content-type': 'application/x-ndjson' });
     expect([tooBig.statusCode, tooBig.json()]).toEqual([413, { message: 'record on line 2 is 1048598 bytes; one Currents record may be at most 1048576 bytes' }]);
-    expect(await h.store.countEvents()).toBe(before);
+    expect(await h.data.recordCount()).toBe(before);
   });
 
   it('never answers 5xx or a stack trace for a bad workspace', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import { DuckDbStore, type Store } from '@brazen/store';
+import { DuckDbStore, type AnalyticsData, type Store } from '@brazen/store';
 import { buildApp, hashKey, type AppOptions } from '@brazen/server';
 
 export const KEY = 'test-key-all-permissions';
@@ -11,6 +11,8 @@ export const KEY = 'test-key-all-permissions';
 export interface Harness {
   app: FastifyInstance;
   store: Store;
+  /** The default workspace's data. */
+  data: AnalyticsData;
   dir: string;
   get(path: string, query?: Record<string, string | number | boolean>): Promise<LightMyRequestResponse>;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
@@ -25,12 +27,13 @@ export async function startHarness(
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'brazen-test-'));
   const now = options.now ?? Date.UTC(2024, 2, 31, 12);
   const store = await DuckDbStore.open({ dataDir: dir, now: () => now, sortConversionsAt: options.sortConversionsAt });
-  await store.addApiKey({ name: 'test', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
+  await store.addApiKey({ name: 'test', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
   const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits });
   const auth = { authorization: `Bearer ${KEY}` };
   return {
     app,
     store,
+    data: store.workspace().data,
     dir,
     get: (path, query) =>
       app.inject({ method: 'GET', url: path, query: query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), headers: auth }),

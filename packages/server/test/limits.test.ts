@@ -72,7 +72,7 @@ let store: DuckDbStore | undefined;
 
 async function start(compat?: CompatName): Promise<FastifyInstance> {
   store = await DuckDbStore.open({ dataDir: ':memory:' });
-  await store.addApiKey({ name: 'limits', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
+  await store.addApiKey({ name: 'limits', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
   app = await buildApp({ store, now: () => clock.now * 1000, compat });
   return app;
 }

@@ -12,9 +12,9 @@ describe('permissions, health, metrics and logs', () => {
   const lines: string[] = [];
   beforeAll(async () => {
     store = await DuckDbStore.open({ dataDir: ':memory:' });
-    await store.addApiKey({ name: 'all', hash: hashKey('all'), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
+    await store.addApiKey({ name: 'all', workspace: 'default', hash: hashKey('all'), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
     for (const p of ALL_PERMISSIONS) {
-      await store.addApiKey({ name: `without ${p}`, hash: hashKey(`without:${p}`), permissions: ALL_PERMISSIONS.filter((x) => x !== p), createdAt: '2024-01-01T00:00:00Z' });
+      await store.addApiKey({ name: `without ${p}`, workspace: 'default', hash: hashKey(`without:${p}`), permissions: ALL_PERMISSIONS.filter((x) => x !== p), createdAt: '2024-01-01T00:00:00Z' });
     }
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(chunk.toString()), done()) });
     app = await buildApp({ store, logger: { ...(loggerOptions('info') as object), stream: sink } as never, rateLimits: false });

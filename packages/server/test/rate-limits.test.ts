@@ -19,7 +19,7 @@ const T = Date.UTC(2024, 2, 1, 10, 20) / 1000;
 async function appWith(options: Parameters<typeof buildApp>[0] extends infer O ? Partial<O> : never, clock: { now: number }) {
   const store = await DuckDbStore.open({ dataDir: ':memory:' });
   for (const key of ['key-a', 'key-b']) {
-    await store.addApiKey({ name: key, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
+    await store.addApiKey({ name: key, workspace: 'default', hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
   }
   const app = await buildApp({ store, now: () => clock.now * 1000, rateLimits: LIMITS, ...options });
   return { app, store };

@@ -25,7 +25,7 @@ async function startExportServer() {
   const clock = { now: NOW };
   const sleeps: number[] = [];
   const store = await DuckDbStore.open({ dataDir: dir, now: () => clock.now });
-  await store.addApiKey({ name: 'test', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(NOW).toISOString() });
+  await store.addApiKey({ name: 'test', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(NOW).toISOString() });
   const app = await buildApp({
     store, now: () => clock.now, tmpDir: join(dir, 'tmp'),
     exports: { callback: { sleep: async (ms) => void sleeps.push(ms), allowPrivate: true } },

@@ -1,2 +1,5 @@
 export * from './types.ts';
-export { DuckDbStore, type DuckDbStoreOptions } from './duckdb/store.ts';
+export * from './ports.ts';
+export * from './errors.ts';
+export * from './registry.ts';
+export { DuckDbStore, duckdbEngine, type DuckDbStoreOptions } from './duckdb/store.ts';

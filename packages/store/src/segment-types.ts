@@ -17,11 +17,11 @@ export interface ProfileOptions {
   fields: readonly string[];
   /** When given, only these custom attributes go into `custom_attributes`. */
   customAttributes?: readonly string[];
-  /** Computed from the events even where kept profiles are fresh (to check the kept ones). */
+  /** Computed from the records even where kept profiles are fresh (to check the kept ones). */
   fromEvents?: boolean;
 }
 
-/** How a refresh of kept profiles goes (`Store.refreshProfiles`). */
+/** How a refresh of kept profiles goes (`KeptProfiles.refresh`). */
 export interface RefreshOptions {
   /** Asked before each batch and while one computes: true stops the refresh (a batch under way is
    * interrupted and rolled back; the rest stays due). */
@@ -31,10 +31,9 @@ export interface RefreshOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** NDJSON text of profiles: in memory, in a spool file that whoever takes it reads once and
- * removes, or read on demand from the store's profile line files (`chunks()`, to be iterated once:
- * a chunk's bytes are good until the next chunk is asked for, as the reader reuses its buffers). */
-export type ProfileText = Uint8Array | { path: string } | { chunks: () => AsyncIterable<Uint8Array> };
+/** NDJSON text of profiles: in memory, or read on demand (`chunks()`, to be iterated once: a
+ * chunk's bytes are good until the next chunk is asked for, as a reader may reuse its buffers). */
+export type ProfileText = Uint8Array | { chunks: () => AsyncIterable<Uint8Array> };
 
 /** An export's member profiles read batch by batch (one connection for the whole job). */
 export interface ExportProfiles {

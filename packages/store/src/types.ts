@@ -1,14 +1,7 @@
-import type {
-  CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
-} from './campaign-types.ts';
-
 export type * from './campaign-types.ts';
-import type { SegmentFilter } from '@brazen/analytics';
-import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from './segment-types.ts';
 export type * from './segment-types.ts';
 
-/** The Store is the only part of brazen that knows how data is kept. Routes and analytics speak to it
- * in Braze's vocabulary (events, users, daily activity); each engine decides how to answer fast. */
+/** The records and documents brazen keeps, as every engine takes and gives them (see ports.ts). */
 
 /** How a user is named in an ingested object. At least one field is set. */
 export interface UserRef {
@@ -76,52 +69,7 @@ export interface CurrentsResult {
   errors: RejectedObject[];
 }
 
-/** A Currents request body, kept as bytes: the store parses it itself (it is the hot path). */
-export interface CurrentsBody {
-  /** Path of a file holding the body. */
-  file: string;
-  format: 'ndjson' | 'array';
-}
-
 export type CounterKind = 'session' | 'custom_event' | 'purchase' | 'uninstall';
-
-export interface CounterQuery {
-  kind: CounterKind;
-  /** Event name or product id; all when absent. */
-  name?: string;
-  appId?: string;
-  /** Epoch seconds, inclusive. */
-  from: number;
-  /** Epoch seconds, exclusive. */
-  to: number;
-  /** Starts (epoch seconds, ascending) of contiguous units covering [from, to): when given, the
-   * store may answer one total per unit, its `start` the unit's start, instead of every bucket. */
-  unitStarts?: number[];
-  /** When the units are local days of `zone`: their day numbers (days since 1970-01-01), parallel
-   * to `unitStarts`, so that a store keeping daily totals in that zone can read those instead. */
-  unitDays?: { zone: string; days: number[] };
-}
-
-/** Totals of one 15-minute UTC bucket (every time zone offset in use is a multiple of 15 minutes). */
-export interface CounterBucket {
-  /** Epoch seconds of the bucket's start. */
-  start: number;
-  count: number;
-  quantity: number;
-  revenue: number;
-}
-
-export const BUCKET_SECONDS = 900;
-
-export type DailyMetric = 'dau' | 'mau' | 'new_users';
-
-export interface DailyQuery {
-  metric: DailyMetric;
-  appId?: string;
-  /** Local calendar days of the workspace time zone, `YYYY-MM-DD`, inclusive. */
-  fromDay: string;
-  toDay: string;
-}
 
 /** A custom attribute as recorded: its name and the first value it was given (not null), which is
  * what Braze types a custom attribute by. */
@@ -133,6 +81,8 @@ export interface CustomAttributeSample {
 
 export interface ApiKeyRecord {
   name: string;
+  /** The workspace the key belongs to (and the only one it sees). */
+  workspace: string;
   /** SHA-256 of the key, hex. The key itself is never stored. */
   hash: string;
   permissions: string[];
@@ -151,89 +101,3 @@ export interface Workspace {
   [k: string]: unknown;
 }
 
-export interface Store {
-  readonly engine: string;
-  close(): Promise<void>;
-
-  ingestCurrents(body: CurrentsBody): Promise<CurrentsResult>;
-  track(batch: TrackBatch): Promise<TrackResult>;
-
-  counterSeries(q: CounterQuery): Promise<CounterBucket[]>;
-  /** One value per local day from fromDay to toDay that has data; missing days are zero. */
-  dailySeries(q: DailyQuery): Promise<Map<string, number>>;
-  /** Custom event names, alphabetical. */
-  eventNames(offset: number, limit: number): Promise<string[]>;
-  /** Purchased product ids, alphabetical. */
-  productIds(offset: number, limit: number): Promise<string[]>;
-  /** Every custom attribute ever given a value other than null (standard attributes excluded),
-   * ordered by name in code-point order. */
-  customAttributeSamples(): Promise<CustomAttributeSample[]>;
-  /** Whether a custom event or product of that name was ever recorded. */
-  hasCounterName(kind: 'custom_event' | 'purchase', name: string): Promise<boolean>;
-
-  /** Every stored event of a user, oldest first (for profiles and tests). */
-  userEvents(user: UserRef): Promise<EventRecord[]>;
-  /** Current attribute values of a user, or undefined when nobody has that identity. */
-  userAttributes(user: UserRef): Promise<Record<string, unknown> | undefined>;
-  countEvents(): Promise<number>;
-
-  /** Campaign, send, Canvas and step engagement counts per local day (SPEC §3), the rows of each
-   * query (several series are read at once: a Canvas and its steps). A key may come in several rows
-   * (deltas not compacted yet): callers sum them. */
-  messageStats(queries: MessageStatsQuery[]): Promise<MessageStatRow[][]>;
-  /** Conversions and revenue per local day, from the definitions' conversion behaviours (the rows
-   * of each query). */
-  conversionStats(queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]>;
-  /** First and last receipt of a campaign (or Canvas entry), optionally of one send id. */
-  receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan>;
-  /** First and last local day with message events of a campaign, Canvas or send (`scope`). */
-  seriesDays(src: MessageSource, obj: string, scope: string): Promise<SeriesDays>;
-  /** News Feed card impressions and clicks per unit. */
-  cardStats(q: CardStatsQuery): Promise<CardStatRow[]>;
-
-  /** Members of a segment now (data up to and including `at`, epoch seconds). */
-  segmentSize(filter: SegmentFilter | undefined, at: number): Promise<number>;
-  /** Size at each instant: counting data strictly before it (the end of a day, i.e. the next
-   * day's midnight) or up to and including it (`inclusive`, for now). */
-  segmentSizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]>;
-  /** Like counterSeries, restricted to the users in the segment as of `at`. */
-  segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<CounterBucket[]>;
-  /** uids named by each identifier value (email and phone may name several users). */
-  findUsers(kind: UserIdKind, values: string[]): Promise<Map<string, number[]>>;
-  /** User export objects (JSON text, least data possible), in the order of `uids`. */
-  userProfiles(uids: number[], options: ProfileOptions): Promise<string[]>;
-  createExportJob(job: ExportJob): Promise<void>;
-  updateExportJob(id: string, patch: ExportJobPatch): Promise<void>;
-  exportJobs(): Promise<ExportJob[]>;
-  /** Takes the job's member list (ordered by uid) as of `at`; replaces an earlier, partial one. */
-  snapshotExportMembers(jobId: string, filter: SegmentFilter | undefined, at: number): Promise<number>;
-  /**
-   * Brings kept profiles up to date, in batches: those of the job's members, or of every user
-   * without a job. Returns how many users' profiles were computed. A server does it while idle, so
-   * that an export reads profiles instead of computing them from the events.
-   */
-  refreshProfiles(jobId?: string, options?: RefreshOptions): Promise<number>;
-  /** Reads the profiles of the job's members batch by batch; close it when done. */
-  openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles>;
-  dropExportMembers(jobId: string): Promise<void>;
-  /** A random secret kept in the store, for signing download URLs (made on first use). */
-  exportSecret(): Promise<string>;
-
-  getWorkspace(): Promise<Workspace>;
-  putWorkspace(ws: Workspace): Promise<void>;
-
-  addApiKey(key: ApiKeyRecord): Promise<void>;
-  findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
-  /** Every key, oldest first (for listing: the caller shows no hash). */
-  listApiKeys(): Promise<ApiKeyRecord[]>;
-}
-
-export class StoreError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly errors?: unknown[],
-  ) {
-    super(message);
-  }
-}

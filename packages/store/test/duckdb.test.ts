@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore } from '@brazen/store';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
-import { pieceText, runStoreContract } from './store-contract.ts';
+import { dayUnits, pieceText, runStoreContract, unitsAt } from './store-contract.ts';
 
 runStoreContract('duckdb', { newStore: (dir) => DuckDbStore.open({ dataDir: dir }) });
 
@@ -28,14 +28,14 @@ describe('duckdb store upgrades', () => {
       }
     }
     writeFileSync(file, lines.join('\n'));
-    await store.ingestCurrents({ file, format: 'ndjson' });
+    await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' });
     // Not before the batch starts (the first question); from then on, yes.
     let asked = 0;
-    expect(await store.refreshProfiles(undefined, { batchUsers: 5_000, stop: () => ++asked > 1 })).toBe(0);
+    expect(await store.refresh({ batchUsers: 5_000, stop: () => ++asked > 1 })).toBe(0);
     expect(asked).toBeGreaterThan(1);
     // Nothing of the cut batch was kept: all 5,000 are still due.
-    expect(await store.refreshProfiles()).toBe(5_000);
-    expect(await store.refreshProfiles()).toBe(0);
+    expect(await store.refresh()).toBe(5_000);
+    expect(await store.refresh()).toBe(0);
     await store.close();
   });
 
@@ -43,12 +43,14 @@ describe('duckdb store upgrades', () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-ids-'));
     const store = await DuckDbStore.open({ dataDir: dir });
     await store.track({ attributes: [1, 2].map((i) => ({ user: { external_id: `x${i}` }, time: T0, values: { first_name: `N${i}` } })), events: [], purchases: [] });
-    expect(await store.refreshProfiles()).toBe(2);
+    expect(await store.refresh()).toBe(2);
+    const found = await store.findUsers('external_id', ['x1', 'x2']);
+    const brazeIdOf = (x: string) => found.get(x)![0];
     // Mark the kept parts, to see which way an answer comes.
     const conn = await rawConnection(store);
     await conn.run(`UPDATE profile_parts SET first_name = '"first_name":"kept"'`);
     const names = async (options: { fromEvents?: boolean } = {}) =>
-      (await store.userProfiles([1, 2], { fields: ['first_name'], ...options })).map((l) => (JSON.parse(l) as { first_name: string }).first_name);
+      (await store.userProfiles(['x1', 'x2'].map(brazeIdOf), { fields: ['first_name'], ...options })).map((l) => (JSON.parse(l) as { first_name: string }).first_name);
     expect(await names()).toEqual(['kept', 'kept']);
     expect(await names({ fromEvents: true })).toEqual(['N1', 'N2']);
     // One of them stale: both computed.
@@ -65,20 +67,20 @@ describe('duckdb store upgrades', () => {
     const ingest = async (users: string[]) => {
       const file = join(dir, `b${n++}.json`);
       writeFileSync(file, users.map((u) => JSON.stringify({ id: `e${n}-${u}`, event_type: 'users.behaviors.CustomEvent', user_id: u, time: T0 + n, name: 'Played' })).join('\n'));
-      await store.ingestCurrents({ file, format: 'ndjson' });
+      await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' });
     };
     await ingest(['u1', 'u2', 'u3']);
-    expect(await store.refreshProfiles()).toBe(3);
+    expect(await store.refresh()).toBe(3);
     // u1 in nine batches, u2 in one: ten marks, which queue a fold.
     for (let i = 0; i < 9; i++) await ingest(['u1']);
     await ingest(['u2']);
     // The fold is queued with the refreshes: one for a job without members waits for it.
-    expect(await store.refreshProfiles('no-such-job')).toBe(0);
+    expect(await (store as unknown as { refreshProfiles(job: string): Promise<number> }).refreshProfiles('no-such-job')).toBe(0);
     const conn = await rawConnection(store);
     const marks = async () => (await conn.runAndReadAll(`SELECT uid, count(*)::INTEGER FROM profile_stale GROUP BY uid ORDER BY uid`)).getRows();
     // Ten marks (nine for u1, one for u2) folded to one a user.
     expect((await marks()).map(([uid, count]) => [uid, count])).toEqual([[1, 1], [2, 1]]);
-    expect(await store.refreshProfiles()).toBe(2);
+    expect(await store.refresh()).toBe(2);
     expect(await marks()).toEqual([]);
     conn.closeSync();
     await store.close();
@@ -109,7 +111,7 @@ describe('duckdb store upgrades', () => {
 
     dir = mkdtempSync(join(tmpdir(), 'brazen-zstd-'));
     let store = await DuckDbStore.open({ dataDir: dir });
-    expect((await store.ingestCurrents({ file: body('a'), format: 'ndjson' })).stored).toBe(3_000);
+    expect((await store.ingestCurrents({ bytes: readFileSync(body('a')), format: 'ndjson' })).stored).toBe(3_000);
     await store.close();
     expect(await compression(join(dir, 'brazen.duckdb'))).toEqual({ columns: { id: ['ZSTD'], payload: ['ZSTD'] }, stored: [3_000, 3_000] });
     rmSync(dir, { recursive: true, force: true });
@@ -127,8 +129,8 @@ describe('duckdb store upgrades', () => {
     conn.closeSync();
     instance.closeSync();
     store = await DuckDbStore.open({ dataDir: dir });
-    expect((await store.ingestCurrents({ file: body('b'), format: 'ndjson' })).stored).toBe(3_000);
-    expect((await store.ingestCurrents({ file: body('b'), format: 'ndjson' })).stored).toBe(0);
+    expect((await store.ingestCurrents({ bytes: readFileSync(body('b')), format: 'ndjson' })).stored).toBe(3_000);
+    expect((await store.ingestCurrents({ bytes: readFileSync(body('b')), format: 'ndjson' })).stored).toBe(0);
     await store.close();
     const old = await compression(join(dir, 'brazen.duckdb'));
     expect(old.stored).toEqual([3_000, 3_000]);
@@ -147,14 +149,14 @@ describe('duckdb store upgrades', () => {
     writeFileSync(file, lines.join('\n'));
     const bytes = statSync(file).size;
     const store = await DuckDbStore.open({ dataDir: dir });
-    expect((await store.ingestCurrents({ file, format: 'ndjson' })).stored).toBe(65_536);
+    expect((await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' })).stored).toBe(65_536);
     const wal = statSync(join(dir, 'brazen.duckdb.wal')).size;
     // With DuckDB's default row groups (122,880 rows) the whole batch went through the WAL: more
     // bytes than its NDJSON. Now the events go straight into the file; the WAL keeps the rollups.
     expect(wal).toBeLessThan(bytes / 4);
     await store.close();
     const again = await DuckDbStore.open({ dataDir: dir });
-    expect(await again.countEvents()).toBe(65_536);
+    expect(await again.recordCount()).toBe(65_536);
     await again.close();
   });
 
@@ -168,7 +170,7 @@ describe('duckdb store upgrades', () => {
       { id: 'b2', event_type: 'users.behaviors.Purchase', user_id: 'u2', time: T0 + 7200, product_id: 'p', price: 5, currency: 'USD' },
       { id: 's1', event_type: 'users.behaviors.app.SessionStart', user_id: 'u1', time: T0 + 86_400 + 60 },
     ].map((r) => JSON.stringify(r)).join('\n'));
-    expect((await store.ingestCurrents({ file, format: 'ndjson' })).stored).toBe(3);
+    expect((await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' })).stored).toBe(3);
     await store.close();
 
     // What a data folder of the previous layout held: a keyed counters table, no daily log.
@@ -184,15 +186,15 @@ describe('duckdb store upgrades', () => {
     instance.closeSync();
 
     store = await DuckDbStore.open({ dataDir: dir });
-    const day0 = T0 / 86_400;
-    const q = { kind: 'purchase' as const, from: T0, to: T0 + 2 * 86_400, unitStarts: [T0, T0 + 86_400] };
-    const days = await store.counterSeries({ ...q, unitDays: { zone: 'UTC', days: [day0, day0 + 1] } });
-    expect(days.map((b) => [b.start, b.count, b.quantity, b.revenue])).toEqual([[T0, 2, 4, 11]]);
-    const buckets = await store.counterSeries({ ...q, name: 'p' });
-    expect(buckets.map((b) => [b.start, b.count, b.revenue])).toEqual([[T0, 2, 11]]);
-    expect(await store.productIds(0, 10)).toEqual(['p']);
-    const sessions = await store.counterSeries({ kind: 'session', from: T0, to: T0 + 2 * 86_400, unitStarts: [T0, T0 + 86_400] });
-    expect(sessions.map((b) => [b.start, b.count])).toEqual([[T0 + 86_400, 1]]);
+    const twoDays = dayUnits(2, T0 + 86_400);
+    const days = await store.counterSeries({ kind: 'purchase', units: twoDays });
+    expect(days.map((b) => [b.count, b.quantity, b.revenue])).toEqual([[2, 4, 11], [0, 0, 0]]);
+    // Hours read the 15-minute buckets.
+    const hours = await store.counterSeries({ kind: 'purchase', name: 'p', units: unitsAt([T0, T0 + 3600, T0 + 7200], 3600) });
+    expect(hours.map((b) => [b.count, b.revenue])).toEqual([[0, 0], [1, 6], [1, 5]]);
+    expect(await store.names('purchase', 0, 10)).toEqual(['p']);
+    const sessions = await store.counterSeries({ kind: 'session', units: twoDays });
+    expect(sessions.map((b) => b.count)).toEqual([0, 1]);
     await store.close();
   });
   it('gives campaign rollups of an older layout their combo column, and leaves out rows of another series under the same key', async () => {
@@ -205,7 +207,7 @@ describe('duckdb store upgrades', () => {
     // Day 0: u1 and u2 get variation a, u1 twice; day 1: u3 gets variation b.
     writeFileSync(file, [send('e1', 'u1', T0 + 60, 'a'), send('e2', 'u1', T0 + 120, 'a'), send('e3', 'u2', T0 + 180, 'a'), send('e4', 'u3', T0 + 86_460, 'b')]
       .map((r) => JSON.stringify(r)).join('\n'));
-    expect((await store.ingestCurrents({ file, format: 'ndjson' })).stored).toBe(4);
+    expect((await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' })).stored).toBe(4);
     const day0 = T0 / 86_400;
     const q = { src: 'campaign' as const, obj: 'c1', fromDay: day0, toDay: day0 + 1 };
     // Rows of one key may come in several (deltas): summed here.
@@ -248,10 +250,10 @@ describe('duckdb store upgrades', () => {
     writeFileSync(file, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({
       id: `e${i}`, event_type: 'users.behaviors.CustomEvent', user_id: `u${i % 100}`, time: T0 + i, name: 'x', note: 'y'.repeat(200),
     })).join('\n'));
-    const failure = await store.ingestCurrents({ file, format: 'ndjson' }).then(() => undefined, (error: unknown) => error as Error & { status?: number });
+    const failure = await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' }).then(() => undefined, (error: unknown) => error as Error & { status?: number });
     expect(failure?.message).toMatch(/^Out of Memory/);
     expect(failure?.status).toBeUndefined();
-    expect(await store.countEvents()).toBe(0);
+    expect(await store.recordCount()).toBe(0);
     await store.close();
   });
 });
@@ -270,11 +272,12 @@ describe('duckdb store: profile line files', () => {
   const ingest = async (users: number[], event: string, time: number) => {
     const file = join(dir, `b${batch++}.json`);
     writeFileSync(file, users.map((u) => JSON.stringify({ id: `${event}-${u}-${time}`, event_type: 'users.behaviors.CustomEvent', user_id: `user-${String(u).padStart(2, '0')}`, time, name: event, app_id: 'app-1' })).join('\n'));
-    await store.ingestCurrents({ file, format: 'ndjson' });
+    await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' });
   };
   const lineFiles = () => readdirSync(join(dir, 'profiles')).sort((a, b) => parseInt(a) - parseInt(b));
   /** Every field of users `uids`, computed from the events: what the line files must hold. */
-  const computed = async (uids: number[]) => (await store.userProfiles(uids, { fields: USER_EXPORT_FIELDS, fromEvents: true })).map((l) => `${l}\n`);
+  const computed = async (users: number[]) =>
+    (await store.userProfiles(users.map((u) => `user-${String(u).padStart(2, '0')}`), { fields: USER_EXPORT_FIELDS, fromEvents: true })).map((l) => `${l}\n`);
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
   const exportPieces = async (job: string, filter?: Parameters<DuckDbStore['snapshotExportMembers']>[1], perPiece = 7) => {
     const users = await store.snapshotExportMembers(job, filter, AT);
@@ -288,7 +291,7 @@ describe('duckdb store: profile line files', () => {
     // Users 1..30 (uids in that order), even ones also did "Évén ☕".
     await ingest(range(1, 30), 'Played', T0);
     await ingest(range(1, 15).map((i) => 2 * i), 'Évén ☕', T0 + 3600);
-    expect(await store.refreshProfiles(undefined, { batchUsers: 10 })).toBe(30);
+    expect(await store.refresh({ batchUsers: 10 })).toBe(30);
     expect(lineFiles()).toEqual(['1.ndjson', '2.ndjson', '3.ndjson']);
     expect(readFileSync(join(dir, 'profiles', '1.ndjson'), 'utf8')).toBe((await computed(range(1, 10))).join(''));
     expect(readFileSync(join(dir, 'profiles', '3.ndjson'), 'utf8')).toBe((await computed(range(21, 30))).join(''));
@@ -311,27 +314,27 @@ describe('duckdb store: profile line files', () => {
     // Users 1..10 change: their new lines go to a new file, and the first file, with no current
     // line left, is deleted by the keeper's refresh.
     await ingest(range(1, 10), 'Later', T0 + 86_400);
-    expect(await store.refreshProfiles()).toBe(10);
+    expect(await store.refresh()).toBe(10);
     expect(lineFiles()).toEqual(['2.ndjson', '3.ndjson', '4.ndjson']);
     // Six of file 2's ten change: four of its lines are current, fewer than half. The next
     // refresh computes those four again, into a file of their own, and file 2 goes.
     await ingest(range(11, 16), 'Later', T0 + 86_400);
-    expect(await store.refreshProfiles()).toBe(6);
+    expect(await store.refresh()).toBe(6);
     expect(lineFiles()).toEqual(['2.ndjson', '3.ndjson', '4.ndjson', '5.ndjson']);
-    expect(await store.refreshProfiles()).toBe(4);
+    expect(await store.refresh()).toBe(4);
     expect(lineFiles()).toEqual(['3.ndjson', '4.ndjson', '5.ndjson', '6.ndjson']);
     expect(readFileSync(join(dir, 'profiles', '6.ndjson'), 'utf8')).toBe((await computed(range(17, 20))).join(''));
-    expect(await store.refreshProfiles()).toBe(0);
+    expect(await store.refresh()).toBe(0);
 
     // An export that has been told where lines are keeps them: while it reads, no file is deleted.
     const open = await exportPieces('job-open', undefined, 30);
     const before = await computed(range(1, 30));
     await ingest(range(21, 30), 'Later', T0 + 86_400);
-    expect(await store.refreshProfiles()).toBe(10);
+    expect(await store.refresh()).toBe(10);
     expect(lineFiles()).toContain('3.ndjson');
     expect(await pieceText(open.pieces[0])).toBe(before.join(''));
     open.reader.close();
-    expect(await store.refreshProfiles()).toBe(0);
+    expect(await store.refresh()).toBe(0);
     expect(lineFiles()).not.toContain('3.ndjson');
 
     // A file left by a batch that never committed (a crash) is deleted when the store opens.
@@ -394,10 +397,10 @@ describe('duckdb store: records already stored', () => {
     writeFileSync(file, ids.map((id, i) => JSON.stringify({
       id, event_type: 'users.behaviors.CustomEvent', user_id: `u${i % 50}`, time: T0 + i, name: 'played',
     })).join('\n'));
-    return { file, format: 'ndjson' as const };
+    return { bytes: readFileSync(file), format: 'ndjson' as const };
   };
   const played = async (store: DuckDbStore) =>
-    (await store.counterSeries({ kind: 'custom_event', name: 'played', from: T0, to: T0 + 86_400 })).reduce((n, b) => n + b.count, 0);
+    (await store.counterSeries({ kind: 'custom_event', name: 'played', units: dayUnits(1, T0) }))[0].count;
 
   it('skips them whether a few come back among new ones (matched as a list) or a whole batch is sent again (joined)', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-replay-'));
@@ -409,7 +412,7 @@ describe('duckdb store: records already stored', () => {
     // Three old ids among four new ones, one of them twice in the batch.
     const mixed = ['r17', 'n1', 'r4242', 'n2', 'n3', 'n1', 'r5999', 'n4'];
     expect(await store.ingestCurrents(write('mixed.ndjson', mixed))).toEqual({ stored: 4, duplicates: 4, errors: [] });
-    expect(await store.countEvents()).toBe(6_004);
+    expect(await store.recordCount()).toBe(6_004);
     expect(await played(store)).toBe(6_004);
     await store.close();
   });
@@ -423,7 +426,7 @@ describe('duckdb store: device ids', () => {
   const body = (name: string, records: object[]) => {
     const file = join(dir, name);
     writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
-    return { file, format: 'ndjson' as const };
+    return { bytes: readFileSync(file), format: 'ndjson' as const };
   };
   const session = (id: string, user: string, device: string | undefined, type = 'users.behaviors.app.SessionStart') =>
     ({ id, event_type: type, external_user_id: user, time: T0 + 60, ...(device ? { device_id: device } : {}) });
@@ -509,7 +512,8 @@ describe('duckdb store: identity lookups', () => {
     expect(ids.map((id) => found.get(id)?.length)).toEqual([1, 1, 1, 1]);
     expect(new Set(ids.map((id) => found.get(id)![0])).size).toBe(4);
     // No user was made twice, and each one's visits were counted on the same user.
-    const visits = await Promise.all(ids.map(async (id) => (await store.userAttributes({ external_id: id }))?.visits));
+    const visits = await Promise.all(ids.map(async (id) =>
+      (JSON.parse((await store.userProfiles(found.get(id)!, { fields: ['custom_attributes'] }))[0]) as { custom_attributes: { visits: number } }).custom_attributes.visits));
     expect(visits).toEqual([3, 2, 3, 3]);
     await store.close();
   });

@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { ProfileText } from '@brazen/store';
@@ -19,17 +17,10 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
 }
 
 /** One file of users from its newline-delimited JSON text, zipped (one entry) or gzipped. `mtime`
- * makes the bytes the same when a file is made again after a restart; text in memory and text in a
- * spool file take the same way through the compression, so they give the same bytes too. A spool
- * file is streamed (never whole in memory), then removed. */
+ * makes the bytes the same when a file is made again after a restart; text in memory and text read
+ * in chunks take the same way through the compression, so they give the same bytes too. */
 export async function exportFile(text: ProfileText, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
-  if (text instanceof Uint8Array) return compress([text], objectPrefix, index, format, mtime);
-  if ('chunks' in text) return compress(text.chunks(), objectPrefix, index, format, mtime);
-  try {
-    return await compress(createReadStream(text.path, { highWaterMark: 1 << 20 }), objectPrefix, index, format, mtime);
-  } finally {
-    await rm(text.path, { force: true });
-  }
+  return compress(text instanceof Uint8Array ? [text] : text.chunks(), objectPrefix, index, format, mtime);
 }
 
 /** Chunks may be overwritten once the next is asked for (the profile line reader reuses its

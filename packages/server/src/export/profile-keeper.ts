@@ -1,4 +1,4 @@
-import type { Store } from '@brazen/store';
+import type { KeptProfiles } from '@brazen/store';
 
 /** Timers, injected by tests. */
 export interface KeeperClock {
@@ -42,7 +42,7 @@ export class ProfileKeeper {
   private stopped = false;
 
   constructor(
-    private readonly store: Pick<Store, 'refreshProfiles'>,
+    private readonly profiles: KeptProfiles,
     private readonly options: ProfileKeeperOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
@@ -90,8 +90,8 @@ export class ProfileKeeper {
     this.pending = false;
     const started = this.clock.now();
     const interrupted = () => this.stopped || this.lastRequest > started || this.options.busy?.() === true;
-    this.running = this.store
-      .refreshProfiles(undefined, { stop: interrupted, batchUsers: this.options.batchUsers })
+    this.running = this.profiles
+      .refresh({ stop: interrupted, batchUsers: this.options.batchUsers })
       .then(
         () => undefined,
         () => undefined, // a failed batch is rolled back; its users stay due for the next time

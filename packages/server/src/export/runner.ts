@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ExportJob, ProfileText, Store, Workspace } from '@brazen/store';
+import type { ExportJob, ProfileText, Workspace, WorkspaceStore } from '@brazen/store';
 import { postCallback, type CallbackOptions } from './callback.ts';
 import { LocalDestination, S3Destination, type ExportDestination, type S3Settings } from './destinations.ts';
 import { exportFile, exportFileName, USERS_PER_FILE } from './files.ts';
@@ -27,7 +27,7 @@ export class ExportRunner {
   private readonly abort = new AbortController();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: WorkspaceStore,
     private readonly workspace: () => Promise<Workspace>,
     /** Epoch milliseconds. */
     private readonly now: () => number,
@@ -37,7 +37,7 @@ export class ExportRunner {
   /** Picks up the jobs a previous run left unfinished. */
   async resume(): Promise<void> {
     const now = this.now() / 1000;
-    for (const job of await this.store.exportJobs()) {
+    for (const job of await this.store.catalog.exportJobs()) {
       if (job.status === 'pending' || job.status === 'running' || (job.status === 'done' && job.callback === 'pending')) this.enqueue(job.id);
       // Files kept for a download URL go once the last URL given for them has expired.
       else if (job.destination === 'local' && job.status === 'done' && job.callback !== 'pending' && (job.finishedAt ?? now) + URL_TTL_SECONDS < now) {
@@ -88,11 +88,11 @@ export class ExportRunner {
   }
 
   private async job(id: string): Promise<ExportJob | undefined> {
-    return (await this.store.exportJobs()).find((j) => j.id === id);
+    return (await this.store.catalog.exportJobs()).find((j) => j.id === id);
   }
 
   private async update(id: string, patch: Partial<ExportJob>): Promise<void> {
-    await this.store.updateExportJob(id, patch);
+    await this.store.catalog.updateExportJob(id, patch);
     const job = this.options.onChange && (await this.job(id));
     if (job) this.options.onChange?.(job);
   }
@@ -104,7 +104,7 @@ export class ExportRunner {
       if (job.status === 'pending') await this.update(id, { status: 'running', startedAt: this.now() / 1000 });
       if (job.users === undefined) {
         // Members as of the request, so that a resumed job exports the same users.
-        const users = await this.store.snapshotExportMembers(id, job.filter, job.createdAt);
+        const users = await this.store.data.snapshotExportMembers(id, job.filter, job.createdAt);
         await this.update(id, { users, files: Math.ceil(users / USERS_PER_FILE) });
       }
       job = (await this.job(id))!;
@@ -113,7 +113,7 @@ export class ExportRunner {
         if ((await this.job(id))?.status === 'cancelled') await this.discard(job);
         return;
       }
-      await this.store.dropExportMembers(id);
+      await this.store.data.dropExportMembers(id);
       await this.update(id, { status: 'done', finishedAt: this.now() / 1000, callback: job.callbackEndpoint ? 'pending' : 'none' });
       job = (await this.job(id))!;
     }
@@ -122,7 +122,7 @@ export class ExportRunner {
 
   /** A cancelled export keeps nothing (files already in S3 stay: the bucket is the customer's). */
   private async discard(job: ExportJob): Promise<void> {
-    await this.store.dropExportMembers(job.id);
+    await this.store.data.dropExportMembers(job.id);
     if (job.destination === 'local') await LocalDestination.remove(this.folder(job.id));
   }
 
@@ -142,7 +142,7 @@ export class ExportRunner {
     const mtime = new Date(job.createdAt * 1000);
     const options = { fields: job.fields, customAttributes: job.customAttributes };
     const dest = await this.destination(job);
-    const profiles = await this.store.openExportProfiles(job.id, options).catch((error: unknown) => {
+    const profiles = await this.store.data.openExportProfiles(job.id, options).catch((error: unknown) => {
       dest.close();
       throw error;
     });
@@ -182,7 +182,7 @@ export class ExportRunner {
     const body: { success: true; url?: string } = { success: true };
     if (job.destination === 'local' && job.baseUrl) {
       const expires = Math.floor(this.now() / 1000) + URL_TTL_SECONDS;
-      body.url = signedDownloadUrl(job.baseUrl, await this.store.exportSecret(), job.id, job.objectPrefix, expires);
+      body.url = signedDownloadUrl(job.baseUrl, await this.store.catalog.secret('export_url'), job.id, job.objectPrefix, expires);
     }
     const result = await postCallback(job.callbackEndpoint!, body, this.abort.signal, this.options.callback);
     if (this.abort.signal.aborted && !result.delivered) return;

@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { CurrentsResult, Store } from '@brazen/store';
+import type { AnalyticsData, CurrentsResult } from '@brazen/store';
 import { ApiError } from '../errors.ts';
 
 const AVRO_PRIMITIVES = new Set(['string', 'long', 'int', 'double', 'float', 'boolean', 'bytes', 'array', 'map']);
 const AVRO_MARKERS = [...AVRO_PRIMITIVES].map((t) => Buffer.from(`"${t}"`));
 
 /**
- * Hands a Currents body to the store as a file (the store's engine parses it far faster than
- * JavaScript could). Avro's JSON encoding (`{"string": "x"}` for a nullable field) is unwrapped first.
+ * Hands a Currents body to the store as bytes (an engine may parse it far faster than JavaScript
+ * could). Avro's JSON encoding (`{"string": "x"}` for a nullable field) is unwrapped first.
  */
-export async function ingestCurrentsBody(store: Store, body: Buffer, tmpDir: string): Promise<CurrentsResult> {
+export async function ingestCurrentsBody(data: AnalyticsData, body: Buffer): Promise<CurrentsResult> {
   const first = firstNonSpace(body);
   if (first === undefined) throw new ApiError(400, 'body is empty: send Currents records as NDJSON or a JSON array');
   let format: 'ndjson' | 'array' = first === 0x5b /* [ */ ? 'array' : 'ndjson';
@@ -22,13 +19,7 @@ export async function ingestCurrentsBody(store: Store, body: Buffer, tmpDir: str
     bytes = Buffer.from(records.map((r) => JSON.stringify(unwrapAvro(r))).join('\n'));
     format = 'ndjson';
   }
-  const file = join(tmpDir, `currents-${randomUUID()}.json`);
-  await writeFile(file, bytes);
-  try {
-    return await store.ingestCurrents({ file, format });
-  } finally {
-    await unlink(file).catch(() => undefined);
-  }
+  return data.ingestCurrents({ bytes, format });
 }
 
 /** One Currents record is a few kilobytes; a line over this is a mistake (or an attack). */

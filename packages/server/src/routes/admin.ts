@@ -17,20 +17,20 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const unknown = body.permissions.filter((p) => !ALL_PERMISSIONS.includes(p));
     if (unknown.length > 0) throw badRequest(`permissions has unknown permission ${unknown.join(', ')}`);
     const key = newApiKey();
-    await ctx.store.addApiKey({ name: body.name, hash: hashKey(key), permissions: body.permissions, createdAt: new Date(ctx.now()).toISOString() });
+    await ctx.keys.addApiKey({ name: body.name, workspace: ctx.store.name, hash: hashKey(key), permissions: body.permissions, createdAt: new Date(ctx.now()).toISOString() });
     return { message: 'success', name: body.name, key, permissions: body.permissions };
   });
 
   // Names, permissions and dates only: the key was shown once, and its hash stays in the store.
   route(app, adminListApiKeys, async () => ({
     message: 'success',
-    api_keys: (await ctx.store.listApiKeys()).map((k) => ({ name: k.name, permissions: k.permissions, created_at: k.createdAt })),
+    api_keys: (await ctx.keys.listApiKeys(ctx.store.name)).map((k) => ({ name: k.name, permissions: k.permissions, created_at: k.createdAt })),
   }));
 
   route(app, adminGetWorkspace, async () => ({ message: 'success', time_zone: 'UTC', ...(await ctx.getWorkspace()) }) as never);
 
   route(app, adminPutWorkspace, async ({ body }) => {
-    const ws = await mergeWorkspace(await ctx.store.getWorkspace(), body as unknown as Record<string, unknown>);
+    const ws = await mergeWorkspace(await ctx.catalog.getWorkspace(), body as unknown as Record<string, unknown>);
     await ctx.putWorkspace(ws);
     return { message: 'success', time_zone: 'UTC', ...ws } as never;
   });

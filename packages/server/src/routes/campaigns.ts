@@ -36,7 +36,7 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
   route(app, campaignsDetails, async ({ query }) => {
     const c = await campaign(query.campaign_id);
     const zone = await ctx.zone();
-    const span = await ctx.store.receiptSpan('campaign', query.campaign_id);
+    const span = await ctx.data.receiptSpan('campaign', query.campaign_id);
     const messages = (typeof c.messages === 'object' && c.messages !== null ? c.messages : {}) as Record<string, Record<string, unknown>>;
     const { id: _id, is_api_campaign: _api, last_edited: _edited, ...rest } = c;
     return {
@@ -70,7 +70,7 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (!bool(c.is_api_campaign)) {
       throw new ApiError(400, `campaign_id ${query.campaign_id} is not an API campaign: sends are tracked for API campaigns only`);
     }
-    const days = await ctx.store.seriesDays('campaign', query.campaign_id, query.send_id);
+    const days = await ctx.data.seriesDays('campaign', query.campaign_id, query.send_id);
     if (days.first === null) {
       throw new ApiError(400, `send_id ${query.send_id} names no send of campaign ${query.campaign_id}`);
     }
@@ -117,7 +117,7 @@ export async function campaignSeries(
   const q = { src: 'campaign' as const, obj: String(c.id), scope, ...dayRange(units) };
   const [counts, conversions] = empty
     ? [[] as MessageStatRow[], [] as ConversionStatRow[]]
-    : await Promise.all([ctx.store.messageStats([q]).then(([rows]) => rows), ctx.store.conversionStats([q]).then(([rows]) => rows)]);
+    : await Promise.all([ctx.data.messageStats([q]).then(([rows]) => rows), ctx.data.conversionStats([q]).then(([rows]) => rows)]);
   const variations = variationsWithData(definedVariations(c.messages), counts, conversions);
   const k = conversionCount(c.conversion_behaviors);
   const countsByDay = byDay(counts);

@@ -35,7 +35,7 @@ export function canvasRoutes(app: FastifyInstance, ctx: ApiContext): void {
   route(app, canvasDetails, async ({ query }) => {
     const c = await canvas(query.canvas_id);
     const zone = await ctx.zone();
-    const span = await ctx.store.receiptSpan('canvas', query.canvas_id);
+    const span = await ctx.data.receiptSpan('canvas', query.canvas_id);
     const steps = definedSteps(c).filter((s) => s.deleted !== true).map(({ deleted: _d, ...s }) => ({
       ...s,
       name: str(s.name),
@@ -121,8 +121,8 @@ async function canvasStats(
   // The Canvas's rows and its steps' in one read of each rollup.
   const queries = [{ src: 'canvas' as const, obj, ...range }, ...(wantSteps ? [{ src: 'step' as const, obj, ...range }] : [])];
   const [[entries, stepCounts = []], [conv, stepConv = []]] = await Promise.all([
-    ctx.store.messageStats(queries),
-    ctx.store.conversionStats(queries),
+    ctx.data.messageStats(queries),
+    ctx.data.conversionStats(queries),
   ]);
   const flat = <T extends { day: number }>(rows: T[]) => byDay(summary ? rows.map((r) => ({ ...r, day: 0 })) : rows);
   const [entriesBy, convBy] = [flat(entries), flat(conv)];

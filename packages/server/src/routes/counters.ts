@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import {
   eventsDataSeries, eventsList, purchasesProductList, purchasesQuantitySeries, purchasesRevenueSeries, sessionsDataSeries,
 } from '@brazen/contract';
-import { binIntoUnits, roundMoney, type SeriesUnit, type Unit } from '@brazen/analytics';
-import type { CounterBucket, CounterKind } from '@brazen/store';
+import { roundMoney, type Unit } from '@brazen/analytics';
+import type { CounterKind, SeriesUnits, UnitTotals } from '@brazen/store';
 import { ApiError } from '../errors.ts';
 import type { ApiContext } from '../context.ts';
 import { route } from './route.ts';
@@ -16,61 +16,57 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
     kind: CounterKind,
     query: { length: number; unit?: Unit; ending_at?: string; app_id?: string; segment_id?: string },
     name?: string,
-  ): Promise<{ units: SeriesUnit[]; buckets: CounterBucket[] }> => {
+  ): Promise<{ units: SeriesUnits; totals: UnitTotals[] }> => {
     await ctx.checkApp(query.app_id);
     const segment = await ctx.checkSegment(query.segment_id);
-    const { units, range } = await ctx.window(query);
-    const q = { kind, name, appId: query.app_id, ...range };
+    const units = await ctx.seriesUnits(query);
+    const q = { kind, name, appId: query.app_id, units };
     // A segment restricts to the users in it now (SPEC §3).
-    const buckets = segment
-      ? await ctx.store.segmentCounterSeries(q, segment.filter, ctx.now() / 1000)
-      : await ctx.store.counterSeries(q);
-    return { units, buckets };
+    const totals = segment
+      ? await ctx.data.segmentCounterSeries(q, segment.filter, ctx.now() / 1000)
+      : await ctx.data.counterSeries(q);
+    return { units, totals };
   };
 
   /** A name that was never recorded is most likely a typo: say so rather than answer zeros. */
   const checkKnown = async (kind: 'custom_event' | 'purchase', name: string, param: string) => {
-    if (!(await ctx.store.hasCounterName(kind, name))) {
+    if (!(await ctx.data.hasName(kind, name))) {
       const what = kind === 'custom_event' ? 'custom event' : 'product';
       throw new ApiError(400, `${param} "${name}" names no ${what} recorded in this workspace`);
     }
   };
 
   route(app, sessionsDataSeries, async ({ query }) => {
-    const { units, buckets } = await series('session', query);
-    const totals = binIntoUnits(units, buckets, (b) => b.count);
-    return { message: 'success', data: units.map((u, i) => ({ time: u.time, sessions: totals[i] })) };
+    const { units, totals } = await series('session', query);
+    return { message: 'success', data: units.list.map((u, i) => ({ time: u.time, sessions: totals[i].count })) };
   });
 
   route(app, eventsList, async ({ query }) => ({
     message: 'success',
-    events: await ctx.store.eventNames((query.page ?? 0) * LIST_PAGE, LIST_PAGE),
+    events: await ctx.data.names('custom_event', (query.page ?? 0) * LIST_PAGE, LIST_PAGE),
   }));
 
   route(app, eventsDataSeries, async ({ query }) => {
     await checkKnown('custom_event', query.event, 'event');
-    const { units, buckets } = await series('custom_event', query, query.event);
-    const totals = binIntoUnits(units, buckets, (b) => b.count);
-    return { message: 'success', data: units.map((u, i) => ({ time: u.time, count: totals[i] })) };
+    const { units, totals } = await series('custom_event', query, query.event);
+    return { message: 'success', data: units.list.map((u, i) => ({ time: u.time, count: totals[i].count })) };
   });
 
   route(app, purchasesProductList, async ({ query }) => ({
     message: 'success',
-    products: await ctx.store.productIds((query.page ?? 0) * LIST_PAGE, LIST_PAGE),
+    products: await ctx.data.names('purchase', (query.page ?? 0) * LIST_PAGE, LIST_PAGE),
   }));
 
   route(app, purchasesRevenueSeries, async ({ query }) => {
     if (query.product !== undefined) await checkKnown('purchase', query.product, 'product');
-    const { units, buckets } = await series('purchase', query, query.product);
-    const totals = binIntoUnits(units, buckets, (b) => b.revenue);
-    return { message: 'success', data: units.map((u, i) => ({ time: u.time, revenue: roundMoney(totals[i]) })) };
+    const { units, totals } = await series('purchase', query, query.product);
+    return { message: 'success', data: units.list.map((u, i) => ({ time: u.time, revenue: roundMoney(totals[i].revenue) })) };
   });
 
   route(app, purchasesQuantitySeries, async ({ query }) => {
     if (query.product !== undefined) await checkKnown('purchase', query.product, 'product');
-    const { units, buckets } = await series('purchase', query, query.product);
-    const totals = binIntoUnits(units, buckets, (b) => b.quantity);
-    return { message: 'success', data: units.map((u, i) => ({ time: u.time, purchase_quantity: totals[i] })) };
+    const { units, totals } = await series('purchase', query, query.product);
+    return { message: 'success', data: units.list.map((u, i) => ({ time: u.time, purchase_quantity: totals[i].quantity })) };
   });
 }
 

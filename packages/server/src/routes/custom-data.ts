@@ -16,7 +16,7 @@ export function customDataRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const skip = skipOf(query.cursor);
     const recorded: string[] = [];
     for (let offset = 0; ; offset += NAMES_AT_ONCE) {
-      const names = await ctx.store.eventNames(offset, NAMES_AT_ONCE);
+      const names = await ctx.data.names('custom_event', offset, NAMES_AT_ONCE);
       recorded.push(...names);
       if (names.length < NAMES_AT_ONCE) break;
     }
@@ -28,7 +28,7 @@ export function customDataRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   route(app, customAttributes, async ({ query, request, reply }) => {
     const skip = skipOf(query.cursor);
-    const items = customAttributeItems(await ctx.store.customAttributeSamples(), await ctx.getWorkspace());
+    const items = customAttributeItems(await ctx.data.customAttributeSamples(), await ctx.getWorkspace());
     const { page, link } = cursorPage(request, items, skip, CUSTOM_DATA_PAGE);
     if (link) reply.header('link', link);
     return { message: 'success', attributes: page };

@@ -36,7 +36,7 @@ export function feedRoutes(app: FastifyInstance, ctx: ApiContext): void {
   route(app, feedDataSeries, async ({ query }) => {
     await card(query.card_id);
     const units = await ctx.units(query);
-    const rows = await ctx.store.cardStats({ cardId: query.card_id, bounds: [...units.map((u) => u.start), units[units.length - 1].end] });
+    const rows = await ctx.data.cardStats({ cardId: query.card_id, bounds: [...units.map((u) => u.start), units[units.length - 1].end] });
     const byUnit = new Map(rows.map((r) => [r.unit, r]));
     return {
       message: 'success',

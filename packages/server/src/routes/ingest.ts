@@ -8,7 +8,6 @@ import type { Metrics } from '../observability.ts';
 import { route } from './route.ts';
 
 export interface IngestOptions {
-  tmpDir: string;
   /** Largest /currents body, bytes. */
   currentsBodyLimit: number;
 }
@@ -21,7 +20,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
       const ws = await ctx.getWorkspace();
       const currencies = new Set(['USD', ...Object.keys(ws.currency_rates ?? {}).map((c) => c.toUpperCase())]);
       const { batch, errors } = normalizeTrack(body, { now: ctx.now() / 1000, zone: ws.time_zone ?? 'UTC', currencies });
-      const result = await ctx.store.track(batch);
+      const result = await ctx.data.track(batch);
       request.server.metrics.ingested.inc({ endpoint: '/users/track' }, result.eventsProcessed + result.purchasesProcessed + result.attributesProcessed);
       countRejected(request.server.metrics, '/users/track', errors.map((e) => rejectionReason(e.type, e.input_array === 'attributes' ? 'attributes' : 'record')));
       return {
@@ -44,7 +43,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
       currentsIngest,
       async ({ request }) => {
         const body = request.body as unknown as Buffer;
-        const result = await ingestCurrentsBody(ctx.store, body, options.tmpDir);
+        const result = await ingestCurrentsBody(ctx.data, body);
         request.server.metrics.ingested.inc({ endpoint: '/currents' }, result.stored);
         countRejected(request.server.metrics, '/currents', result.errors.map((e) => rejectionReason(e.message)));
         return {

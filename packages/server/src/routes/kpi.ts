@@ -1,22 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { kpiDauDataSeries, kpiMauDataSeries, kpiNewUsersDataSeries, kpiUninstallsDataSeries } from '@brazen/contract';
-import { binIntoUnits } from '@brazen/analytics';
-import type { DailyMetric } from '@brazen/store';
+import type { ActivityMetric } from '@brazen/store';
 import type { ApiContext } from '../context.ts';
 import { route } from './route.ts';
 
 /** DAU, MAU, new users (rollups by local day) and uninstalls (a counter), SPEC §3. */
 export function kpiRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const daily = async (metric: DailyMetric, query: { length: number; ending_at?: string; app_id?: string }) => {
+  const daily = async (metric: ActivityMetric, query: { length: number; ending_at?: string; app_id?: string }) => {
     await ctx.checkApp(query.app_id);
-    const units = await ctx.units(query, 'day');
-    const values = await ctx.store.dailySeries({
-      metric,
-      appId: query.app_id,
-      fromDay: units[0].time,
-      toDay: units[units.length - 1].time,
-    });
-    return units.map((u) => ({ time: u.time, value: values.get(u.time) ?? 0 }));
+    const days = (await ctx.units(query, 'day')).map((u) => u.time);
+    const values = await ctx.data.activitySeries({ metric, appId: query.app_id, days });
+    return days.map((time, i) => ({ time, value: values[i] }));
   };
 
   route(app, kpiDauDataSeries, async ({ query }) => ({
@@ -33,9 +27,8 @@ export function kpiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   }));
   route(app, kpiUninstallsDataSeries, async ({ query }) => {
     await ctx.checkApp(query.app_id);
-    const { units, range } = await ctx.window(query, 'day');
-    const buckets = await ctx.store.counterSeries({ kind: 'uninstall', appId: query.app_id, ...range });
-    const totals = binIntoUnits(units, buckets, (b) => b.count);
-    return { message: 'success', data: units.map((u, i) => ({ time: u.time, uninstalls: totals[i] })) };
+    const units = await ctx.seriesUnits(query, 'day');
+    const totals = await ctx.data.counterSeries({ kind: 'uninstall', appId: query.app_id, units });
+    return { message: 'success', data: units.list.map((u, i) => ({ time: u.time, uninstalls: totals[i].count })) };
   });
 }

@@ -60,7 +60,7 @@ export function segmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const units = await ctx.units({ length: query.length, ending_at: query.ending_at }, 'day');
     // The size at the end of each day; for today (and later days) the size now.
     const now = ctx.now() / 1000;
-    const sizes = await ctx.store.segmentSizes(filter, units.map((u) => (u.end <= now ? { at: u.end, inclusive: false } : { at: now, inclusive: true })));
+    const sizes = await ctx.data.segmentSizes(filter, units.map((u) => (u.end <= now ? { at: u.end, inclusive: false } : { at: now, inclusive: true })));
     return { message: 'success', data: units.map((u, i) => ({ time: u.time, size: sizes[i] })) };
   });
 }

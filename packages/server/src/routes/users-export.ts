@@ -46,7 +46,7 @@ const isoTime = (t: number | undefined) => (t === undefined ? undefined : new Da
 export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options: ExportRunnerOptions, limits: { maxExportIds: number }): void {
   const runner = new ExportRunner(ctx.store, () => ctx.getWorkspace(), ctx.now, options);
   let secret: Promise<string> | undefined;
-  const urlSecret = () => (secret ??= ctx.store.exportSecret());
+  const urlSecret = () => (secret ??= ctx.catalog.secret('export_url'));
   app.decorate('exportRunner', runner);
   app.addHook('onReady', async () => runner.resume());
   app.addHook('onClose', async () => runner.stop());
@@ -63,10 +63,10 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
     else values = [body[param]!];
     if (values.length === 0) throw badRequest(`${param} must name at least one user`);
     if (values.length > limits.maxExportIds) throw badRequest(`${param} must be an array of at most ${limits.maxExportIds} items`);
-    const found = await ctx.store.findUsers(kind as UserIdKind, values);
-    const uids = [...new Set(values.flatMap((v) => found.get(v) ?? []))];
+    const found = await ctx.data.findUsers(kind as UserIdKind, values);
+    const users = [...new Set(values.flatMap((v) => found.get(v) ?? []))];
     const invalid = values.filter((v) => !found.has(v)).map((v) => v.replace('\u001f', ':'));
-    const lines = await ctx.store.userProfiles(uids, { fields });
+    const lines = await ctx.data.userProfiles(users, { fields });
     return {
       message: 'success',
       users: lines.map((line) => JSON.parse(line) as Record<string, unknown>),
@@ -114,11 +114,11 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
       callbackAttempts: 0,
     };
     await exclusive(async () => {
-      const busy = (await ctx.store.exportJobs()).some((j) => j.segmentId === target.segmentId && (j.status === 'pending' || j.status === 'running'));
+      const busy = (await ctx.catalog.exportJobs()).some((j) => j.segmentId === target.segmentId && (j.status === 'pending' || j.status === 'running'));
       if (busy) {
         throw new ApiError(429, `segment_id ${target.segmentId} already has an export in progress: wait for it to finish (or cancel it) before starting another`);
       }
-      await ctx.store.createExportJob(job);
+      await ctx.catalog.createExportJob(job);
     });
     runner.enqueue(id);
     const url = job.destination === 'local'
@@ -141,15 +141,15 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
     const ws = await ctx.getWorkspace();
     const gcgId = (ws.global_control_group as { id?: string } | undefined)?.id ?? 'global_control_group';
     if (body.segment_id !== gcgId) findSegment(ws, body.segment_id);
-    const ongoing = (await ctx.store.exportJobs()).filter((j) => j.segmentId === body.segment_id && (j.status === 'pending' || j.status === 'running'));
+    const ongoing = (await ctx.catalog.exportJobs()).filter((j) => j.segmentId === body.segment_id && (j.status === 'pending' || j.status === 'running'));
     if (ongoing.length === 0) throw new ApiError(404, `segment_id ${body.segment_id} has no export in progress`);
-    for (const job of ongoing) await ctx.store.updateExportJob(job.id, { status: 'cancelled', finishedAt: ctx.now() / 1000 });
+    for (const job of ongoing) await ctx.catalog.updateExportJob(job.id, { status: 'cancelled', finishedAt: ctx.now() / 1000 });
     return { message: 'success' };
   });
 
   route(app, adminExports, async () => ({
     message: 'success',
-    exports: (await ctx.store.exportJobs()).reverse().map((j) => ({
+    exports: (await ctx.catalog.exportJobs()).reverse().map((j) => ({
       id: j.id,
       object_prefix: j.objectPrefix,
       kind: j.kind,
@@ -177,7 +177,7 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
       const check = checkSignedUrl(await urlSecret(), id, request.query.expires, request.query.signature, ctx.now() / 1000);
       if (check === 'forged') throw new ApiError(403, 'signature does not match this download URL');
       if (check === 'expired') throw new ApiError(403, 'this download URL has expired: export the segment again');
-      const job = (await ctx.store.exportJobs()).find((j) => j.id === id);
+      const job = (await ctx.catalog.exportJobs()).find((j) => j.id === id);
       if (!job || job.destination !== 'local' || job.status === 'cancelled' || job.status === 'failed') {
         throw new ApiError(404, `no export ${id} to download`);
       }

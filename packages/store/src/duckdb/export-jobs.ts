@@ -5,7 +5,7 @@ import type { ExportJob, ExportJobPatch } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
 import { one, rows } from './sql.ts';
 
-/** User export jobs (SPEC §6): a JSON document per job, and the job's members ranked by uid so
+/** User export jobs (SPEC §6): a JSON document per job, and the job's members ranked by braze_id so
  * that an export cut by a crash resumes on the same list. Writes run on the writer connection. */
 
 /** The number that names a job's members in `export_ranks`: 64 bits of the SHA-256 of its id. */
@@ -59,7 +59,8 @@ export async function snapshotExportMembers(
   try {
     const key = exportJobKey(jobId);
     await conn.run(`DELETE FROM export_ranks WHERE job = ${key}`);
-    await conn.run(`INSERT INTO export_ranks SELECT ${key}, (row_number() OVER (ORDER BY uid) - 1)::INTEGER, uid FROM (${members})`);
+    await conn.run(`INSERT INTO export_ranks SELECT ${key}, (row_number() OVER (ORDER BY u.braze_id) - 1)::INTEGER, m.uid
+      FROM (${members}) m JOIN users u ON u.uid = m.uid`);
     await conn.run('COMMIT');
   } catch (error) {
     await conn.run('ROLLBACK');
@@ -72,10 +73,12 @@ export async function dropExportMembers(conn: DuckDBConnection, jobId: string): 
   await conn.run(`DELETE FROM export_ranks WHERE job = ${exportJobKey(jobId)}`);
 }
 
-export async function exportSecret(conn: DuckDBConnection): Promise<string> {
-  const found = await one<{ value: string }>(conn, `SELECT value FROM meta WHERE key = 'export_url_secret'`);
+/** The secret kept for `purpose` (the download URLs' was kept as `export_url_secret` before purposes). */
+export async function secret(conn: DuckDBConnection, purpose: string): Promise<string> {
+  const key = purpose === 'export_url' ? 'export_url_secret' : `secret:${purpose}`;
+  const found = await one<{ value: string }>(conn, `SELECT value FROM meta WHERE key = $key`, { key });
   if (found) return found.value;
-  const secret = randomBytes(32).toString('hex');
-  await conn.run(`INSERT INTO meta VALUES ('export_url_secret', $secret) ON CONFLICT DO NOTHING`, { secret });
-  return (await one<{ value: string }>(conn, `SELECT value FROM meta WHERE key = 'export_url_secret'`))!.value;
+  const made = randomBytes(32).toString('hex');
+  await conn.run(`INSERT INTO meta VALUES ($key, $made) ON CONFLICT DO NOTHING`, { key, made });
+  return (await one<{ value: string }>(conn, `SELECT value FROM meta WHERE key = $key`, { key }))!.value;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, open, type FileHandle } from 'node:fs/promises';
+import { createReadStream, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { randomBucketSql, sqlString } from '@brazen/analytics';
@@ -352,11 +352,17 @@ function profileSteps(
     ORDER BY m.ord` };
 }
 
-/** Profiles of `uids`, in that order. Takes ownership of `conn` (a connection of its own). With
- * `keptOnes`, kept profiles are read when every one of them is kept and fresh. */
-export async function userProfiles(conn: DuckDBConnection, ws: Workspace, uids: number[], options: ProfileOptions, keptOnes = false): Promise<string[]> {
+/** Profiles of the users `brazeIds` name, in that order. Takes ownership of `conn` (a connection of
+ * its own). With `keptOnes`, kept profiles are read when every one of them is kept and fresh. */
+export async function userProfiles(conn: DuckDBConnection, ws: Workspace, brazeIds: string[], options: ProfileOptions, keptOnes = false): Promise<string[]> {
   try {
-    if (uids.length === 0) return [];
+    if (brazeIds.length === 0) return [];
+    const uidOf = new Map((await rowsWhereIn<{ braze_id: string; uid: number }>(conn, 'SELECT braze_id, uid FROM users WHERE braze_id', [...new Set(brazeIds)])).map((r) => [r.braze_id, r.uid]));
+    const uids = brazeIds.map((id) => {
+      const uid = uidOf.get(id);
+      if (uid === undefined) throw new Error(`no user has braze_id ${id}`);
+      return uid;
+    });
     await loadNames(conn, ws);
     await conn.run(`CREATE OR REPLACE TEMP TABLE m (uid INTEGER, ord INTEGER)`);
     const app = await conn.createAppender('m', 'main', 'temp');
@@ -528,12 +534,21 @@ export class KeptProfileReader implements ExportProfiles {
     const file = join(this.spool, `${this.files++}.ndjson`);
     const count = await copyLines(conn, this.select.replace('$from', String(first)).replace('$to', String(last)), file);
     if (count !== last - first) throw new Error(`members ${first} to ${last - 1} of the export: ${count} profiles found for ${last - first} users`);
-    return { path: file };
+    return { chunks: () => readAndRemove(file) };
   }
 
   close(): void {
     for (const conn of this.conns) conn.closeSync();
     rmSync(this.spool, { recursive: true, force: true }); // files not taken (a job cut short)
+  }
+}
+
+/** A spool file's bytes, streamed (never whole in memory), then the file removed. */
+async function* readAndRemove(file: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+  } finally {
+    await rm(file, { force: true });
   }
 }
 
@@ -656,17 +671,20 @@ export async function copyLines(conn: DuckDBConnection, query: string, path: str
   return Number(written.getRows()[0]?.[0] ?? 0);
 }
 
-/** uids named by each value (a device id is an identity of each user whose records named it). */
-export async function findUsers(conn: DuckDBConnection, kind: UserIdKind, values: string[]): Promise<Map<string, number[]>> {
-  const out = new Map<string, number[]>();
+/** braze_ids of the users named by each value (a device id is an identity of each user whose
+ * records named it), oldest user first. */
+export async function findUsers(conn: DuckDBConnection, kind: UserIdKind, values: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
   if (values.length === 0) return out;
-  const found = kind === 'braze_id'
-    ? await rowsWhereIn<{ value: string; uid: number }>(conn, 'SELECT braze_id AS value, uid FROM users WHERE braze_id', values, 'ORDER BY uid')
-    : (await identitiesByValue<{ kind: string; value: string; uid: number }>(conn, values, 'DISTINCT kind, value, uid', 'ORDER BY uid'))
-      .filter((r) => r.kind === kind);
+  // Every braze_id a user is known by is an identity (the one it was made with, and any a Currents
+  // record linked to it through its external id).
+  const found = (await identitiesByValue<{ kind: string; value: string; uid: number }>(conn, values, 'DISTINCT kind, value, uid', 'ORDER BY uid'))
+    .filter((r) => r.kind === kind);
+  const uids = [...new Set(found.map((r) => r.uid))];
+  const brazeIds = new Map(uids.length === 0 ? [] : (await rows<{ uid: number; braze_id: string }>(conn, `SELECT uid, braze_id FROM users WHERE uid IN (${uids.join(', ')})`)).map((r) => [r.uid, r.braze_id]));
   for (const r of found) {
     const list = out.get(r.value) ?? [];
-    list.push(r.uid);
+    list.push(brazeIds.get(r.uid)!);
     out.set(r.value, list);
   }
   return out;

@@ -31,6 +31,8 @@ export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS daily (
      scope VARCHAR, day INTEGER, dau BIGINT, new_users BIGINT, mau_diff BIGINT, PRIMARY KEY (scope, day))`,
   `CREATE TABLE IF NOT EXISTS api_keys (hash VARCHAR PRIMARY KEY, name VARCHAR, permissions VARCHAR, created_at VARCHAR)`,
+  // Keys name their workspace; those of a folder made before workspaces had names are the default's.
+  `ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS workspace VARCHAR DEFAULT 'default'`,
   `CREATE TABLE IF NOT EXISTS workspace (id INTEGER PRIMARY KEY, doc VARCHAR)`,
   // User exports (SPEC §6): the job as a JSON document, and its members ranked by uid.
   `CREATE TABLE IF NOT EXISTS export_jobs (id VARCHAR PRIMARY KEY, doc VARCHAR)`,

@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
 import { FIRST_SEEN_SQL, segmentMembersSql, sqlString, type SegmentFilter } from '@brazen/analytics';
-import type { CounterBucket, CounterKind, CounterQuery, SegmentInstant } from '../types.ts';
+import type { CounterKind, SegmentInstant } from '../types.ts';
+import type { CounterQuery, UnitTotals } from '../ports.ts';
 import { one, rows } from './sql.ts';
 
 /** Event types that count as receiving a campaign or Canvas message: every send, and the
@@ -13,11 +14,6 @@ export const RECEIPT_TYPES: readonly string[] = CURRENTS_EVENT_TYPES.filter(
 const CATEGORY: Record<CounterKind, string> = {
   session: 'session_start', custom_event: 'custom_event', purchase: 'purchase', uninstall: 'uninstall',
 };
-
-export async function segmentSize(conn: DuckDBConnection, filter: SegmentFilter | undefined, at: number): Promise<number> {
-  const sql = segmentMembersSql(filter, { at, inclusive: true, receiptTypes: RECEIPT_TYPES });
-  return (await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM (${sql})`))?.n ?? 0;
-}
 
 /** Sizes at several instants. Takes ownership of `conn` (a connection of its own: it keeps a
  * temporary table of when each user was first seen, so that a user counts only once they exist). */
@@ -35,14 +31,16 @@ export async function segmentSizes(conn: DuckDBConnection, filter: SegmentFilter
   }
 }
 
-/** Counter buckets of the users in the segment as of `at`, from the raw events (the counters
+/** 15-minute buckets of the users in the segment as of `at`, from the raw events (the counters
  * rollup has no user): one scan of the window joined with the members. */
 export async function segmentCounterSeries(
   conn: DuckDBConnection, q: CounterQuery, filter: SegmentFilter | undefined, at: number,
-): Promise<CounterBucket[]> {
+): Promise<Array<{ start: number } & UnitTotals>> {
+  const units = q.units.list;
+  if (units.length === 0) return [];
   const members = segmentMembersSql(filter, { at, inclusive: true, receiptTypes: RECEIPT_TYPES });
   const where = [`e.category = ${sqlString(CATEGORY[q.kind])}`, `e.time >= $from`, `e.time < $to`];
-  const params: Record<string, unknown> = { from: q.from, to: q.to };
+  const params: Record<string, unknown> = { from: units[0].start, to: units[units.length - 1].end };
   if (q.name !== undefined) {
     where.push(`e.name = $name`);
     params.name = q.name;

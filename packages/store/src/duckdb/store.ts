@@ -1,18 +1,25 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
 import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
-import { ActivityIndex, dayLabel, dayNumber, type ActivityTuple } from '@brazen/analytics';
+import { ActivityIndex, binIntoUnits, dayLabel, dayNumber, type ActivityTuple } from '@brazen/analytics';
 import type {
   CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
 } from '../campaign-types.ts';
 import type {
-  ApiKeyRecord, AttributeRecord, CounterBucket, CounterQuery, CurrentsBody, CurrentsResult, DailyQuery,
-  EventRecord, Store, TrackBatch, TrackResult, UserRef, Workspace,
+  ApiKeyRecord, AttributeRecord, CurrentsResult, EventRecord, TrackBatch, TrackResult, UserRef, Workspace,
 } from '../types.ts';
-import { StoreError } from '../types.ts';
+import type {
+  ActivityQuery, AnalyticsData, Catalog, CounterName, CounterQuery, CurrentsBody, KeptProfiles, KeyCatalog, Store, UnitTotals, WorkspaceStore,
+} from '../ports.ts';
+import { DEFAULT_WORKSPACE } from '../ports.ts';
+import { StoreError } from '../errors.ts';
+import type { Engine, EngineOptions } from '../registry.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import {
   compactCountersSql, countersSql, DEVICE_IDENTITIES_FROM_EVENTS_SQL, DEVICE_IDENTITIES_SQL, ERRORS_SQL, GROUP_COUNTS_SQL, EVENTS_FROM_INS_SQL, INS_SQL, KEEP_SQL, REFS_SQL,
@@ -62,7 +69,13 @@ const ROW_GROUP_SIZE = 32_768;
 const MAX_GROUP = 64;
 const MAX_GROUP_BYTES = 64 * 1024 * 1024;
 
-const fileBytes = (body: CurrentsBody): number => {
+/** A Currents body as DuckDB reads it: a file of the store's own spool folder. */
+interface SpooledBody {
+  file: string;
+  format: 'ndjson' | 'array';
+}
+
+const fileBytes = (body: SpooledBody): number => {
   try {
     return statSync(body.file).size;
   } catch {
@@ -80,8 +93,16 @@ interface Waiting<I, O> {
 const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
 
 /** The embedded default: one DuckDB file, one writer at a time, reads on their own connection. */
-export class DuckDbStore implements Store {
+export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog, KeptProfiles {
   readonly engine = 'duckdb';
+  readonly keys: KeyCatalog = this;
+  private readonly defaultWorkspace: WorkspaceStore = { name: DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this };
+
+  workspace(name: string = DEFAULT_WORKSPACE): WorkspaceStore {
+    if (name !== DEFAULT_WORKSPACE) throw new StoreError('invalid_input', `workspace ${name} does not exist`);
+    return this.defaultWorkspace;
+  }
+
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly activity = new ActivityIndex();
   private nextUid = 1;
@@ -141,6 +162,7 @@ export class DuckDbStore implements Store {
       // Spool files of exports cut by a crash are of no use any more.
       store.spoolDir = join(options.dataDir, 'spool');
       rmSync(store.spoolDir, { recursive: true, force: true });
+      mkdirSync(store.spoolDir, { recursive: true });
       store.profileDir = join(options.dataDir, 'profiles');
       mkdirSync(store.profileDir, { recursive: true });
     } else {
@@ -152,7 +174,8 @@ export class DuckDbStore implements Store {
   }
 
   private nextReader = 0;
-  /** Where exports spool their files on the way (the data folder's `spool/`). */
+  /** Where exports spool their files, and Currents bodies wait for DuckDB to read them (the data
+   * folder's `spool/`, emptied at start). */
   private spoolDir = join(tmpdir(), 'brazen-spool');
   /** Where kept profiles are written as lines (the data folder's `profiles/`; a temporary folder,
    * removed on close, for a store in memory). */
@@ -284,12 +307,21 @@ export class DuckDbStore implements Store {
    * fails (a malformed body, say), its requests are stored again one by one, so that only the bad
    * one fails.
    */
-  ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
-    // One staging read per group, so a group holds bodies of one format (a mix is rare).
-    return this.grouped(this.currentsQueue, body, (group) => this.storeCurrents(group), (b) => b.format, fileBytes);
+  async ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
+    // DuckDB parses a body from a file, several times faster than JavaScript could.
+    mkdirSync(this.spoolDir, { recursive: true });
+    const file = join(this.spoolDir, `currents-${randomUUID()}.json`);
+    if (body.bytes instanceof Uint8Array) await writeFile(file, body.bytes);
+    else await pipeline(Readable.from(body.bytes), createWriteStream(file));
+    try {
+      // One staging read per group, so a group holds bodies of one format (a mix is rare).
+      return await this.grouped(this.currentsQueue, { file, format: body.format }, (group) => this.storeCurrents(group), (b) => b.format, fileBytes);
+    } finally {
+      await unlink(file).catch(() => undefined);
+    }
   }
 
-  private readonly currentsQueue: Array<Waiting<CurrentsBody, CurrentsResult>> = [];
+  private readonly currentsQueue: Array<Waiting<SpooledBody, CurrentsResult>> = [];
   private readonly trackQueue: Array<Waiting<TrackBatch, TrackResult>> = [];
 
   private grouped<I, O>(
@@ -335,14 +367,14 @@ export class DuckDbStore implements Store {
     }
   }
 
-  private async storeCurrents(bodies: CurrentsBody[]): Promise<CurrentsResult[]> {
+  private async storeCurrents(bodies: SpooledBody[]): Promise<CurrentsResult[]> {
     try {
       await this.writer.run(stageSql(bodies.map((b) => b.file), bodies[0].format));
     } catch (error) {
       // Only a body DuckDB cannot parse is the sender's fault; running out of memory or a file
       // that cannot be read is the store's, and is reported as it is.
       if (!isMalformedJson(error)) throw error;
-      throw new StoreError(400, malformedMessage(error));
+      throw new StoreError('invalid_input', malformedMessage(error));
     }
     await this.writer.run(ERRORS_SQL);
     await this.writer.run(KEEP_SQL);
@@ -515,7 +547,11 @@ export class DuckDbStore implements Store {
     this.profileRefresh = run.catch(() => undefined);
   }
 
-  refreshProfiles(jobId?: string, options: RefreshOptions = {}): Promise<number> {
+  refresh(options: RefreshOptions = {}): Promise<number> {
+    return this.refreshProfiles(undefined, options);
+  }
+
+  private refreshProfiles(jobId?: string, options: RefreshOptions = {}): Promise<number> {
     // One refresh at a time: they share the refresher connection and its temp tables.
     const run = this.profileRefresh.then(() => this.refreshKeptProfiles(jobId, options));
     this.profileRefresh = run.catch(() => undefined);
@@ -908,12 +944,15 @@ export class DuckDbStore implements Store {
 
   // ---------------------------------------------------------------- queries
 
-  async counterSeries(q: CounterQuery): Promise<CounterBucket[]> {
+  async counterSeries(q: CounterQuery): Promise<UnitTotals[]> {
     // Rows of every name or every app are kept as totals (chr(1)): one row a slot to read.
     const name = q.name ?? (q.kind === 'session' || q.kind === 'uninstall' ? '' : ALL);
     const app = q.appId ?? ALL;
-    const days = q.unitDays?.zone === this.zone && q.unitStarts?.length === q.unitDays.days.length ? q.unitDays.days : undefined;
-    if (days && days.length > 0 && days.every(Number.isSafeInteger)) {
+    const units = q.units.list;
+    if (units.length === 0) return [];
+    // Days of the zone the daily counters are kept in are read from them, a row a day.
+    if (q.units.unit === 'day' && q.units.zone === this.zone) {
+      const days = units.map((u) => dayNumber(u.time));
       const found = (
         await this.reader.runAndReadAll(
           `SELECT day, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counter_days
@@ -921,25 +960,24 @@ export class DuckDbStore implements Store {
           { kind: q.kind, name, app, from: days[0], to: days[days.length - 1] },
         )
       ).getRows() as Array<[number, number, number, number]>;
-      const startOf = new Map(days.map((day, i) => [day, q.unitStarts![i]]));
-      return found
-        .filter(([day]) => startOf.has(day))
-        .map(([day, count, quantity, revenue]) => ({ start: startOf.get(day)!, count, quantity, revenue }))
-        .sort((a, b) => a.start - b.start);
+      const byDay = new Map(found.map(([day, count, quantity, revenue]) => [day, { count, quantity, revenue }]));
+      return days.map((day) => byDay.get(day) ?? { count: 0, quantity: 0, revenue: 0 });
     }
-    const params: Record<string, unknown> = { kind: q.kind, name, app, from: Math.floor(q.from / 900), to: Math.ceil(q.to / 900) };
+    const from = units[0].start;
+    const to = units[units.length - 1].end;
+    const params: Record<string, unknown> = { kind: q.kind, name, app, from: Math.floor(from / 900), to: Math.ceil(to / 900) };
     const filters = `kind = $kind AND name = $name AND app_id = $app AND bucket >= $from AND bucket < $to`;
     // Hour units read at most 400 buckets; binning them in JavaScript beats joining to the units in SQL.
     const sql = `SELECT bucket, sum(n)::DOUBLE, sum(quantity)::DOUBLE, sum(revenue)::DOUBLE FROM counters
        WHERE ${filters} GROUP BY bucket ORDER BY bucket`;
     const found = (await this.reader.runAndReadAll(sql, params as never)).getRows() as Array<[number, number, number, number]>;
-    const buckets = found.map(([bucket, count, quantity, revenue]) => ({ start: bucket * 900, count, quantity, revenue }));
-    return q.unitStarts ? totalPerUnit(buckets, q.unitStarts) : buckets;
+    return totalsPerUnit(units, found.map(([bucket, count, quantity, revenue]) => ({ start: bucket * 900, count, quantity, revenue })));
   }
 
-  async dailySeries(q: DailyQuery): Promise<Map<string, number>> {
-    const from = dayNumber(q.fromDay);
-    const to = dayNumber(q.toDay);
+  async activitySeries(q: ActivityQuery): Promise<number[]> {
+    if (q.days.length === 0) return [];
+    const from = dayNumber(q.days[0]);
+    const to = dayNumber(q.days[q.days.length - 1]);
     const scope = q.appId ?? '';
     const out = new Map<string, number>();
     if (q.metric === 'mau') {
@@ -960,32 +998,24 @@ export class DuckDbStore implements Store {
         running += byDay.get(day) ?? 0;
         out.set(dayLabel(day), running);
       }
-      return out;
+    } else {
+      const column = q.metric === 'dau' ? 'dau' : 'new_users';
+      const found = (
+        await this.reader.runAndReadAll(
+          `SELECT day, ${column}::DOUBLE FROM daily WHERE scope = $scope AND day BETWEEN $from AND $to ORDER BY day`,
+          { scope, from, to },
+        )
+      ).getRows() as Array<[number, number]>;
+      for (const [day, value] of found) out.set(dayLabel(day), value);
     }
-    const column = q.metric === 'dau' ? 'dau' : 'new_users';
-    const found = (
-      await this.reader.runAndReadAll(
-        `SELECT day, ${column}::DOUBLE FROM daily WHERE scope = $scope AND day BETWEEN $from AND $to ORDER BY day`,
-        { scope, from, to },
-      )
-    ).getRows() as Array<[number, number]>;
-    for (const [day, value] of found) out.set(dayLabel(day), value);
-    return out;
-  }
-
-  async eventNames(offset: number, limit: number): Promise<string[]> {
-    return this.names('custom_event', offset, limit);
-  }
-
-  async productIds(offset: number, limit: number): Promise<string[]> {
-    return this.names('purchase', offset, limit);
+    return q.days.map((day) => out.get(day) ?? 0);
   }
 
   customAttributeSamples(): Promise<CustomAttributeSample[]> {
     return customAttributeSamples(this.reader);
   }
 
-  async hasCounterName(kind: 'custom_event' | 'purchase', name: string): Promise<boolean> {
+  async hasName(kind: CounterName, name: string): Promise<boolean> {
     const hit = await one<{ n: number }>(
       this.reader,
       `SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM counter_days WHERE kind = $kind AND name = $name LIMIT 1)`,
@@ -994,9 +1024,9 @@ export class DuckDbStore implements Store {
     return (hit?.n ?? 0) > 0;
   }
 
-  private async names(kind: string, offset: number, limit: number): Promise<string[]> {
+  async names(kind: CounterName, offset: number, limit: number): Promise<string[]> {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(limit) || offset < 0 || limit < 0) {
-      throw new StoreError(400, 'page must be an integer between 0 and 1000000');
+      throw new StoreError('invalid_input', 'page must be an integer between 0 and 1000000');
     }
     const found = (
       await this.reader.runAndReadAll(
@@ -1007,44 +1037,7 @@ export class DuckDbStore implements Store {
     return found.map(([name]) => name);
   }
 
-  private async uidOf(user: UserRef): Promise<number | undefined> {
-    const keys = identityKeys(user);
-    const found = await this.lookupIdentities(keys, this.reader);
-    for (const k of keys) if (found.has(k.key)) return found.get(k.key);
-    return undefined;
-  }
-
-  async userEvents(user: UserRef): Promise<EventRecord[]> {
-    const uid = await this.uidOf(user);
-    if (uid === undefined) return [];
-    const found = await rows<{
-      id: string; event_type: string; time: number; app_id: string | null; name: string | null;
-      price: number | null; currency: string | null; quantity: number | null; payload: string;
-    }>(
-      this.reader,
-      `SELECT id, event_type, time, app_id, name, price, currency, quantity, payload::VARCHAR AS payload
-       FROM events WHERE uid = $uid ORDER BY time, id`,
-      { uid },
-    );
-    return found.map((r) => ({
-      id: r.id, eventType: r.event_type, time: r.time, user, appId: r.app_id, name: r.name,
-      price: r.price, currency: r.currency, quantity: r.quantity, payload: JSON.parse(r.payload),
-    }));
-  }
-
-  async userAttributes(user: UserRef): Promise<Record<string, unknown> | undefined> {
-    const uid = await this.uidOf(user);
-    if (uid === undefined) return undefined;
-    const found = await rows<{ name: string; value: string }>(
-      this.reader,
-      `SELECT name, value::VARCHAR AS value FROM attributes WHERE uid = $uid
-       QUALIFY row_number() OVER (PARTITION BY name ORDER BY time DESC, seq DESC) = 1 ORDER BY name`,
-      { uid },
-    );
-    return Object.fromEntries(found.map((r) => [r.name, JSON.parse(r.value)]));
-  }
-
-  async countEvents(): Promise<number> {
+  async recordCount(): Promise<number> {
     const r = await one<{ n: number }>(this.reader, `SELECT count(*)::DOUBLE AS n FROM events`);
     return r?.n ?? 0;
   }
@@ -1071,24 +1064,20 @@ export class DuckDbStore implements Store {
 
   // ---------------------------------------------------------------- segments, profiles, user exports
 
-  segmentSize(filter: SegmentFilter | undefined, at: number): Promise<number> {
-    return segments.segmentSize(this.reader, filter, at);
-  }
-
   async segmentSizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]> {
     return segments.segmentSizes(await this.connect(), filter, instants);
   }
 
-  segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<CounterBucket[]> {
-    return segments.segmentCounterSeries(this.reader, q, filter, at);
+  async segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<UnitTotals[]> {
+    return totalsPerUnit(q.units.list, await segments.segmentCounterSeries(this.reader, q, filter, at));
   }
 
-  findUsers(kind: UserIdKind, values: string[]): Promise<Map<string, number[]>> {
+  async findUsers(kind: UserIdKind, values: string[]): Promise<Map<string, string[]>> {
     return profiles.findUsers(this.reader, kind, values);
   }
 
-  async userProfiles(uids: number[], options: ProfileOptions): Promise<string[]> {
-    return profiles.userProfiles(await this.connect(), await this.getWorkspace(), uids, options, this.profilesKept);
+  async userProfiles(brazeIds: string[], options: ProfileOptions): Promise<string[]> {
+    return profiles.userProfiles(await this.connect(), await this.getWorkspace(), brazeIds, options, this.profilesKept);
   }
 
   createExportJob(job: ExportJob): Promise<void> {
@@ -1134,8 +1123,8 @@ export class DuckDbStore implements Store {
     return this.serialized(() => exportJobs.dropExportMembers(this.writer, jobId));
   }
 
-  exportSecret(): Promise<string> {
-    return this.serialized(() => exportJobs.exportSecret(this.writer));
+  secret(purpose: string): Promise<string> {
+    return this.serialized(() => exportJobs.secret(this.writer, purpose));
   }
 
   // ---------------------------------------------------------------- workspace and keys
@@ -1163,47 +1152,45 @@ export class DuckDbStore implements Store {
 
   addApiKey(key: ApiKeyRecord): Promise<void> {
     return this.serialized(async () => {
-      await this.writer.run(`INSERT OR REPLACE INTO api_keys VALUES ($hash, $name, $permissions, $created)`, {
+      await this.writer.run(`INSERT OR REPLACE INTO api_keys (hash, name, permissions, created_at, workspace) VALUES ($hash, $name, $permissions, $created, $workspace)`, {
         hash: key.hash,
         name: key.name,
         permissions: JSON.stringify(key.permissions),
         created: key.createdAt,
+        workspace: key.workspace,
       });
     });
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
-    const r = await one<{ hash: string; name: string; permissions: string; created_at: string }>(
-      this.reader,
-      `SELECT * FROM api_keys WHERE hash = $hash`,
-      { hash },
-    );
-    return r && { hash: r.hash, name: r.name, permissions: JSON.parse(r.permissions), createdAt: r.created_at };
+    const r = await one<KeyRow>(this.reader, `SELECT * FROM api_keys WHERE hash = $hash`, { hash });
+    return r && keyRecord(r);
   }
 
-  async listApiKeys(): Promise<ApiKeyRecord[]> {
-    const all = await rows<{ hash: string; name: string; permissions: string; created_at: string }>(this.reader, `SELECT * FROM api_keys ORDER BY created_at, name`);
-    return all.map((r) => ({ hash: r.hash, name: r.name, permissions: JSON.parse(r.permissions), createdAt: r.created_at }));
+  async listApiKeys(workspace: string): Promise<ApiKeyRecord[]> {
+    return (await rows<KeyRow>(this.reader, `SELECT * FROM api_keys WHERE workspace = $workspace ORDER BY created_at, name`, { workspace })).map(keyRecord);
   }
+
 }
 
-/** Buckets (ascending) summed into the units starting at `starts` (ascending, contiguous). */
-function totalPerUnit(buckets: CounterBucket[], starts: readonly number[]): CounterBucket[] {
-  const out: CounterBucket[] = [];
-  let unit = -1;
-  for (const b of buckets) {
-    while (unit + 1 < starts.length && starts[unit + 1] <= b.start) unit++;
-    if (unit < 0) continue;
-    const last = out[out.length - 1];
-    if (last?.start === starts[unit]) {
-      last.count += b.count;
-      last.quantity += b.quantity;
-      last.revenue += b.revenue;
-    } else {
-      out.push({ ...b, start: starts[unit] });
-    }
-  }
-  return out;
+interface KeyRow {
+  hash: string;
+  name: string;
+  permissions: string;
+  created_at: string;
+  workspace: string;
+}
+
+const keyRecord = (r: KeyRow): ApiKeyRecord => ({
+  hash: r.hash, name: r.name, permissions: JSON.parse(r.permissions) as string[], createdAt: r.created_at, workspace: r.workspace,
+});
+
+/** Totals of 15-minute buckets (ascending) per unit of a series. */
+function totalsPerUnit(units: CounterQuery['units']['list'], buckets: Array<{ start: number } & UnitTotals>): UnitTotals[] {
+  const count = binIntoUnits(units, buckets, (b) => b.count);
+  const quantity = binIntoUnits(units, buckets, (b) => b.quantity);
+  const revenue = binIntoUnits(units, buckets, (b) => b.revenue);
+  return units.map((_, i) => ({ count: count[i], quantity: quantity[i], revenue: revenue[i] }));
 }
 
 function appendText(app: DuckDBAppender, value: string | null | undefined): void {
@@ -1222,3 +1209,17 @@ function malformedMessage(error: unknown): string {
   return line ? `body is not valid JSON: record on line ${line[1]} cannot be read` : 'body is not valid JSON';
 }
 
+
+/**
+ * `duckdb:PATH`: the data folder (one DuckDB file in it, made on first use); `duckdb::memory:` keeps
+ * everything in memory (tests). A bare path is a folder too.
+ */
+export const duckdbEngine: Engine = {
+  name: 'duckdb',
+  example: 'duckdb:PATH',
+  open(url: string, options: EngineOptions): Promise<Store> {
+    const dataDir = url.replace(/^duckdb:(\/\/)?/i, '');
+    if (dataDir === '') throw new StoreError('invalid_input', `--store ${url} names no folder: write duckdb:PATH`);
+    return DuckDbStore.open({ dataDir, now: options.now, memoryLimit: options.memoryLimit, onUpgrade: options.onUpgrade });
+  },
+};
