@@ -29,10 +29,10 @@ export interface ServedDemo {
 export async function serveDemo(): Promise<ServedDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'brazen-console-'));
   const store = await DuckDbStore.open({ dataDir: dir, now: () => NOW });
-  await buildDemo(store, { users: 600, days: 60, seed: 21, end: END, tmpDir: join(dir, 'tmp') });
-  await store.addApiKey({ name: 'everything', hash: hashKey(FULL_KEY), permissions: ALL_PERMISSIONS, createdAt: '2025-01-01T00:00:00.000Z' });
+  await buildDemo(store.workspace(), { users: 600, days: 60, seed: 21, end: END, tmpDir: join(dir, 'tmp') });
+  await store.addApiKey({ name: 'everything', workspace: 'default', hash: hashKey(FULL_KEY), permissions: ALL_PERMISSIONS, createdAt: '2025-01-01T00:00:00.000Z' });
   await store.addApiKey({
-    name: 'no DAU', hash: hashKey(NO_DAU_KEY), permissions: ALL_PERMISSIONS.filter((p) => p !== 'kpi.dau.data_series'), createdAt: '2025-01-02T00:00:00.000Z',
+    name: 'no DAU', workspace: 'default', hash: hashKey(NO_DAU_KEY), permissions: ALL_PERMISSIONS.filter((p) => p !== 'kpi.dau.data_series'), createdAt: '2025-01-02T00:00:00.000Z',
   });
   const app = await buildApp({ store, now: () => NOW, tmpDir: join(dir, 'tmp') });
   await app.listen({ host: '127.0.0.1', port: 0 });
