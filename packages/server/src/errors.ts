@@ -96,7 +96,8 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError | StoreError, request, reply) => {
     if (error instanceof ApiError || error instanceof StoreError) {
       const status = error instanceof ApiError ? error.status : STORE_ERROR_STATUS[error.code];
-      if (status === 503) reply.header('retry-after', '1');
+      // An engine that cannot take the work now: a sender may try again in a second.
+      if (error instanceof StoreError && error.code === 'unavailable') reply.header('retry-after', '1');
       return reply.status(status).send(error.errors ? { message: error.message, errors: error.errors } : { message: error.message });
     }
     const status = (error as FastifyError).statusCode;

@@ -18,7 +18,7 @@ const logLines: string[] = [];
 async function start(options: Partial<AppOptions> = {}): Promise<FastifyInstance> {
   store = await DuckDbStore.open({ dataDir: ':memory:' });
   for (const name of ['tester', 'victim']) {
-    await store.addApiKey({ name, hash: hashKey(name), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
+    await store.addApiKey({ name, workspace: 'default', hash: hashKey(name), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
   }
   const sink = new Writable({ write: (chunk, _enc, done) => (logLines.push(chunk.toString()), done()) });
   app = await buildApp({ store, now: () => T, logger: { ...(loggerOptions('info') as object), stream: sink } as never, ...options });
