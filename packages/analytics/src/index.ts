@@ -5,3 +5,4 @@ export * from './campaign-series.ts';
 export * from './conversions.ts';
 export * from './message-points.ts';
 export * from './segments/index.ts';
+export * from './records.ts';
