@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore } from '@brazen/store';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
-import { dayUnits, pieceText, runStoreContract, unitsAt } from './store-contract.ts';
+import { dayUnits, pieceText, unitsAt } from './contract/support.ts';
 
-runStoreContract('duckdb', { newStore: (dir) => DuckDbStore.open({ dataDir: dir }) });
+// The store contract runs on DuckDB in contract/duckdb.test.ts; here is what only DuckDB does.
 
 /** A connection of the store's own (to the attached data file), for looking behind its interface. */
 const rawConnection = (store: DuckDbStore) => (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
@@ -36,6 +36,34 @@ describe('duckdb store upgrades', () => {
     // Nothing of the cut batch was kept: all 5,000 are still due.
     expect(await store.refresh()).toBe(5_000);
     expect(await store.refresh()).toBe(0);
+    await store.close();
+  });
+
+  it('computes every user on the first refresh, then only those a write made stale, and all after new names', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-counts-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    const body = (records: object[]) => ({ bytes: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n')), format: 'ndjson' as const });
+    const played = (id: string, user: string, time: number) => ({ id, event_type: 'users.behaviors.CustomEvent', user_id: user, time, name: 'Played' });
+    await store.ingestCurrents(body(['u1', 'u2', 'u3', 'u4', 'u5'].map((u, i) => played(`e${i}`, u, T0 + i))));
+    expect(await store.refresh()).toBe(5);
+    expect(await store.refresh()).toBe(0);
+    // A Currents event makes its user stale; an attribute and an identity theirs.
+    await store.ingestCurrents(body([played('e9', 'u1', T0 + 86_400)]));
+    expect(await store.refresh()).toBe(1);
+    await store.track({ attributes: [{ user: { braze_id: 'u2' }, time: T0, values: { first_name: 'Bob' } }], events: [], purchases: [] });
+    await store.track({ attributes: [{ user: { braze_id: 'u3', external_id: 'x3' }, time: T0, values: {} }], events: [], purchases: [] });
+    // An export of every member computes the two stale ones (fewer than half) before it reads the kept five.
+    expect(await store.snapshotExportMembers('job', undefined, T0 + 10 * 86_400)).toBe(5);
+    const reader = await store.openExportProfiles('job', { fields: ['braze_id', 'first_name'] });
+    expect(await Promise.all((await reader.read(0, 5, 10)).map(pieceText))).toHaveLength(1);
+    reader.close();
+    // Nothing is due, but the first line file (u1..u5) has two current lines of five left (u4, u5):
+    // the keeper's refresh computes them again into a file of their own.
+    expect(await store.refresh()).toBe(2);
+    expect(await store.refresh()).toBe(0);
+    // New names in the workspace: every kept profile is computed again.
+    await store.putWorkspace({ apps: [{ id: 'a', name: 'A' }], campaigns: [], canvases: [], segments: [], cards: [] });
+    expect(await store.refresh()).toBe(5);
     await store.close();
   });
 
