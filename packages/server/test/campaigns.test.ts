@@ -216,7 +216,7 @@ describe.each(MODES)('campaigns and sends, data %s', (mode) => {
     }
     if (mode === MODES[2]) {
       // Each was rewritten at least once, the last time at its size now or at least half of it.
-      const raw = await (h.store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
+      const raw = await (h.store as unknown as { db: { connect(): Promise<DuckDBConnection> } }).db.connect();
       const sorted = (await raw.runAndReadAll(
         `SELECT m.key, m.value::INTEGER, (SELECT count(*) FROM conv_receipts)::INTEGER, (SELECT count(*) FROM conv_events)::INTEGER,
            (SELECT count(*) FROM conv_matches)::INTEGER FROM meta m WHERE m.key LIKE 'conv_%_sorted' ORDER BY m.key`,

@@ -10,7 +10,7 @@ import { dayUnits, pieceText, unitsAt } from './contract/support.ts';
 // The store contract runs on DuckDB in contract/duckdb.test.ts; here is what only DuckDB does.
 
 /** A connection of the store's own (to the attached data file), for looking behind its interface. */
-const rawConnection = (store: DuckDbStore) => (store as unknown as { connect(): Promise<DuckDBConnection> }).connect();
+const rawConnection = (store: DuckDbStore) => (store as unknown as { db: { connect(): Promise<DuckDBConnection> } }).db.connect();
 
 describe('duckdb store upgrades', () => {
   const T0 = Date.UTC(2024, 0, 1) / 1000;
@@ -103,7 +103,7 @@ describe('duckdb store upgrades', () => {
     for (let i = 0; i < 9; i++) await ingest(['u1']);
     await ingest(['u2']);
     // The fold is queued with the refreshes: one for a job without members waits for it.
-    expect(await (store as unknown as { refreshProfiles(job: string): Promise<number> }).refreshProfiles('no-such-job')).toBe(0);
+    expect(await (store as unknown as { kept: { refreshProfiles(job: string): Promise<number> } }).kept.refreshProfiles('no-such-job')).toBe(0);
     const conn = await rawConnection(store);
     const marks = async () => (await conn.runAndReadAll(`SELECT uid, count(*)::INTEGER FROM profile_stale GROUP BY uid ORDER BY uid`)).getRows();
     // Ten marks (nine for u1, one for u2) folded to one a user.

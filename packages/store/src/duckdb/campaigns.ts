@@ -8,7 +8,7 @@ import type { Workspace } from '../types.ts';
 import {
   COMBO_COLUMNS, COMBO_SQL, RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
 } from './campaigns-sql.ts';
-import { one, replaceTableSql, rows } from './sql.ts';
+import { inTransaction, one, replaceTableSql, rows } from './sql.ts';
 
 /**
  * Campaign, send and Canvas rollups, maintained at ingestion from the batch's `ins` table:
@@ -79,15 +79,10 @@ async function addComboColumns(conn: DuckDBConnection): Promise<void> {
       `SELECT count(*)::INTEGER AS n FROM duckdb_columns() WHERE database_name = current_database() AND table_name = '${table}' AND column_name = 'combo'`,
     );
     if ((has?.n ?? 0) > 0) continue;
-    await conn.run('BEGIN TRANSACTION');
-    try {
+    await inTransaction(conn, async () => {
       await conn.run(`ALTER TABLE ${table} ADD COLUMN combo DOUBLE`);
       await conn.run(`UPDATE ${table} SET combo = ${COMBO_SQL[table]}`);
-      await conn.run('COMMIT');
-    } catch (error) {
-      await conn.run('ROLLBACK');
-      throw error;
-    }
+    });
   }
 }
 
@@ -277,19 +272,14 @@ export async function syncCampaignRollups(conn: DuckDBConnection, ws: Workspace,
   const zoneChanged = stored.get('campaign_zone') !== zone;
   const defsChanged = stored.get('conversion_defs') !== defsText;
   if (!zoneChanged && !defsChanged) return;
-  await conn.run('BEGIN TRANSACTION');
-  try {
+  await inTransaction(conn, async () => {
     if (zoneChanged) await rebuildMessages(conn, zone);
     await rebuildConversions(conn, zone);
     await conn.run(`INSERT OR REPLACE INTO meta VALUES ('campaign_zone', $zone), ('conversion_defs', $defs)`, {
       zone,
       defs: defsText,
     });
-    await conn.run('COMMIT');
-  } catch (error) {
-    await conn.run('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 // ---------------------------------------------------------------- queries

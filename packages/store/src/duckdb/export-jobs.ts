@@ -3,7 +3,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { segmentMembersSql, type SegmentFilter } from '@brazen/analytics';
 import type { ExportJob, ExportJobPatch } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
-import { one, rows } from './sql.ts';
+import { inTransaction, one, rows } from './sql.ts';
 
 /** User export jobs (SPEC §6): a JSON document per job, and the job's members ranked by braze_id so
  * that an export cut by a crash resumes on the same list. Writes run on the writer connection. */
@@ -20,17 +20,12 @@ export const exportMembersSql = (jobId: string) => `SELECT rn, uid FROM export_r
 export async function migrateExportMembers(conn: DuckDBConnection): Promise<void> {
   const old = await one(conn, `SELECT 1 FROM duckdb_tables() WHERE table_name = 'export_members' AND NOT temporary`);
   if (!old) return;
-  await conn.run('BEGIN TRANSACTION');
-  try {
+  await inTransaction(conn, async () => {
     for (const { job_id: jobId } of await rows<{ job_id: string }>(conn, `SELECT DISTINCT job_id FROM export_members`)) {
       await conn.run(`INSERT INTO export_ranks SELECT ${exportJobKey(jobId)}, rn, uid FROM export_members WHERE job_id = $job`, { job: jobId });
     }
     await conn.run(`DROP TABLE export_members`);
-    await conn.run('COMMIT');
-  } catch (error) {
-    await conn.run('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 export async function createExportJob(conn: DuckDBConnection, job: ExportJob): Promise<void> {
@@ -55,17 +50,12 @@ export async function snapshotExportMembers(
   conn: DuckDBConnection, jobId: string, filter: SegmentFilter | undefined, at: number,
 ): Promise<number> {
   const members = segmentMembersSql(filter, { at, inclusive: true, receiptTypes: RECEIPT_TYPES });
-  await conn.run('BEGIN TRANSACTION');
-  try {
+  await inTransaction(conn, async () => {
     const key = exportJobKey(jobId);
     await conn.run(`DELETE FROM export_ranks WHERE job = ${key}`);
     await conn.run(`INSERT INTO export_ranks SELECT ${key}, (row_number() OVER (ORDER BY u.braze_id) - 1)::INTEGER, m.uid
       FROM (${members}) m JOIN users u ON u.uid = m.uid`);
-    await conn.run('COMMIT');
-  } catch (error) {
-    await conn.run('ROLLBACK');
-    throw error;
-  }
+  });
   return (await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM (${exportMembersSql(jobId)})`))?.n ?? 0;
 }
 

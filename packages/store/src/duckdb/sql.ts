@@ -91,3 +91,18 @@ export function replaceTableSql(table: string, query: string): string[] {
     `ALTER TABLE ${table}_next RENAME TO ${table}`,
   ];
 }
+
+/** Runs `work` in a transaction of `conn`: committed when it resolves, rolled back when it fails.
+ * The one place brazen's DuckDB code writes BEGIN and COMMIT. */
+export async function inTransaction<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  await conn.run('BEGIN TRANSACTION');
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await conn.run('ROLLBACK');
+    throw error;
+  }
+  await conn.run('COMMIT');
+  return result;
+}

@@ -1,0 +1,82 @@
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { inTransaction } from './sql.ts';
+
+/** Connections for reads. */
+const READERS = 4;
+/** The name the data file is attached under, and the default database of every connection. */
+export const CATALOG = 'brazen';
+
+/**
+ * The DuckDB instance of a store and its connections: one writer, through which every write goes one
+ * at a time and in order, and readers that the queries of concurrent requests take in turn (so they
+ * run side by side on DuckDB's threads).
+ */
+export class Db {
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private nextReader = 0;
+  /** What a transaction under way does once it commits (and forgets if it rolls back). */
+  private committed: Array<() => void> = [];
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly writer: DuckDBConnection,
+    private readonly readers: DuckDBConnection[],
+  ) {}
+
+  static async open(instance: DuckDBInstance): Promise<Db> {
+    const connect = () => Db.connectTo(instance);
+    return new Db(instance, await connect(), await Promise.all(Array.from({ length: READERS }, connect)));
+  }
+
+  private static async connectTo(instance: DuckDBInstance): Promise<DuckDBConnection> {
+    const conn = await instance.connect();
+    await conn.run(`USE ${CATALOG}`);
+    return conn;
+  }
+
+  /** A new connection whose default database is the data file (the caller closes it). */
+  connect(): Promise<DuckDBConnection> {
+    return Db.connectTo(this.instance);
+  }
+
+  get reader(): DuckDBConnection {
+    this.nextReader = (this.nextReader + 1) % this.readers.length;
+    return this.readers[this.nextReader];
+  }
+
+  /** Runs write work one piece at a time, in the order it arrived. */
+  serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(work, work);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs write work in a transaction of the writer; what it asked `afterCommit` to do happens once
+   * it has committed (in-memory state that must not run ahead of the data). */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    this.committed = [];
+    let result: T;
+    try {
+      result = await inTransaction(this.writer, work);
+    } catch (error) {
+      this.committed = [];
+      throw error;
+    }
+    const done = this.committed;
+    this.committed = [];
+    for (const f of done) f();
+    return result;
+  }
+
+  afterCommit(f: () => void): void {
+    this.committed.push(f);
+  }
+
+  /** Waits for the writes under way, then closes every connection and the instance. */
+  async close(): Promise<void> {
+    await this.serialized(async () => undefined);
+    this.writer.closeSync();
+    for (const r of this.readers) r.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,210 @@
+import type { DuckDBAppender } from '@duckdb/node-api';
+import type { AttributeRecord, CurrentsResult, EventRecord, TrackBatch, TrackResult, UserRef } from '../types.ts';
+import { StoreError } from '../errors.ts';
+import {
+  DEVICE_IDENTITIES_SQL, ERRORS_SQL, EVENTS_FROM_INS_SQL, GROUP_COUNTS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_HASHES_SQL, stageSql,
+  storedDuplicatesSql,
+} from './currents-sql.ts';
+import type { Db } from './db.ts';
+import type { KeptProfileStore } from './kept-profiles.ts';
+import type { Rollups, WorkspaceSettings } from './rollups.ts';
+import { fillTempTable, one, rows } from './sql.ts';
+import type { Users } from './users.ts';
+
+/** A Currents body as DuckDB reads it: a file of the store's own spool folder. */
+export interface SpooledBody {
+  file: string;
+  format: 'ndjson' | 'array';
+}
+
+/**
+ * Storing a batch: Currents bodies (parsed by DuckDB from their files, checked, deduplicated against
+ * the stored ids) and /users/track batches (events, purchases, attribute updates), each group in one
+ * transaction with every rollup updated from its new records.
+ */
+export class Ingest {
+  /** The sequence number of the last attribute update (breaks ties of time). */
+  private attributeSeq = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly users: Users,
+    private readonly rollups: Rollups,
+    private readonly kept: KeptProfileStore,
+    private readonly settings: WorkspaceSettings,
+  ) {}
+
+  async load(): Promise<void> {
+    const max = await one<{ seq: bigint | null }>(this.db.writer, `SELECT max(seq) AS seq FROM attributes`);
+    this.attributeSeq = Number(max?.seq ?? 0);
+  }
+
+  async storeCurrents(bodies: SpooledBody[]): Promise<CurrentsResult[]> {
+    try {
+      await this.db.writer.run(stageSql(bodies.map((b) => b.file), bodies[0].format));
+    } catch (error) {
+      // Only a body DuckDB cannot parse is the sender's fault; running out of memory or a file
+      // that cannot be read is the store's, and is reported as it is.
+      if (!isMalformedJson(error)) throw error;
+      throw new StoreError('invalid_input', malformedMessage(error));
+    }
+    await this.db.writer.run(ERRORS_SQL);
+    await this.db.writer.run(KEEP_SQL);
+    const errors = await rows<{ req: number; idx: bigint; message: string }>(this.db.writer, `SELECT req::INTEGER AS req, idx, message FROM errs ORDER BY req, idx`);
+    const counts = await rows<{ req: number; records: number; kept: number }>(this.db.writer, GROUP_COUNTS_SQL);
+    let stored = new Map<number, number>();
+    await this.db.transaction(async () => {
+      const seen = await rows<{ h: string }>(this.db.writer, STORED_HASHES_SQL);
+      if (seen.length > 0) await this.db.writer.run(storedDuplicatesSql(seen.map((r) => r.h)));
+      await this.db.writer.run(REFS_SQL);
+      await this.users.createCurrentsUsers();
+      await this.db.writer.run(INS_SQL);
+      for (const sql of DEVICE_IDENTITIES_SQL) await this.db.writer.run(sql);
+      const perRequest = await rows<{ req: number; n: number }>(this.db.writer, `SELECT req::INTEGER AS req, count(*)::INTEGER AS n FROM ins GROUP BY req`);
+      stored = new Map(perRequest.map((r) => [r.req, r.n]));
+      await this.rollups.storeInserted(EVENTS_FROM_INS_SQL);
+    });
+    return bodies.map((_, req) => {
+      const own = errors.filter((e) => e.req === req);
+      const c = counts.find((x) => x.req === req);
+      const records = c?.records ?? 0;
+      const n = stored.get(req) ?? 0;
+      return {
+        stored: n,
+        duplicates: records - own.length - n,
+        errors: own.map((e) => ({ type: 'currents', index: Number(e.idx), message: e.message })),
+      };
+    });
+  }
+
+  /** Stores a group of /users/track batches as one, in their order. */
+  async storeTrack(group: TrackBatch[]): Promise<TrackResult[]> {
+    const batch: TrackBatch = {
+      attributes: group.flatMap((b) => b.attributes),
+      events: group.flatMap((b) => b.events),
+      purchases: group.flatMap((b) => b.purchases),
+    };
+    await this.db.transaction(async () => {
+      const uids = await this.users.resolveTrackUsers(batch);
+      await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins_track AS SELECT * FROM events LIMIT 0`);
+      const events = [...batch.events, ...batch.purchases];
+      if (events.length > 0) {
+        const app = await this.db.writer.createAppender('ins_track', 'main', 'temp');
+        for (const e of events) this.appendEvent(app, e, uids.get(e.user)!);
+        app.closeSync();
+        await this.db.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
+        await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ins_track`);
+        // Custom events and purchases only: no message engagement.
+        await this.rollups.storeInserted(`INSERT INTO events SELECT * FROM ins_track`, false);
+      }
+      await this.storeAttributes(batch.attributes, uids);
+    });
+    return group.map((b) => ({
+      attributesProcessed: b.attributes.length,
+      eventsProcessed: b.events.length,
+      purchasesProcessed: b.purchases.length,
+      errors: [],
+    }));
+  }
+
+  private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): void {
+    const category = e.eventType === 'users.behaviors.Purchase' ? 'purchase' : 'custom_event';
+    const revenue = category === 'purchase' ? (e.price ?? 0) * (e.quantity ?? 1) * (this.settings.rates[e.currency ?? 'USD'] ?? NaN) : null;
+    app.appendVarchar(e.id);
+    app.appendNull(); // id_hash: filled below by SQL
+    app.appendVarchar(e.eventType);
+    app.appendVarchar(category);
+    app.appendDouble(e.time);
+    app.appendInteger(uid);
+    appendText(app, e.appId);
+    appendText(app, e.name);
+    for (let i = 0; i < 8; i++) app.appendNull(); // campaign, variation, canvas x3, send, card, platform
+    if (e.price == null) app.appendNull();
+    else app.appendDouble(e.price);
+    appendText(app, e.currency);
+    if (e.quantity == null) app.appendNull();
+    else app.appendInteger(e.quantity);
+    if (revenue == null) app.appendNull();
+    else app.appendDouble(revenue);
+    app.appendVarchar(JSON.stringify(e.payload));
+    app.endRow();
+  }
+
+  private async storeAttributes(attributes: AttributeRecord[], uids: Map<UserRef, number>): Promise<void> {
+    const needed = attributes.filter((a) => uids.has(a.user));
+    if (needed.length === 0) return;
+    const current = await this.currentValues(
+      needed.flatMap((a) => [
+        ...Object.keys(a.increments ?? {}).map((name) => [uids.get(a.user)!, name] as const),
+        ...Object.keys(a.arrayEdits ?? {}).map((name) => [uids.get(a.user)!, name] as const),
+      ]),
+    );
+    const app = await this.db.writer.createAppender('attributes');
+    const identities: Array<[string, string, number]> = [];
+    for (const a of needed) {
+      const uid = uids.get(a.user)!;
+      const values: Record<string, unknown> = { ...a.values };
+      for (const [name, by] of Object.entries(a.increments ?? {})) {
+        const key = `${uid}\u0000${name}`;
+        const before = current.get(key);
+        const next = (typeof before === 'number' ? before : 0) + by;
+        values[name] = next;
+        current.set(key, next);
+      }
+      for (const [name, edit] of Object.entries(a.arrayEdits ?? {})) {
+        const key = `${uid}\u0000${name}`;
+        const before = current.get(key);
+        let list = Array.isArray(before) ? [...before] : [];
+        for (const v of edit.add ?? []) list.push(v);
+        const removed = new Set((edit.remove ?? []).map((v) => JSON.stringify(v)));
+        list = list.filter((v) => !removed.has(JSON.stringify(v)));
+        values[name] = list;
+        current.set(key, list);
+      }
+      for (const [name, value] of Object.entries(values)) {
+        app.appendInteger(uid);
+        app.appendVarchar(name);
+        app.appendVarchar(JSON.stringify(value ?? null));
+        app.appendDouble(a.time);
+        app.appendBigInt(BigInt(++this.attributeSeq));
+        app.endRow();
+        if ((name === 'email' || name === 'phone') && typeof value === 'string' && value !== '') {
+          identities.push([name, value, uid]);
+        }
+      }
+    }
+    app.closeSync();
+    await this.kept.markStale(needed.map((a) => uids.get(a.user)!));
+    await this.users.appendIdentities(identities);
+  }
+
+  private async currentValues(pairs: ReadonlyArray<readonly [number, string]>): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    if (pairs.length === 0) return out;
+    await fillTempTable(this.db.writer, 'attr_req', { uid: 'INTEGER', name: 'VARCHAR' }, pairs);
+    const found = await rows<{ uid: number; name: string; value: string }>(
+      this.db.writer,
+      `SELECT a.uid, a.name, a.value::VARCHAR AS value FROM attributes a JOIN (SELECT DISTINCT uid, name FROM attr_req) r USING (uid, name)
+       QUALIFY row_number() OVER (PARTITION BY a.uid, a.name ORDER BY a.time DESC, a.seq DESC) = 1`,
+    );
+    for (const f of found) out.set(`${f.uid}\u0000${f.name}`, JSON.parse(f.value));
+    return out;
+  }
+
+}
+
+function appendText(app: DuckDBAppender, value: string | null | undefined): void {
+  if (value == null) app.appendNull();
+  else app.appendVarchar(value);
+}
+
+function isMalformedJson(error: unknown): boolean {
+  const text = String(error instanceof Error ? error.message : error);
+  return /^Invalid Input Error/.test(text) || /JSON/.test(text.split('\n')[0]);
+}
+
+function malformedMessage(error: unknown): string {
+  const text = String(error instanceof Error ? error.message : error);
+  const line = /line (\d+)/.exec(text);
+  return line ? `body is not valid JSON: record on line ${line[1]} cannot be read` : 'body is not valid JSON';
+}

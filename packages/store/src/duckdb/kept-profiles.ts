@@ -1,0 +1,294 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ExportProfiles, ProfileOptions, RefreshOptions, Workspace } from '../types.ts';
+import type { KeptProfiles } from '../ports.ts';
+import type { Db } from './db.ts';
+import * as exportJobs from './export-jobs.ts';
+import * as profiles from './profiles.ts';
+import { appendRows, inTransaction, one, rows } from './sql.ts';
+
+export interface KeptProfileOptions {
+  /** The data folder (kept profiles' line files go to its `profiles/`), or `:memory:`. */
+  dataDir: string;
+  /** Stale marks are folded once this many were appended, or as many as there are users if more. */
+  foldStaleMarksAt: number;
+  /** How many users the store has (a bound on the marks worth keeping). */
+  users: () => number;
+  workspace: () => Promise<Workspace>;
+}
+
+/**
+ * Kept profiles (the KeptProfiles capability): every user's export object kept ready as parts and
+ * as lines of NDJSON files, marked stale by every write that changes the user and brought up to date
+ * in batches, on a connection of its own, while the server is quiet. See the README's "Kept profiles".
+ */
+export class KeptProfileStore implements KeptProfiles {
+  /** Where kept profiles are written as lines (the data folder's `profiles/`; a temporary folder,
+   * removed on close, for a store in memory). */
+  private readonly profileDir: string;
+  private readonly profileDirIsTemp: boolean;
+  /** Where exports spool their files on the way (the data folder's `spool/`). */
+  readonly spoolDir: string;
+  /** The number the next profile line file takes. */
+  private nextProfileFile = 1;
+  /** Exports reading profile line files: while any is, no file is deleted. */
+  private lineReaders = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: KeptProfileOptions,
+  ) {
+    if (options.dataDir === ':memory:') {
+      this.profileDir = mkdtempSync(join(tmpdir(), 'brazen-profiles-'));
+      this.profileDirIsTemp = true;
+      this.spoolDir = join(tmpdir(), 'brazen-spool');
+    } else {
+      this.profileDir = join(options.dataDir, 'profiles');
+      mkdirSync(this.profileDir, { recursive: true });
+      this.profileDirIsTemp = false;
+      this.spoolDir = join(options.dataDir, 'spool');
+    }
+  }
+
+  /** Whether any profile is kept: until one is, writes have no stale parts to mark. */
+  kept = false;
+  private profileRefresh: Promise<unknown> = Promise.resolve();
+
+  /** Kept parts computed by other code (another layout) are dropped, to be computed again. */
+  async prepare(): Promise<void> {
+    const layout = profiles.keptProfilesLayout();
+    const found = await one<{ value: string }>(this.db.writer, `SELECT value FROM meta WHERE key = 'profile_layout'`);
+    if (found?.value !== layout) {
+      for (const table of ['profile_parts', 'profile_stale', 'profile_lines', 'profile_files']) await this.db.writer.run(`DROP TABLE IF EXISTS ${table}`);
+    }
+    for (const ddl of profiles.KEPT_PROFILES_DDL) await this.db.writer.run(ddl);
+    await this.db.writer.run(`INSERT OR REPLACE INTO meta VALUES ('profile_layout', $layout)`, { layout });
+    this.kept = (await one(this.db.writer, `SELECT 1 FROM profile_parts LIMIT 1`)) !== undefined;
+    await this.sweepProfileFiles(this.db.writer);
+  }
+
+  /**
+   * Deletes the profile line files that hold no current line: files of batches that never
+   * committed (a crash, a refresh cut short) and files whose every user was computed again since.
+   * Never while an export reads lines (it may have been told where lines were before a refresh).
+   */
+  private async sweepProfileFiles(conn: DuckDBConnection): Promise<void> {
+    if (this.lineReaders > 0) return;
+    await conn.run(`DELETE FROM profile_files WHERE file NOT IN (SELECT DISTINCT file FROM profile_lines)`);
+    const listed = new Set((await rows<{ file: number }>(conn, `SELECT file FROM profile_files`)).map((r) => r.file));
+    let last = 0;
+    const found = new Set<number>();
+    for (const name of readdirSync(this.profileDir)) {
+      const file = Number(/^(\d+)\.ndjson$/.exec(name)?.[1] ?? NaN);
+      if (listed.has(file)) found.add(file);
+      else await rm(join(this.profileDir, name), { force: true });
+    }
+    for (const file of listed) {
+      last = Math.max(last, file);
+      // A file gone from the folder (removed by hand, say): its users are computed again.
+      if (!found.has(file)) await conn.run(`INSERT INTO profile_stale SELECT uid FROM profile_lines WHERE file = ${file}`);
+    }
+    this.nextProfileFile = Math.max(this.nextProfileFile, last + 1);
+  }
+
+  /**
+   * Users whose line is in a file where most lines are no longer current are marked stale, so that
+   * the keeper computes them again into a new file and the old one can be deleted: line files take
+   * at most about twice the room of the current lines.
+   */
+  private async compactProfileFiles(conn: DuckDBConnection): Promise<void> {
+    const marked = await conn.run(
+      `INSERT INTO profile_stale SELECT l.uid FROM profile_lines l JOIN (
+         SELECT f.file FROM profile_files f JOIN (SELECT file, count(*) AS live FROM profile_lines GROUP BY file) c ON c.file = f.file
+         WHERE c.live * 2 < f.lines) sparse ON sparse.file = l.file`,
+    );
+    if (marked.rowsChanged > 0) this.staleMarked(marked.rowsChanged);
+  }
+
+  async markStale(uids: number[]): Promise<void> {
+    if (!this.kept || uids.length === 0) return;
+    const distinct = [...new Set(uids)];
+    await appendRows(this.db.writer, 'profile_stale', ['INTEGER'], distinct.map((uid) => [uid]));
+    this.staleMarked(distinct.length);
+  }
+
+  /** Marks appended since the last folding of `profile_stale`. */
+  private marksSinceFold = 0;
+
+  /**
+   * Writes only ever append marks (an append never conflicts with a refresh beside it, and a mark
+   * must not be skipped for one that a refresh is about to delete), so the same user may be marked
+   * many times over. Once the marks appended outnumber the users, they are folded, on the
+   * refreshes' connection, one user one mark, and none for users with no kept profile (due anyway).
+   */
+  staleMarked(count: number): void {
+    this.marksSinceFold += count;
+    if (this.marksSinceFold < Math.max(this.options.foldStaleMarksAt, this.options.users())) return;
+    this.marksSinceFold = 0;
+    const run = this.profileRefresh.then(async () => {
+      const conn = (this.refresher ??= await this.db.connect());
+      await conn.run(
+        `DELETE FROM profile_stale WHERE rowid NOT IN (SELECT min(rowid) FROM profile_stale GROUP BY uid) OR uid NOT IN (SELECT uid FROM profile_parts)`,
+      );
+    });
+    this.profileRefresh = run.catch(() => undefined);
+  }
+
+  refresh(options: RefreshOptions = {}): Promise<number> {
+    return this.refreshProfiles(undefined, options);
+  }
+
+  refreshProfiles(jobId?: string, options: RefreshOptions = {}): Promise<number> {
+    // One refresh at a time: they share the refresher connection and its temp tables.
+    const run = this.profileRefresh.then(() => this.refreshKeptProfiles(jobId, options));
+    this.profileRefresh = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Users whose parts are computed in one transaction. */
+  private static readonly PROFILE_BATCH = 20_000;
+
+  private profileCandidates(jobId: string | undefined): string {
+    return jobId === undefined ? `SELECT uid FROM users` : `SELECT uid FROM (${exportJobs.exportMembersSql(jobId)})`;
+  }
+
+  /** The connection refreshes run on: their transactions do not hold up the writer's batches. */
+  private refresher: DuckDBConnection | undefined;
+
+  /**
+   * Computes kept profiles on a connection of its own, beside ingestion: a batch's transaction
+   * reads a snapshot, so a write committed meanwhile leaves its stale mark (which that transaction
+   * does not see, so does not delete) for the next refresh. Only appends meet it on the way, which
+   * never conflict.
+   */
+  private async refreshKeptProfiles(jobId: string | undefined, options: RefreshOptions): Promise<number> {
+    // Through the writer's queue: every batch committed before this sees no kept profile and
+    // marks nothing, so it must be in the snapshot the refresh reads; every one after marks.
+    await this.db.serialized(async () => {
+      this.kept = true;
+    });
+    const conn = (this.refresher ??= await this.db.connect());
+    // The keeper's refresh (of everyone) also gathers the lines of sparse line files.
+    if (jobId === undefined) await this.compactProfileFiles(conn);
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE profile_due AS
+       SELECT uid, (row_number() OVER (ORDER BY uid) - 1)::INTEGER AS k FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))})`,
+    );
+    const total = (await one<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM profile_due`))?.n ?? 0;
+    const batch = options.batchUsers ?? KeptProfileStore.PROFILE_BATCH;
+    let done = 0;
+    while (done < total && !options.stop?.()) {
+      const from = done;
+      await profiles.loadNames(conn, await this.options.workspace());
+      await conn.run(`CREATE OR REPLACE TEMP TABLE profile_batch AS SELECT uid FROM profile_due WHERE k >= ${from} AND k < ${from + batch}`);
+      // Asked to stop while the batch computes: its query is interrupted and the batch rolled back,
+      // so that the machine is free at once (a batch takes seconds on a large store).
+      let cut = false;
+      const watch = options.stop && setInterval(() => {
+        if (options.stop!()) {
+          cut = true;
+          conn.interrupt();
+        }
+      }, 10);
+      const file = this.nextProfileFile++;
+      try {
+        await inTransaction(conn, async () => {
+          await conn.run(`DELETE FROM profile_parts WHERE uid IN (SELECT uid FROM profile_batch)`);
+          await conn.run(`INSERT INTO profile_parts ${profiles.profilePartsSql(profiles.KEPT_FIELDS, 'SELECT uid FROM profile_batch')}`);
+          await conn.run(`DELETE FROM profile_stale WHERE uid IN (SELECT uid FROM profile_batch)`);
+          await this.writeProfileLines(conn, file);
+        });
+      } catch (error) {
+        await rm(join(this.profileDir, profiles.profileFileName(file)), { force: true });
+        if (cut) return done;
+        throw error;
+      } finally {
+        if (watch) clearInterval(watch);
+      }
+      done = Math.min(total, from + batch);
+      options.onProgress?.(done, total);
+    }
+    if (jobId === undefined) await this.sweepProfileFiles(conn);
+    return done;
+  }
+
+  /**
+   * Writes the batch's profiles whole to line file `file` and points `profile_lines` at them, inside
+   * the batch's transaction. The file is on disk (synced) before the transaction that points into it
+   * commits; a file whose transaction never commits is deleted (at once, or by the next sweep).
+   */
+  private async writeProfileLines(conn: DuckDBConnection, file: number): Promise<void> {
+    const path = join(this.profileDir, profiles.profileFileName(file));
+    await conn.run(`CREATE OR REPLACE TEMP TABLE batch_lines AS
+      SELECT uid, ${profiles.FULL_LINE_SQL} AS line FROM profile_parts p WHERE uid IN (SELECT uid FROM profile_batch)`);
+    // The lines in uid order, as pos counts them.
+    const lines = await profiles.copyLines(conn, `SELECT line FROM batch_lines ORDER BY uid`, path);
+    for (const synced of [path, this.profileDir]) {
+      const handle = await open(synced, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    await conn.run(`DELETE FROM profile_lines WHERE uid IN (SELECT uid FROM profile_batch)`);
+    await conn.run(`INSERT INTO profile_lines
+      SELECT uid, ${file}, sum(strlen(line) + 1) OVER (ORDER BY uid ROWS UNBOUNDED PRECEDING) - strlen(line) - 1, strlen(line) FROM batch_lines`);
+    await conn.run(`INSERT INTO profile_files VALUES (${file}, ${lines})`);
+    await conn.run(`DROP TABLE batch_lines`);
+  }
+
+  /** How many of the job's members have no kept profile, or a stale one; and how many members. */
+  async profilesDue(jobId: string): Promise<{ due: number; members: number }> {
+    const found = await one<{ due: number; members: number }>(
+      this.db.reader,
+      `SELECT (SELECT count(*) FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))}))::INTEGER AS due,
+              (SELECT count(*) FROM (${exportJobs.exportMembersSql(jobId)}))::INTEGER AS members`,
+    );
+    return found ?? { due: 0, members: 0 };
+  }
+
+
+  /** Profile readers of an export's members. Kept profiles hold every custom attribute: a selection
+   * of them is computed from the events. So are the profiles of an export whose members mostly have
+   * none kept (or a stale one): computing a profile to keep costs more than computing it to export,
+   * and reading kept ones a fourth of it. */
+  async openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles> {
+    let kept = options.customAttributes === undefined;
+    if (kept) {
+      const { due, members } = await this.profilesDue(jobId);
+      kept = due * 2 <= members;
+      if (kept && due > 0) await this.refreshProfiles(jobId);
+    }
+    if (kept && profiles.isFullLine(options.fields)) {
+      const conn = await this.db.connect();
+      this.lineReaders++;
+      let closed = false;
+      return new profiles.LineProfileReader(conn, this.profileDir, jobId, () => {
+        if (!closed) this.lineReaders--;
+        closed = true;
+      });
+    }
+    if (kept) return profiles.KeptProfileReader.open([await this.db.connect(), await this.db.connect()], jobId, options, this.spoolDir);
+    return profiles.ExportProfileReader.open(await this.db.connect(), await this.options.workspace(), jobId, options);
+  }
+
+  /** Every kept profile is stale (new names in the workspace). Runs in the writer's transaction. */
+  async markAllStale(): Promise<void> {
+    await this.db.writer.run(`INSERT INTO profile_stale SELECT uid FROM profile_parts`);
+  }
+
+  /** The users of a batch's new records (the temp table `ins`) are stale. On the writer. */
+  async markInsertedStale(): Promise<void> {
+    if (this.kept) this.staleMarked((await this.db.writer.run(`INSERT INTO profile_stale SELECT DISTINCT uid FROM ins`)).rowsChanged);
+  }
+
+  async close(): Promise<void> {
+    await this.profileRefresh;
+    this.refresher?.closeSync();
+    if (this.profileDirIsTemp) rmSync(this.profileDir, { recursive: true, force: true });
+  }
+}

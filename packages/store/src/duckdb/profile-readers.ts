@@ -1,0 +1,347 @@
+import { createReadStream, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
+import { sqlString } from '@brazen/analytics';
+import type { ExportProfiles, ProfileOptions, ProfileText, UserIdKind, Workspace } from '../types.ts';
+import { exportMembersSql } from './export-jobs.ts';
+import { identitiesByValue, rows, rowsWhereIn } from './sql.ts';
+import { KEPT_FIELDS, keptProfilesDueSql, loadNames, partsObject, profileFileName, profileSql } from './profile-sql.ts';
+
+/** Profiles of the users `brazeIds` name, in that order. Takes ownership of `conn` (a connection of
+ * its own). With `keptOnes`, kept profiles are read when every one of them is kept and fresh. */
+export async function userProfiles(conn: DuckDBConnection, ws: Workspace, brazeIds: string[], options: ProfileOptions, keptOnes = false): Promise<string[]> {
+  try {
+    if (brazeIds.length === 0) return [];
+    const uidOf = new Map((await rowsWhereIn<{ braze_id: string; uid: number }>(conn, 'SELECT braze_id, uid FROM users WHERE braze_id', [...new Set(brazeIds)])).map((r) => [r.braze_id, r.uid]));
+    const uids = brazeIds.map((id) => {
+      const uid = uidOf.get(id);
+      if (uid === undefined) throw new Error(`no user has braze_id ${id}`);
+      return uid;
+    });
+    await loadNames(conn, ws);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE m (uid INTEGER, ord INTEGER)`);
+    const app = await conn.createAppender('m', 'main', 'temp');
+    uids.forEach((uid, ord) => {
+      app.appendInteger(uid);
+      app.appendInteger(ord);
+      app.endRow();
+    });
+    app.closeSync();
+    // Every one kept and fresh: read, not computed (computing scans every stored event, which on
+    // a large store takes far longer than a request should).
+    if (keptOnes && options.customAttributes === undefined && !options.fromEvents) {
+      const due = await rows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM (${keptProfilesDueSql('SELECT uid FROM m')})`);
+      if (due[0]?.n === 0) {
+        const fields = options.fields.filter((f) => KEPT_FIELDS.includes(f));
+        // The uids as constants: the scan of the parts then reads only the vectors that hold them.
+        const kept = await rows<{ line: string }>(
+          conn,
+          `SELECT ${partsObject(fields)} AS line FROM m JOIN (SELECT * FROM profile_parts WHERE uid IN (${[...new Set(uids)].join(', ')})) p ON p.uid = m.uid ORDER BY m.ord`,
+        );
+        if (kept.length === uids.length) return kept.map((r) => r.line);
+      }
+    }
+    return (await rows<{ line: string }>(conn, profileSql(new Set(options.fields), options.customAttributes, undefined, uids))).map((r) => r.line);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/**
+ * Profiles of an export's members, batch by batch, on one connection of its own for the whole job:
+ * the workspace names are loaded and the statement is prepared once. DuckDB joins each file's lines
+ * (NDJSON, one line per user ending in a newline) into one value handed over as bytes, so that no
+ * per-user string crosses into JS.
+ */
+export class ExportProfileReader implements ExportProfiles {
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly statement: DuckDBPreparedStatement,
+  ) {}
+
+  /** Takes ownership of `conn`: the profiles of the job's members, computed from the events. */
+  static async open(conn: DuckDBConnection, ws: Workspace, jobId: string, options: ProfileOptions): Promise<ExportProfileReader> {
+    try {
+      const members = `SELECT uid, rn AS ord FROM (${exportMembersSql(jobId)}) WHERE rn >= $from AND rn < $to`;
+      await loadNames(conn, ws);
+      const profiles = profileSql(new Set(options.fields), options.customAttributes, members);
+      // encode: the text's UTF-8 bytes (a cast to BLOB refuses any character beyond ASCII).
+      const statement = await conn.prepare(
+        `SELECT (ord - $from) // $per AS piece, count(*)::INTEGER AS users, encode(string_agg(line || chr(10), '' ORDER BY ord)) AS text
+         FROM (${profiles}) GROUP BY piece ORDER BY piece`,
+      );
+      return new ExportProfileReader(conn, statement);
+    } catch (error) {
+      conn.closeSync();
+      throw error;
+    }
+  }
+
+  /** Most members per query; lowered (to whole pieces) when DuckDB runs out of memory. */
+  private maxMembers = Infinity;
+
+  async read(from: number, to: number, perPiece: number): Promise<Uint8Array[]> {
+    const pieces: Uint8Array[] = [];
+    for (let start = from; start < to;) {
+      const end = Math.min(to, start + this.maxMembers);
+      try {
+        pieces.push(...(await this.query(start, end, perPiece)));
+        start = end;
+      } catch (error) {
+        // DuckDB's memory limit is too low for this many profiles at once: take fewer per query from now on.
+        const pieceCount = Math.ceil((end - start) / perPiece);
+        if (!(error instanceof Error && error.message.startsWith('Out of Memory')) || pieceCount <= 1) throw error;
+        this.maxMembers = Math.ceil(pieceCount / 2) * perPiece;
+      }
+    }
+    return pieces;
+  }
+
+  /** Members whose lines DuckDB joins into one value: small parts of a file build faster (and
+   * in less memory) than whole files of 5,000 users; they are joined in JS. */
+  private static readonly PART = 500;
+
+  private async query(from: number, to: number, perPiece: number): Promise<Uint8Array[]> {
+    const part = perPiece % ExportProfileReader.PART === 0 ? ExportProfileReader.PART : perPiece;
+    this.statement.bindInteger(this.statement.parameterIndex('from'), from);
+    this.statement.bindInteger(this.statement.parameterIndex('to'), to);
+    this.statement.bindInteger(this.statement.parameterIndex('per'), part);
+    const result = await this.statement.stream();
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const users = chunk.getColumnVector(1);
+      const column = chunk.getColumnVector(2);
+      for (let i = 0; i < chunk.rowCount; i++) {
+        // Every member has a profile: a part short of users means some were lost on the way.
+        const first = from + parts.length * part;
+        const expected = Math.min(part, to - first);
+        if (users.getItem(i) !== expected) {
+          throw new Error(`members ${first} to ${first + expected - 1} of the export: ${String(users.getItem(i))} profiles found for ${expected} users`);
+        }
+        parts.push((column.getItem(i) as DuckDBBlobValue).bytes);
+      }
+    }
+    if (parts.length !== Math.ceil((to - from) / part)) {
+      throw new Error(`members ${from} to ${to - 1} of the export: ${parts.length} parts of profiles made for ${Math.ceil((to - from) / part)}`);
+    }
+    const perFile = perPiece / part;
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < parts.length; i += perFile) pieces.push(perFile === 1 ? parts[i] : Buffer.concat(parts.slice(i, i + perFile)));
+    return pieces;
+  }
+
+  close(): void {
+    this.statement.destroySync();
+    this.conn.closeSync();
+  }
+}
+
+/**
+ * Kept profiles of an export's members: DuckDB writes each file's lines (the fields asked for,
+ * joined from the kept parts) to a spool file with COPY, which streams in little memory, and the
+ * file is handed over as it is, for the export to stream through its compression. Joining 5,000
+ * lines into one value inside a query, as the reader above does, costs far more memory than DuckDB
+ * accounts for.
+ */
+export class KeptProfileReader implements ExportProfiles {
+  private constructor(
+    private readonly conns: DuckDBConnection[],
+    private readonly spool: string,
+    private readonly select: string,
+  ) {}
+
+  /** Takes ownership of `conns` (each writes one file at a time: a file is too small for DuckDB
+   * to spread over its threads, two side by side are not); spool files go to a folder made under
+   * `spoolRoot`. */
+  static async open(conns: DuckDBConnection[], jobId: string, options: ProfileOptions, spoolRoot: string): Promise<KeptProfileReader> {
+    try {
+      await mkdir(spoolRoot, { recursive: true });
+      const spool = await mkdtemp(join(spoolRoot, 'export-'));
+      const fields = options.fields.filter((f) => KEPT_FIELDS.includes(f));
+      const select = `SELECT ${partsObject(fields)} AS line FROM (${exportMembersSql(jobId)}) m JOIN profile_parts p ON p.uid = m.uid
+        WHERE m.rn >= $from AND m.rn < $to ORDER BY m.rn`;
+      return new KeptProfileReader(conns, spool, select);
+    } catch (error) {
+      for (const conn of conns) conn.closeSync();
+      throw error;
+    }
+  }
+
+  private files = 0;
+
+  async read(from: number, to: number, perPiece: number): Promise<ProfileText[]> {
+    const ranges: Array<[number, number]> = [];
+    for (let first = from; first < to; first += perPiece) ranges.push([first, Math.min(to, first + perPiece)]);
+    const pieces = new Array<ProfileText>(ranges.length);
+    let next = 0;
+    await Promise.all(this.conns.map(async (conn) => {
+      while (next < ranges.length) {
+        const i = next++;
+        pieces[i] = await this.piece(conn, ...ranges[i]);
+      }
+    }));
+    return pieces;
+  }
+
+  private async piece(conn: DuckDBConnection, first: number, last: number): Promise<ProfileText> {
+    const file = join(this.spool, `${this.files++}.ndjson`);
+    const count = await copyLines(conn, this.select.replace('$from', String(first)).replace('$to', String(last)), file);
+    if (count !== last - first) throw new Error(`members ${first} to ${last - 1} of the export: ${count} profiles found for ${last - first} users`);
+    return { chunks: () => readAndRemove(file) };
+  }
+
+  close(): void {
+    for (const conn of this.conns) conn.closeSync();
+    rmSync(this.spool, { recursive: true, force: true }); // files not taken (a job cut short)
+  }
+}
+
+/** A spool file's bytes, streamed (never whole in memory), then the file removed. */
+async function* readAndRemove(file: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/** Lines that are read together: bytes `start` to `end` of one file, of which `slices` (offsets in
+ * that range, newline included) are the lines wanted, in order. */
+interface LineSpan {
+  file: number;
+  start: number;
+  end: number;
+  slices: number[];
+}
+
+/** Lines closer than this are read in one go, the bytes between them skipped. */
+const SPAN_GAP = 16 * 1024;
+/** A read stops growing at this size (a single longer line is read whole). */
+const SPAN_MAX = 256 * 1024;
+
+/** The reads that fetch lines `first` to `last` (exclusive) of `files`/`positions`/`lengths`. */
+function lineSpans(files: number[], positions: number[], lengths: number[], first: number, last: number): LineSpan[] {
+  const spans: LineSpan[] = [];
+  let span: LineSpan | undefined;
+  for (let i = first; i < last; i++) {
+    const start = positions[i];
+    const end = start + lengths[i] + 1;
+    if (span && span.file === files[i] && start >= span.end && start - span.end <= SPAN_GAP && end - span.start <= SPAN_MAX) {
+      span.slices.push(start - span.start, end - span.start);
+      span.end = end;
+    } else {
+      span = { file: files[i], start, end, slices: [0, end - start] };
+      spans.push(span);
+    }
+  }
+  return spans;
+}
+
+/** The bytes of the spans' lines, read from the profile files in `dir`. A file that is shorter
+ * than its lines say, or a line that does not end where it should, is an error. Two buffers are
+ * used over and over (a chunk is good until the next is asked for): a 1M-user export would
+ * otherwise leave a gigabyte of buffers for the garbage collector, which frees them late. */
+async function* readSpans(dir: string, spans: LineSpan[]): AsyncGenerator<Uint8Array> {
+  const handles = new Map<number, FileHandle>();
+  let read: Buffer | undefined;
+  let gathered: Buffer | undefined;
+  try {
+    for (const span of spans) {
+      let handle = handles.get(span.file);
+      if (!handle) {
+        handle = await open(join(dir, profileFileName(span.file)), 'r');
+        handles.set(span.file, handle);
+      }
+      const size = span.end - span.start;
+      // A span is at most SPAN_MAX, unless it is one longer line.
+      const bytes = size <= SPAN_MAX ? (read ??= Buffer.allocUnsafe(SPAN_MAX)).subarray(0, size) : Buffer.allocUnsafe(size);
+      for (let got = 0; got < size;) {
+        const { bytesRead } = await handle.read(bytes, got, size - got, span.start + got);
+        if (bytesRead === 0) throw new Error(`profile line file ${profileFileName(span.file)} ends before byte ${span.end}`);
+        got += bytesRead;
+      }
+      const { slices } = span;
+      for (let k = 1; k < slices.length; k += 2) {
+        if (bytes[slices[k] - 1] !== 0x0a) throw new Error(`profile line file ${profileFileName(span.file)} has no line ending at byte ${span.start + slices[k] - 1}`);
+      }
+      // Slices are in order and do not overlap: as many bytes wanted as read means no gap.
+      let wanted = 0;
+      for (let k = 0; k < slices.length; k += 2) wanted += slices[k + 1] - slices[k];
+      if (wanted === size) {
+        yield bytes;
+        continue;
+      }
+      const out = wanted <= SPAN_MAX ? (gathered ??= Buffer.allocUnsafe(SPAN_MAX)).subarray(0, wanted) : Buffer.allocUnsafe(wanted);
+      let at = 0;
+      for (let k = 0; k < slices.length; k += 2) at += bytes.copy(out, at, slices[k], slices[k + 1]);
+      yield out;
+    }
+  } finally {
+    for (const handle of handles.values()) await handle.close();
+  }
+}
+
+/**
+ * An export of every field reads kept profiles from their line files: DuckDB gives, per batch of
+ * members, where each member's line is (a few numbers a member), and the lines are streamed from
+ * the files, neighbours read together. Nothing of the profile text passes through DuckDB.
+ */
+export class LineProfileReader implements ExportProfiles {
+  /** Takes ownership of `conn`; `closed` is called once, on close. */
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly dir: string,
+    private readonly jobId: string,
+    private readonly closed: () => void,
+  ) {}
+
+  async read(from: number, to: number, perPiece: number): Promise<ProfileText[]> {
+    const result = await this.conn.runAndReadAll(
+      `SELECT l.file, l.pos::DOUBLE AS pos, l.len FROM (${exportMembersSql(this.jobId)}) m JOIN profile_lines l ON l.uid = m.uid
+       WHERE m.rn >= ${from} AND m.rn < ${to} ORDER BY m.rn`,
+    );
+    const [files, positions, lengths] = result.getColumns() as [number[], number[], number[]];
+    if (files.length !== to - from) throw new Error(`members ${from} to ${to - 1} of the export: ${files.length} profile lines found for ${to - from} users`);
+    const pieces: ProfileText[] = [];
+    for (let first = 0; first < files.length; first += perPiece) {
+      const spans = lineSpans(files, positions, lengths, first, Math.min(files.length, first + perPiece));
+      pieces.push({ chunks: () => readSpans(this.dir, spans) });
+    }
+    return pieces;
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.closed();
+  }
+}
+
+/** Writes the one-column rows of `query` to `path`, one line each, as they are; answers how many.
+ * With no quote character DuckDB's CSV writer neither quotes nor escapes (and does not look for
+ * what it would quote), and JSON text holds no raw line break. */
+export async function copyLines(conn: DuckDBConnection, query: string, path: string): Promise<number> {
+  const written = await conn.runAndReadAll(`COPY (${query}) TO ${sqlString(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
+  return Number(written.getRows()[0]?.[0] ?? 0);
+}
+
+/** braze_ids of the users named by each value (a device id is an identity of each user whose
+ * records named it), oldest user first. */
+export async function findUsers(conn: DuckDBConnection, kind: UserIdKind, values: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (values.length === 0) return out;
+  // Every braze_id a user is known by is an identity (the one it was made with, and any a Currents
+  // record linked to it through its external id).
+  const found = (await identitiesByValue<{ kind: string; value: string; uid: number }>(conn, values, 'DISTINCT kind, value, uid', 'ORDER BY uid'))
+    .filter((r) => r.kind === kind);
+  const uids = [...new Set(found.map((r) => r.uid))];
+  const brazeIds = new Map(uids.length === 0 ? [] : (await rows<{ uid: number; braze_id: string }>(conn, `SELECT uid, braze_id FROM users WHERE uid IN (${uids.join(', ')})`)).map((r) => [r.uid, r.braze_id]));
+  for (const r of found) {
+    const list = out.get(r.value) ?? [];
+    list.push(brazeIds.get(r.uid)!);
+    out.set(r.value, list);
+  }
+  return out;
+}
