@@ -1,6 +1,5 @@
-import type { HTTPMethods } from 'fastify';
 import { Braze } from 'braze-api';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLines } from '../src/index.ts';
 import { KEY, startBrazen, type Brazen } from './brazen.ts';
 import { seed } from './fixture.ts';
@@ -20,10 +19,6 @@ describe('braze-api drives brazen', () => {
   });
   afterAll(() => brazen.close());
 
-  const needs = (ctx: TestContext, method: HTTPMethods, path: string) => {
-    if (!brazen.serves(method, path)) ctx.skip(`brazen does not answer ${method} ${path} yet`);
-  };
-
   it('users.track records, and its 400 reaches braze-api as a ResponseError with the message', async () => {
     const answer = await braze.users.track({
       attributes: [{ external_id: 'via-braze-api', first_name: 'Grace' }],
@@ -34,8 +29,7 @@ describe('braze-api drives brazen', () => {
     expect(rejected).toMatchObject({ status: 400, message: 'at least one of attributes, events or purchases is required' });
   });
 
-  it('users.export.ids', async (ctx) => {
-    needs(ctx, 'POST', '/users/export/ids');
+  it('users.export.ids', async () => {
     expect(await braze.users.export.ids({ external_ids: ['ext-u2'], fields_to_export: ['external_id', 'braze_id'] })).toEqual({
       message: 'success',
       users: [{ external_id: 'ext-u2', braze_id: 'u2' }],
@@ -57,39 +51,31 @@ describe('braze-api drives brazen', () => {
     throw new Error(`the export at ${url} never became ready`);
   };
 
-  it('users.export.segment', async (ctx) => {
-    needs(ctx, 'POST', '/users/export/segment');
+  it('users.export.segment', async () => {
     const job = await braze.users.export.segment({ segment_id: 'seg-active', fields_to_export: ['braze_id'] });
     expect(job.message).toBe('success');
     expect(job.url).toBeDefined();
     expect((await download(job.url as string)).map((u) => u.braze_id).sort()).toEqual(['u1', 'u2', 'u3']);
   });
 
-  it('users.export.global_control_group', async (ctx) => {
-    needs(ctx, 'POST', '/users/export/global_control_group');
+  it('users.export.global_control_group', async () => {
     const job = await braze.users.export.global_control_group({ fields_to_export: ['external_id'] });
     expect(job.message).toBe('success');
     // Everyone is in the group: the three users of the fixture and the one users.track made above.
     expect((await download(job.url as string)).map((u) => u.external_id).sort()).toEqual(['ext-u1', 'ext-u2', 'ext-u3', 'via-braze-api']);
   });
 
-  it('campaigns.list and campaigns.details', async (ctx) => {
-    needs(ctx, 'GET', '/campaigns/list');
-    needs(ctx, 'GET', '/campaigns/details');
+  it('campaigns.list and campaigns.details', async () => {
     const list = await braze.campaigns.list({ include_archived: true, sort_direction: 'desc' });
     expect(list.campaigns.map((c) => c.id)).toEqual(['c-receipt', 'c-spring', 'c-old']);
     expect(await braze.campaigns.details({ campaign_id: 'c-receipt' })).toMatchObject({ name: 'Receipts', schedule_type: 'api_triggered', channels: ['email'] });
   });
 
-  it('canvas.list', async (ctx) => {
-    needs(ctx, 'GET', '/canvas/list');
+  it('canvas.list', async () => {
     expect((await braze.canvas.list()).canvases.map((c) => [c.id, c.name])).toEqual([['cv-welcome', 'Welcome']]);
   });
 
-  it('segments.list, segments.details and segments.analytics', async (ctx) => {
-    needs(ctx, 'GET', '/segments/list');
-    needs(ctx, 'GET', '/segments/details');
-    needs(ctx, 'GET', '/segments/data_series');
+  it('segments.list, segments.details and segments.analytics', async () => {
     expect((await braze.segments.list()).segments.map((s) => s.id)).toEqual(['seg-active']);
     expect(await braze.segments.details({ segment_id: 'seg-active' })).toMatchObject({ name: 'Active users', tags: ['core'] });
     expect((await braze.segments.analytics({ segment_id: 'seg-active', length: 2, ending_at: '2024-03-31' })).data).toEqual([

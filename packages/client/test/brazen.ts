@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { buildApp, hashKey, type AppOptions } from '@brazen/server';
 import { DuckDbStore, type Store } from '@brazen/store';
@@ -16,8 +16,6 @@ export interface Brazen {
   store: Store;
   /** A client of this server with the all-permission key. */
   client(options?: Partial<BrazeClientOptions>): BrazeClient;
-  /** Whether this build of the server answers the route yet (other issues add routes). */
-  serves(method: HTTPMethods, path: string): boolean;
   close(): Promise<void>;
 }
 
@@ -40,7 +38,6 @@ export async function startBrazen(
     app,
     store,
     client: (extra = {}) => new BrazeClient({ apiKey: KEY, baseUrl: url, retry: { attempts: 1 }, ...extra }),
-    serves: (method, path) => app.hasRoute({ method, url: path }),
     close: async () => {
       await app.close();
       await store.close();
