@@ -126,7 +126,8 @@ export class ActivityIndex {
       const known = this.range(scope, uid);
       let old: number[];
       if (!known) old = [];
-      else if (Math.min(...days) > known.last) old = [known.last];
+      // Days from the last known one on (a batch may hold that day again) need no history.
+      else if (Math.min(...days) >= known.last) old = [known.last];
       else old = history(scope, uid);
       const oldSet = new Set(old);
       const added = [...days].filter((d) => !oldSet.has(d) && !(known && d === known.last)).sort((a, b) => a - b);
