@@ -3,7 +3,7 @@ import type {
   CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
 } from './campaign-types.ts';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from './segment-types.ts';
-import type { ApiKeyRecord, CounterKind, CurrentsResult, CustomAttributeSample, TrackBatch, TrackResult, Workspace } from './types.ts';
+import type { ApiKeyRecord, CounterKind, CurrentsResult, CustomAttributeSample, ImportedObject, TrackBatch, TrackResult, Workspace } from './types.ts';
 
 /**
  * The port: what the server needs of an engine, in Braze's vocabulary, cut by concern.
@@ -118,6 +118,10 @@ export interface Catalog {
   exportJobs(): Promise<ExportJob[]>;
   /** A random secret kept for `purpose` (made on first use), e.g. for signing download URLs. */
   secret(purpose: string): Promise<string>;
+  /** The import ledger: bucket objects whose records are all stored, those whose URL starts with `prefix`. */
+  importedObjects(prefix: string): Promise<ImportedObject[]>;
+  /** Enters an object in the import ledger once every record of it is stored. */
+  recordImportedObject(object: ImportedObject): Promise<void>;
 }
 
 /** API keys of every workspace; each key names its workspace. */

@@ -101,3 +101,13 @@ export interface Workspace {
   [k: string]: unknown;
 }
 
+/** An object of a bucket whose records were all imported (the import ledger). */
+export interface ImportedObject {
+  /** `s3://BUCKET/KEY`. */
+  url: string;
+  etag: string;
+  /** Records read from it (stored, already stored and rejected alike). */
+  records: number;
+  /** Epoch seconds. */
+  importedAt: number;
+}

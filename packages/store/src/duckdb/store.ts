@@ -10,7 +10,7 @@ import type { SegmentFilter } from '@brazen/analytics';
 import type {
   CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
 } from '../campaign-types.ts';
-import type { ApiKeyRecord, CurrentsResult, CustomAttributeSample, TrackBatch, TrackResult, Workspace } from '../types.ts';
+import type { ApiKeyRecord, CurrentsResult, CustomAttributeSample, ImportedObject, TrackBatch, TrackResult, Workspace } from '../types.ts';
 import type {
   ActivityQuery, AnalyticsData, Catalog, CounterName, CounterQuery, CurrentsBody, KeyCatalog, Store, UnitTotals, WorkspaceStore,
 } from '../ports.ts';
@@ -22,6 +22,7 @@ import * as campaigns from './campaigns.ts';
 import { customAttributeSamples } from './custom-attributes.ts';
 import { CATALOG, Db } from './db.ts';
 import * as exportJobs from './export-jobs.ts';
+import * as importLedger from './import-ledger.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Ingest, type SpooledBody } from './ingest.ts';
 import { KeptProfileStore } from './kept-profiles.ts';
@@ -150,6 +151,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     }
     await writer.run(IDENTITY_INDEX_DDL);
     await exportJobs.migrateExportMembers(writer);
+    await writer.run(importLedger.IMPORT_LEDGER_DDL);
     await fillTempTable(writer, 'event_types', { event_type: 'VARCHAR', category: 'VARCHAR' },
       CURRENTS_EVENT_TYPES.map((t) => [t.eventType, t.category]));
 
@@ -351,6 +353,16 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
 
   async listApiKeys(workspace: string): Promise<ApiKeyRecord[]> {
     return (await rows<KeyRow>(this.db.reader, `SELECT * FROM api_keys WHERE workspace = $workspace ORDER BY created_at, name`, { workspace })).map(keyRecord);
+  }
+
+  // ---------------------------------------------------------------- import ledger
+
+  importedObjects(prefix: string): Promise<ImportedObject[]> {
+    return importLedger.importedObjects(this.db.reader, prefix);
+  }
+
+  recordImportedObject(object: ImportedObject): Promise<void> {
+    return this.db.serialized(() => importLedger.recordImportedObject(this.db.writer, object));
   }
 }
 
