@@ -1,6 +1,7 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pipeline, type Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import type { Type as AvroType } from 'avsc';
 import { CURRENTS_EVENT_TYPES, unwrapAvroJson } from '@brazen/contract';
@@ -14,13 +15,19 @@ import { CURRENTS_EVENT_TYPES, unwrapAvroJson } from '@brazen/contract';
 
 export type CurrentsFileFormat = 'avro' | 'ndjson' | 'json';
 
+/** A file of Currents records, on disk or in a bucket: read as a stream, never whole. */
 export interface CurrentsFile {
+  /** Its path or URL: names it in messages, and may name its event type (`.../event_type=TYPE/...`). */
   path: string;
   format: CurrentsFileFormat;
   bytes: number;
+  open(): Promise<Readable>;
 }
 
 const FORMATS: Record<string, CurrentsFileFormat> = { '.avro': 'avro', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json' };
+
+/** The format a file name says (by its extension), if it is one of the Currents forms. */
+export const currentsFormat = (name: string): CurrentsFileFormat | undefined => FORMATS[extname(name).toLowerCase()];
 
 const squash = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 const BY_SQUASHED = new Map(CURRENTS_EVENT_TYPES.map((t) => [squash(t.eventType), t.eventType]));
@@ -42,12 +49,12 @@ export function listCurrentsFiles(paths: string[]): CurrentsFile[] {
       for (const entry of readdirSync(path).sort()) visit(join(path, entry), false);
       return;
     }
-    const format = FORMATS[extname(path).toLowerCase()];
+    const format = currentsFormat(path);
     if (!format) {
       if (named) throw new CurrentsFileError(`${path}: not a Currents file (expected .avro, .ndjson, .jsonl or .json)`);
       return;
     }
-    out.push({ path, format, bytes: st.size });
+    out.push({ path, format, bytes: st.size, open: async () => createReadStream(path) });
   };
   for (const p of paths) visit(p, true);
   return out;
@@ -66,67 +73,94 @@ export function eventTypeFromPath(path: string): string | undefined {
   return undefined;
 }
 
-/** The event type an Avro schema's name stands for (`users_messages_email_Send`, `UsersMessagesEmailSend`, ...). */
+/** The event type an Avro schema's name stands for: Braze names its schemas
+ * `dataexport.S3.inner.users.messages.email.Send`; others write `users_messages_email_Send`,
+ * `UsersMessagesEmailSend`, ... */
 export function eventTypeFromSchemaName(name: string | undefined): string | undefined {
   if (!name) return undefined;
-  const last = name.split('.').pop() ?? name;
-  return BY_SQUASHED.get(squash(last)) ?? BY_SQUASHED.get(squash(name));
+  const parts = name.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const found = BY_SQUASHED.get(squash(parts.slice(i).join('.')));
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
  * Streams the records of one file, each with its `event_type`, in batches. `onBytes` reports how
- * much of the file has been read (for progress).
+ * much of the file has been read (for progress). The file is read as the batches are taken: a
+ * consumer that waits holds back the reading (an object of a bucket is never downloaded whole).
  */
 export async function* readCurrentsFile(
   file: CurrentsFile, batchSize: number, onBytes: (bytes: number) => void,
 ): AsyncGenerator<Array<Record<string, unknown>>> {
   const fromPath = eventTypeFromPath(file.path);
-  let batch: Array<Record<string, unknown>> = [];
-  const typed = (record: unknown, fallback: string | undefined, where: string): Record<string, unknown> => {
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new CurrentsFileError(`${where}: a Currents record must be a JSON object`);
-    }
-    const r = record as Record<string, unknown>;
-    if (typeof r.event_type === 'string') return r;
-    if (!fallback) {
-      throw new CurrentsFileError(`${where}: the record has no event_type and the file's name or folder (event_type=...) names none`);
-    }
-    return { event_type: fallback, ...r };
-  };
-
-  if (file.format === 'avro') {
-    // The Avro libraries are loaded by the first Avro file, not with every command.
-    const [{ default: avro }, { default: snappy }] = await Promise.all([import('avsc'), import('snappyjs')]);
-    const decoder = avro.createFileDecoder(file.path, { codecs: avroCodecs(snappy.uncompress) });
-    let eventType = fromPath;
-    decoder.on('metadata', (type: AvroType) => {
-      eventType = fromPath ?? eventTypeFromSchemaName(type.name);
-    });
-    let n = 0;
-    try {
-      for await (const record of decoder as AsyncIterable<Record<string, unknown>>) {
-        n += 1;
-        batch.push(typed(plain(record), eventType, `${file.path} record ${n}`));
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-    } catch (error) {
-      if (error instanceof CurrentsFileError) throw error;
-      throw new CurrentsFileError(`${file.path}: not a readable Avro object container file (${(error as Error).message})`);
-    }
-    onBytes(file.bytes);
-    if (batch.length > 0) yield batch;
-    return;
-  }
-
-  const stream = createReadStream(file.path);
+  // The Avro libraries are loaded by the first Avro file, not with every command.
+  const libraries = file.format === 'avro' ? await avroLibraries() : undefined;
+  const stream = await file.open();
   let read = 0;
-  stream.on('data', (chunk) => {
+  stream.on('data', (chunk: Buffer) => {
     read += chunk.length;
     onBytes(read);
   });
+  const records = libraries ? avroRecords(file, stream, libraries, fromPath) : jsonRecords(file, stream, fromPath);
+  let batch: Array<Record<string, unknown>> = [];
+  try {
+    for await (const record of records) {
+      batch.push(record);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The record with its `event_type`: its own, else the one its file names. */
+function typed(record: unknown, fallback: string | undefined, where: string): Record<string, unknown> {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    throw new CurrentsFileError(`${where}: a Currents record must be a JSON object`);
+  }
+  const r = record as Record<string, unknown>;
+  if (typeof r.event_type === 'string') return r;
+  if (!fallback) {
+    throw new CurrentsFileError(`${where}: the record has no event_type and the file's name or folder (event_type=...) names none`);
+  }
+  return { event_type: fallback, ...r };
+}
+
+const avroLibraries = () => Promise.all([import('avsc'), import('snappyjs')]);
+type AvroLibraries = Awaited<ReturnType<typeof avroLibraries>>;
+
+async function* avroRecords(
+  file: CurrentsFile, stream: Readable, [{ default: avro }, { default: snappy }]: AvroLibraries, fromPath: string | undefined,
+): AsyncGenerator<Record<string, unknown>> {
+  const decoder = new avro.streams.BlockDecoder({ codecs: avroCodecs(snappy.uncompress) });
+  // A failure of the source (a dropped connection) ends the records with its error.
+  let failed: Error | undefined;
+  pipeline(stream, decoder, (error: Error | null) => void (failed ??= error ?? undefined));
+  let eventType = fromPath;
+  decoder.on('metadata', (type: AvroType) => {
+    eventType = fromPath ?? eventTypeFromSchemaName(type.name);
+  });
+  let n = 0;
+  try {
+    for await (const record of decoder as AsyncIterable<Record<string, unknown>>) {
+      n += 1;
+      yield typed(plain(record), eventType, `${file.path} record ${n}`);
+    }
+  } catch (error) {
+    if (error instanceof CurrentsFileError) throw error;
+    if (stream.errored) throw stream.errored;
+    throw new CurrentsFileError(`${file.path}: not a readable Avro object container file (${(error as Error).message})`);
+  }
+  if (stream.errored ?? failed) throw stream.errored ?? failed;
+}
+
+async function* jsonRecords(file: CurrentsFile, stream: Readable, fromPath: string | undefined): AsyncGenerator<Record<string, unknown>> {
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let first: string | undefined;
   let lineNo = 0;
@@ -149,23 +183,18 @@ export async function* readCurrentsFile(
     } catch {
       throw new CurrentsFileError(`${file.path} line ${lineNo}: not valid JSON`);
     }
-    batch.push(typed(unwrapAvroJson(parsed), fromPath, `${file.path} line ${lineNo}`));
-    if (batch.length >= batchSize) {
-      yield batch;
-      batch = [];
-    }
+    yield typed(unwrapAvroJson(parsed), fromPath, `${file.path} line ${lineNo}`);
   }
-  if (arrayText) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(arrayText.join('\n'));
-    } catch {
-      throw new CurrentsFileError(`${file.path}: not a valid JSON array`);
-    }
-    if (!Array.isArray(parsed)) throw new CurrentsFileError(`${file.path}: not a valid JSON array`);
-    parsed.forEach((r, i) => batch.push(typed(unwrapAvroJson(r), fromPath, `${file.path} record ${i + 1}`)));
+  if (stream.errored) throw stream.errored;
+  if (!arrayText) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(arrayText.join('\n'));
+  } catch {
+    throw new CurrentsFileError(`${file.path}: not a valid JSON array`);
   }
-  if (batch.length > 0) yield batch;
+  if (!Array.isArray(parsed)) throw new CurrentsFileError(`${file.path}: not a valid JSON array`);
+  for (const [i, r] of parsed.entries()) yield typed(unwrapAvroJson(r), fromPath, `${file.path} record ${i + 1}`);
 }
 
 type Codec = (buffer: Buffer, callback: (error: Error | null, data?: Buffer) => void) => void;

@@ -7,6 +7,8 @@ import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCou
 import { memorySize, portNumber, positiveInteger, seconds, uint32 } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
 import { openStore, storeUrl } from './open-store.ts';
+import { POLL_INTERVAL_HELP, S3_ENDPOINT_HELP, S3_REGION_HELP } from './import.ts';
+import { followCurrentsInServer } from './serve-follow.ts';
 
 export interface ServeOptions {
   /** From the command line a number; from PORT (the default) a string, checked in `serve`. */
@@ -25,6 +27,10 @@ export interface ServeOptions {
   compat: CompatName;
   faults?: boolean;
   faultsSeed: number;
+  followCurrents?: string[];
+  s3Endpoint?: string;
+  s3Region?: string;
+  pollInterval: number;
 }
 
 export function serveCommand(program: Command): void {
@@ -49,6 +55,10 @@ export function serveCommand(program: Command): void {
     .option('--memory-limit <size>', "DuckDB's memory limit (e.g. 1GB); the server's memory stays flat under it", memorySize, process.env.BRAZEN_MEMORY_LIMIT ?? '1GB')
     .option('--keep-profiles-after <seconds>', 'bring the user profiles exports read up to date once no request came for this long after a change (0: never in the background)', seconds(86_400), 30)
     .option('--allow-private-callbacks', 'let export callback_endpoint URLs reach loopback and private addresses')
+    .option('--follow-currents <s3-url...>', 'import each new object of a Currents bucket (s3://BUCKET/PREFIX) once, while serving')
+    .option('--s3-endpoint <url>', S3_ENDPOINT_HELP)
+    .option('--s3-region <region>', S3_REGION_HELP)
+    .option('--poll-interval <seconds>', POLL_INTERVAL_HELP, positiveInteger(86_400), 60)
     .option('--demo', 'build the demo workspace first when the data folder holds no events, and print a key and example requests')
     .option('--demo-users <n>', 'users of the demo workspace', positiveInteger(16_000_000), 10_000)
     .option('--demo-days <n>', 'days of history of the demo workspace', positiveInteger(3650), 90)
@@ -111,12 +121,18 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
       throw new Error(`--workspace ${options.workspace}: ${(error as Error).message}`);
     }
   }
+  const follower = options.followCurrents?.length
+    ? followCurrentsInServer(app, workspace, {
+      urls: options.followCurrents, endpoint: options.s3Endpoint, region: options.s3Region, intervalMs: (options.pollInterval ?? 60) * 1000,
+    })
+    : undefined;
   const key = process.env.BRAZEN_API_KEY;
   if (key) {
     await store.keys.addApiKey({ name: 'BRAZEN_API_KEY', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
   }
   const address = await app.listen({ port, host: options.host });
   process.stdout.write(`brazen listening on ${address} (store: ${store.engine} at ${url.replace(/^duckdb:/, '')})\n`);
+  follower?.start();
   if (demo) await printDemoWelcome(app, workspace, address, demo);
   else if (!key) process.stdout.write('No BRAZEN_API_KEY given: set one to call the API (BRAZEN_API_KEY=... brazen serve).\n');
 
