@@ -130,3 +130,33 @@ export const currentsIngest = defineEndpoint({
   response: CurrentsIngestResponse,
   status: 201,
 });
+
+// ---- /currents/connector -----------------------------------------------------------------------
+
+/** One event as Braze's Custom Currents connector posts it: a Currents record with its user and its
+ * properties nested. */
+export const ConnectorEvent = Type.Object(
+  {
+    event_type: Type.String({ description: 'Currents event type, e.g. users.messages.email.Open' }),
+    id: Type.String({ description: 'Globally unique id of the event (a retried batch is recognised by it)' }),
+    time: Type.Integer({ description: 'Time of the event, epoch seconds' }),
+    user: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'user_id, external_user_id, device_id, timezone' })),
+    properties: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The event type's other fields" })),
+  },
+  { additionalProperties: true },
+);
+
+export const CurrentsConnectorBody = Type.Object({
+  events: Type.Array(ConnectorEvent, { description: 'Events of a batch (100 by default)' }),
+});
+
+export const currentsConnector = defineEndpoint({
+  method: 'POST',
+  path: '/currents/connector',
+  permission: 'currents.ingest',
+  summary: "Take Braze's Custom Currents connector batches ({\"events\": [...]}); 2xx once stored, 429/503 to have Braze send again",
+  tag: 'Ingestion',
+  body: CurrentsConnectorBody,
+  response: CurrentsIngestResponse,
+  status: 201,
+});

@@ -46,6 +46,9 @@ export interface AppOptions {
   /** Braze's limits of today (`current`, the default) or the older ones (`legacy`): rate limits
    * and the most ids a /users/export/ids request may name. */
   compat?: CompatName;
+  /** Braze's Custom Currents connector (POST /currents/connector): largest body, and how many batches
+   * may wait for the store at once before more are answered 429. */
+  connector?: { bodyLimit?: number; maxPendingBatches?: number };
   /** Rate limits (those of the `compat` profile unless given); `false` turns them off. */
   rateLimits?: RateLimitConfig | false;
   /** Where request counts live: in memory by default, Redis when several servers share a store. */
@@ -169,7 +172,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   kpiRoutes(app, ctx);
   counterRoutes(app, ctx);
   customDataRoutes(app, ctx);
-  ingestRoutes(app, ctx, { currentsBodyLimit: options.currentsBodyLimit ?? 512 * 1024 * 1024 });
+  ingestRoutes(app, ctx, {
+    currentsBodyLimit: options.currentsBodyLimit ?? 512 * 1024 * 1024,
+    connectorBodyLimit: options.connector?.bodyLimit ?? 64 * 1024 * 1024,
+    connectorMaxPending: options.connector?.maxPendingBatches ?? 256,
+  });
   adminRoutes(app, ctx);
   segmentRoutes(app, ctx);
   usersExportRoutes(app, ctx, { dir: join(tmpDir, 'exports'), ...options.exports }, compat);

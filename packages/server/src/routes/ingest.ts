@@ -1,6 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { currentsIngest, usersTrack } from '@brazen/contract';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { currentsConnector, currentsIngest, usersTrack } from '@brazen/contract';
+import { StoreError } from '@brazen/store';
 import type { ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { ConnectorAdmission, connectorEvents, connectorRecords } from '../ingest/connector.ts';
 import { ingestCurrentsBody } from '../ingest/currents.ts';
 import { normalizeTrack } from '../ingest/track.ts';
 import { rejectionReason } from '../ingest/rejection-reason.ts';
@@ -10,6 +13,10 @@ import { route } from './route.ts';
 export interface IngestOptions {
   /** Largest /currents body, bytes. */
   currentsBodyLimit: number;
+  /** Largest /currents/connector body, bytes. */
+  connectorBodyLimit: number;
+  /** Connector batches on their way to the store at once; more are answered 429. */
+  connectorMaxPending: number;
 }
 
 export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: IngestOptions): void {
@@ -56,6 +63,60 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
       { lenientBody: true },
     );
   });
+
+  // Braze's Custom Currents connector. Every answer but a 2xx makes Braze send the batch again
+  // (it drops one answered 4xx other than 429): a batch is acknowledged once committed, turned
+  // away with 429 when the writer is behind and 503 when the store cannot take it now.
+  const admission = new ConnectorAdmission(options.connectorMaxPending);
+  app.addHook('onClose', async () => admission.close());
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.connectorBodyLimit }, (_req, body, done) => done(null, body));
+    route(
+      scope,
+      currentsConnector,
+      async ({ request, reply }) => {
+        let leave: () => void;
+        try {
+          leave = admission.admit();
+        } catch (error) {
+          reply.header('retry-after', '1');
+          throw error;
+        }
+        try {
+          const events = connectorEvents(request.body as unknown as Buffer);
+          const { ndjson, positions, errors } = connectorRecords(events);
+          let stored = 0;
+          let duplicates = 0;
+          if (positions.length > 0) {
+            const result = await ingestStored(request, reply, () => ctx.data.ingestCurrents({ bytes: Buffer.from(ndjson), format: 'ndjson' }));
+            stored = result.stored;
+            duplicates = result.duplicates;
+            errors.push(...result.errors.map((e) => ({ index: positions[e.index], message: e.message })));
+            errors.sort((a, b) => a.index - b.index);
+          }
+          request.server.metrics.ingested.inc({ endpoint: '/currents/connector' }, stored);
+          countRejected(request.server.metrics, '/currents/connector', errors.map((e) => rejectionReason(e.message)));
+          return { message: 'success', events_processed: stored, duplicates, ...(errors.length > 0 ? { errors } : {}) };
+        } finally {
+          leave();
+        }
+      },
+      { lenientBody: true },
+    );
+  });
+}
+
+/** The store's answer; a failure that is not the body's fault becomes a 503 that Braze retries. */
+async function ingestStored<T>(request: FastifyRequest, reply: FastifyReply, store: () => Promise<T>): Promise<T> {
+  try {
+    return await store();
+  } catch (error) {
+    if ((error instanceof StoreError && error.code === 'invalid_input') || (error instanceof ApiError && error.status < 500)) throw error;
+    request.log.error({ err: error }, 'a Currents connector batch could not be stored');
+    reply.header('retry-after', '5');
+    throw new ApiError(503, 'the batch could not be stored now: send it again later');
+  }
 }
 
 function countRejected(metrics: Metrics, endpoint: string, reasons: string[]): void {
