@@ -1,40 +1,12 @@
-import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
-import avro from 'avsc';
-import snappy from 'snappyjs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../../server/test/harness.ts';
+import { FIXTURES, writeAvro } from './avro-files.ts';
 import { runCli } from './run-cli.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../contract/fixtures/currents/', import.meta.url));
 const at = (iso: string) => Date.parse(`${iso}Z`) / 1000;
-
-/** Writes an Avro object container file with the reconstructed Currents schema of `eventType`. */
-async function writeAvro(path: string, eventType: string, records: Array<Record<string, unknown>>, codec: 'null' | 'deflate' | 'snappy'): Promise<void> {
-  const schema = JSON.parse(readFileSync(join(FIXTURES, 'avro', `${eventType}.avsc`), 'utf8')) as avro.Schema;
-  const type = avro.Type.forSchema(schema);
-  mkdirSync(dirname(path), { recursive: true });
-  const encoder = new avro.streams.BlockEncoder(schema, { codec, codecs: { ...avro.streams.BlockEncoder.defaultCodecs(), snappy: snappyBlock } });
-  const file = createWriteStream(path);
-  encoder.pipe(file);
-  await new Promise<void>((done, fail) => {
-    encoder.on('error', fail);
-    file.on('error', fail);
-    file.on('close', () => done());
-    for (const r of records) encoder.write(r);
-    encoder.end();
-  });
-}
-
-/** Avro's snappy block: the compressed data, then the CRC-32 of the uncompressed data, big-endian. */
-function snappyBlock(buffer: Buffer, callback: (error: Error | null, data?: Buffer) => void): void {
-  const checksum = Buffer.alloc(4);
-  checksum.writeUInt32BE(crc32(buffer));
-  callback(null, Buffer.concat([Buffer.from(snappy.compress(buffer)), checksum]));
-}
 
 const session = (id: string, user: string, time: string) => ({ id, user_id: user, app_id: 'app-ios', time: at(time), session_id: `s-${id}`, external_user_id: null, platform: 'ios' });
 const played = (id: string, user: string, time: string) => ({ id, user_id: user, time: at(time), name: 'played', properties: '{}' });
@@ -106,5 +78,25 @@ describe('brazen import currents with Avro files as Currents writes them', () =>
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(`Imported 4 file(s), ${total} records: 0 stored, ${total} already stored, 0 rejected.`);
     expect(await figures()).toEqual(before);
+  });
+
+  it("reads Braze's own Avro files, the event type from their schema's name (dataexport.S3.inner.TYPE)", async () => {
+    // Real files of Appboy/currents-examples, named as nothing in particular: a purchase of 3.14 USD on 2034-06-13.
+    const loose = join(dir, 'braze-files');
+    mkdirSync(loose, { recursive: true });
+    copyFileSync(join(FIXTURES, 'avro-samples', 'users.behaviors.Purchase.avro'), join(loose, 'part-1.avro'));
+    copyFileSync(join(FIXTURES, 'avro-samples', 'users.behaviors.CustomEvent.avro'), join(loose, 'part-2.avro'));
+    const into = join(dir, 'braze-files-data');
+    const run = await runCli(['import', 'currents', loose, '--data', into]);
+    expect(run.code, run.stderr).toBe(0);
+    // Both samples carry the same event id: the second is a replay of the first.
+    expect(run.stdout).toContain('Imported 2 file(s), 2 records: 1 stored, 1 already stored, 0 rejected.');
+    const h = await startHarness({ dataDir: into, now: Date.UTC(2034, 5, 14) });
+    try {
+      const revenue = (await h.get('/purchases/revenue_series', { length: 1, ending_at: '2034-06-13' })).json() as { data: Array<{ revenue: number }> };
+      expect(revenue.data.map((d) => d.revenue)).toEqual([3.14]);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -10,9 +10,9 @@ export interface ServerProcess {
 }
 
 /** Starts `brazen serve` as a real process on a free port and waits for its "listening" line. */
-export function startServerProcess(dataDir: string, key: string, extraArgs: string[] = []): Promise<ServerProcess> {
+export function startServerProcess(dataDir: string, key: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, '--log', 'warn', ...extraArgs], {
-    env: { ...process.env, BRAZEN_API_KEY: key },
+    env: { ...process.env, ...env, BRAZEN_API_KEY: key },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

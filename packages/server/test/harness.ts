@@ -22,13 +22,13 @@ export interface Harness {
 
 /** A server on a fresh DuckDB store in a temporary folder, with a fixed clock and an all-permission key. */
 export async function startHarness(
-  options: { now?: number; dataDir?: string; sortConversionsAt?: number; rateLimits?: AppOptions['rateLimits'] } = {},
+  options: { now?: number; dataDir?: string; sortConversionsAt?: number; rateLimits?: AppOptions['rateLimits']; connector?: AppOptions['connector'] } = {},
 ): Promise<Harness> {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'brazen-test-'));
   const now = options.now ?? Date.UTC(2024, 2, 31, 12);
   const store = await DuckDbStore.open({ dataDir: dir, now: () => now, sortConversionsAt: options.sortConversionsAt });
   await store.addApiKey({ name: 'test', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
-  const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits });
+  const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits, connector: options.connector });
   const auth = { authorization: `Bearer ${KEY}` };
   return {
     app,
