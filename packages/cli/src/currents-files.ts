@@ -139,9 +139,12 @@ async function* avroRecords(
   file: CurrentsFile, stream: Readable, [{ default: avro }, { default: snappy }]: AvroLibraries, fromPath: string | undefined,
 ): AsyncGenerator<Record<string, unknown>> {
   const decoder = new avro.streams.BlockDecoder({ codecs: avroCodecs(snappy.uncompress) });
-  // A failure of the source (a dropped connection) ends the records with its error.
-  let failed: Error | undefined;
-  pipeline(stream, decoder, (error: Error | null) => void (failed ??= error ?? undefined));
+  // A failure of either ends the records with its error: the first to fail is where it came from
+  // (the other is then destroyed with the same error).
+  let failed: 'source' | 'content' | undefined;
+  stream.once('error', () => void (failed ??= 'source'));
+  decoder.once('error', () => void (failed ??= 'content'));
+  pipeline(stream, decoder, () => undefined);
   let eventType = fromPath;
   decoder.on('metadata', (type: AvroType) => {
     eventType = fromPath ?? eventTypeFromSchemaName(type.name);
@@ -153,11 +156,10 @@ async function* avroRecords(
       yield typed(plain(record), eventType, `${file.path} record ${n}`);
     }
   } catch (error) {
-    if (error instanceof CurrentsFileError) throw error;
-    if (stream.errored) throw stream.errored;
+    // A dropped connection is not the file's fault: said as it is (a follow tries the object again).
+    if (error instanceof CurrentsFileError || failed === 'source') throw error;
     throw new CurrentsFileError(`${file.path}: not a readable Avro object container file (${(error as Error).message})`);
   }
-  if (stream.errored ?? failed) throw stream.errored ?? failed;
 }
 
 async function* jsonRecords(file: CurrentsFile, stream: Readable, fromPath: string | undefined): AsyncGenerator<Record<string, unknown>> {

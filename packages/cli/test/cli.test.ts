@@ -16,7 +16,7 @@ describe('brazen command line: help and exit codes', () => {
     const cases: Array<[string[], string[]]> = [
       [['demo', '--help'], ['--users', '--days', '--seed', '--data', '--end']],
       [['serve', '--help'], ['--demo', '--port', '--data']],
-      [['import', 'currents', '--help'], ['<paths...>', '--data', '--url', 'Avro']],
+      [['import', 'currents', '--help'], ['<sources...>', '--data', '--url', 'Avro', 's3://BUCKET/PREFIX', '--follow', '--s3-endpoint']],
       [['export', '--help'], ['--url', '--key', '--out', '--length', 'campaigns/list']],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args)));

@@ -87,7 +87,7 @@ async function figures(dir: string) {
       data: Array<{ messages: { email: Array<{ sent: number; opens: number; unique_opens: number }> } }>;
     };
     return {
-      events: await h.store.countEvents(),
+      events: await h.data.recordCount(),
       sessions: await series('/sessions/data_series', 'sessions'),
       dau: await series('/kpi/dau/data_series', 'dau'),
       newUsers: await series('/kpi/new_users/data_series', 'new_users'),
@@ -172,6 +172,20 @@ describe('brazen import currents from an S3 bucket laid out as Currents writes i
   afterAll(async () => {
     await s3?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says what is wrong with a bucket source, a --follow without one, or a bucket through --url (exit 2)', async () => {
+    const cases: Array<[string[], string]> = [
+      [['import', 'currents', 's3://', '--data', dir], 's3://: not a bucket URL (expected s3://BUCKET or s3://BUCKET/PREFIX)'],
+      [['import', 'currents', dir, '--follow', '--data', dir], '--follow watches buckets: name one as s3://BUCKET/PREFIX'],
+      [['import', 'currents', `s3://${BUCKET}/currents`, '--url', 'http://127.0.0.1:9', '--key', 'k'], 'an import from a bucket keeps its ledger in the store'],
+      [['import', 'currents', `s3://${BUCKET}/currents`, '--poll-interval', '0', '--data', dir], "option '--poll-interval <seconds>' argument '0' is invalid"],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args, s3.env);
+      expect([args.join(' '), run.code]).toEqual([args.join(' '), 2]);
+      expect(run.stderr).toContain(message);
+    }
   });
 
   it('imports every object once, with the figures of its records; a second import finds nothing new', async () => {
@@ -287,7 +301,7 @@ describe('brazen import currents from an S3 bucket laid out as Currents writes i
     expect(await exited(server.child), server.output()).toBe(0);
     const store = await DuckDbStore.open({ dataDir: data });
     expect((await store.importedObjects(`s3://${BUCKET}/${prefix}`)).length).toBe(13);
-    expect(await store.countEvents()).toBe(RECORDS + 1);
+    expect(await store.recordCount()).toBe(RECORDS + 1);
     await store.close();
   }, 120_000);
 });

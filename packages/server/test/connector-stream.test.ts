@@ -179,7 +179,7 @@ describe('the Custom Currents connector fed 100,000 events by 4 senders, against
     expect(tally.processed).toBe(EVENTS);
     expect(tally.duplicates).toBe(25 * 100);
     expect(tally.turnedAway).toBeGreaterThan(0);
-    expect(await connector.store.countEvents()).toBe(EVENTS);
+    expect(await connector.data.recordCount()).toBe(EVENTS);
 
     // The same events, flat, to /currents of the other server.
     let stored = 0;

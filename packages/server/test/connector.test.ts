@@ -59,10 +59,11 @@ describe('POST /currents/connector (Braze Custom Currents connector)', () => {
       message: 'success', events_processed: 2, duplicates: 2,
       errors: [{ index: 4, message: 'event_type "users.messages.pigeon.Send" is not a Braze Currents event type' }],
     });
-    const purchases = (await h.store.userEvents({ braze_id: '639a35d192b0df004d06514c' })).filter((e) => e.eventType === 'users.behaviors.Purchase');
-    expect(purchases).toHaveLength(1);
-    expect(purchases[0]).toMatchObject({ id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479', time: 2033802504, name: 'product_id', price: 3.14, currency: 'USD' });
-    expectStorageForm(purchases[0].payload, await avroSample('users.behaviors.Purchase'), 'users.behaviors.Purchase');
+    // The purchase: 3.14 USD of product_id on 2034-06-13 (09:08:24 UTC), by external_user_id's user.
+    const revenue = await h.get('/purchases/revenue_series', { length: 1, ending_at: '2034-06-13', product: 'product_id' });
+    expect(revenue.json().data).toEqual([{ time: '2034-06-13', revenue: 3.14 }]);
+    const user = await h.post('/users/export/ids', { external_ids: ['external_user_id'], fields_to_export: ['braze_id', 'purchases'] });
+    expect(user.json().users).toEqual([{ braze_id: '639a35d192b0df004d06514c', purchases: [{ name: 'product_id', first: '2034-06-13T09:08:24.000Z', last: '2034-06-13T09:08:24.000Z', count: 1 }] }]);
     const sessions = await h.get('/sessions/data_series', { length: 1, ending_at: '2016-10-26', app_id: '01234567-89ab-cdef-0123-456789abcdef' });
     expect(sessions.json().data).toEqual([{ time: '2016-10-26', sessions: 1 }]);
 
@@ -101,7 +102,7 @@ describe('POST /currents/connector (Braze Custom Currents connector)', () => {
     const body = JSON.stringify({ events: [] });
     const anonymous = await h.app.inject({ method: 'POST', url: '/currents/connector', payload: body, headers: { 'content-type': 'application/json' } });
     expect(anonymous.statusCode).toBe(401);
-    await h.store.addApiKey({ name: 'reader', hash: hashKey('reader-key'), permissions: ['kpi.dau.data_series'], createdAt: '2024-01-01T00:00:00Z' });
+    await h.store.keys.addApiKey({ name: 'reader', workspace: 'default', hash: hashKey('reader-key'), permissions: ['kpi.dau.data_series'], createdAt: '2024-01-01T00:00:00Z' });
     const reader = await h.app.inject({ method: 'POST', url: '/currents/connector', payload: body, headers: { authorization: 'Bearer reader-key' } });
     expect(reader.statusCode).toBe(403);
     expect(reader.json().message).toBe('this API key does not have the currents.ingest permission');
@@ -134,7 +135,7 @@ describe('POST /currents/connector when the store cannot take a batch now', () =
         stored += again.json().events_processed;
       }
       expect(stored).toBe(1200);
-      expect(await h.store.countEvents()).toBe(1200);
+      expect(await h.data.recordCount()).toBe(1200);
     } finally {
       await h.close();
     }
