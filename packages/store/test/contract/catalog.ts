@@ -75,4 +75,22 @@ export const catalogContract: ConcernSuite = (it) => {
     const together = await Promise.all([catalog.secret('fresh'), catalog.secret('fresh'), catalog.secret('fresh')]);
     expect(new Set(together).size).toBe(1);
   });
+
+  it('keeps the import ledger: objects by URL and ETag, found by URL prefix', async ({ catalog }) => {
+    const object = { url: 's3://b/currents/a/event_type=x/1.avro', etag: '9e107d9d372bb6826bd81d3542a419d6', records: 15_000, importedAt: 1_700_000_000 };
+    expect(await catalog.importedObjects('s3://b/currents')).toEqual([]);
+    await catalog.recordImportedObject(object);
+    await catalog.recordImportedObject({ ...object, url: 's3://b/currents/a/event_type=x/2.avro', records: 3 });
+    await catalog.recordImportedObject({ ...object, url: 's3://b/currents-old/1.avro' });
+    // The same key rewritten (a new ETag) is another entry; the same object entered again replaces its entry.
+    await catalog.recordImportedObject({ ...object, etag: 'e4d909c290d0fb1ca068ffaddf22cbd0', records: 15_001, importedAt: 1_700_000_100 });
+    await catalog.recordImportedObject({ ...object, importedAt: 1_700_000_200 });
+    expect(await catalog.importedObjects('s3://b/currents/')).toEqual([
+      { ...object, etag: 'e4d909c290d0fb1ca068ffaddf22cbd0', records: 15_001, importedAt: 1_700_000_100 },
+      { ...object, importedAt: 1_700_000_200 },
+      { ...object, url: 's3://b/currents/a/event_type=x/2.avro', records: 3 },
+    ]);
+    expect((await catalog.importedObjects('s3://b/')).length).toBe(4);
+    expect(await catalog.importedObjects('s3://c/')).toEqual([]);
+  });
 };
