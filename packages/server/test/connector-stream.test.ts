@@ -210,5 +210,5 @@ describe('the Custom Currents connector fed 100,000 events by 4 senders, against
     const sent = (want.emailCampaign as { data: Array<{ messages: { email: Array<{ sent: number }> } }> }).data
       .reduce((n, d) => n + d.messages.email.reduce((m, v) => m + v.sent, 0), 0);
     expect(sent).toBe(events.filter((e) => e.flat.event_type === 'users.messages.email.Send').length);
-  }, 600_000);
+  }, 900_000);
 });
