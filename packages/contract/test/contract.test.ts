@@ -4,6 +4,7 @@ import type { TSchema } from 'typebox';
 import { Ajv } from 'ajv';
 import fastJson from 'fast-json-stringify';
 import {
+  CURRENTS_EVENT_TYPES, currentsEventType,
   ALL_PERMISSIONS,
   CampaignsDataSeriesResponse,
   endpoints,
@@ -196,5 +197,26 @@ describe('user export', () => {
     };
     expect(Value.Check(UserExport, user)).toBe(true);
     expect(JSON.parse(fastJson(UserExport)(user))).toEqual(user);
+  });
+});
+
+describe('the Currents catalogue (currents-catalogue.json)', () => {
+  const categories = ['session_start', 'session_end', 'custom_event', 'purchase', 'uninstall', 'first_session', 'attribution', 'location',
+    'subscription', 'canvas_entry', 'canvas_exit', 'canvas_conversion', 'campaign_conversion', 'message', 'card', 'feed_card', 'other'];
+  const fieldTypes = ['string', 'long', 'int', 'double', 'float', 'boolean', 'json'];
+
+  it('holds 110 event types, each well formed: a known category, typed fields with id and time, required fields among them', () => {
+    expect(CURRENTS_EVENT_TYPES).toHaveLength(110);
+    expect(new Set(CURRENTS_EVENT_TYPES.map((t) => t.eventType)).size).toBe(110);
+    for (const t of CURRENTS_EVENT_TYPES) {
+      expect(categories, t.eventType).toContain(t.category);
+      for (const [field, type] of Object.entries(t.fields)) expect(fieldTypes, `${t.eventType}.${field}`).toContain(type);
+      expect(Object.keys(t.fields), t.eventType).toEqual(expect.arrayContaining(['id', 'time']));
+      for (const r of t.required ?? []) expect(Object.keys(t.fields), `${t.eventType} requires ${r}`).toContain(r);
+      // A message event names its channel and action; nothing else does.
+      expect(t.channel !== undefined && t.action !== undefined, t.eventType).toBe(t.category === 'message' || t.category === 'card' || t.category === 'feed_card' ? t.channel !== undefined : false);
+    }
+    expect(currentsEventType('users.messages.email.Open')).toMatchObject({ category: 'message', channel: 'email', action: 'open' });
+    expect(currentsEventType('behaviors.CustomEvent')?.eventType).toBe('users.behaviors.CustomEvent');
   });
 });
