@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../../store/test/naive.ts';
 import { KEY, startHarness, type Harness } from './harness.ts';
 
 /**
@@ -13,18 +14,6 @@ const DAYS = 14;
 const NAMES = ['played', 'shared', 'level_up', 'added_to_cart', 'rated'];
 const PRODUCTS = ['gems', 'coins', 'pass'];
 
-/** mulberry32: a seeded stream of numbers in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Parts {
   eventType: string;
   user: Record<string, unknown>;
@@ -35,7 +24,7 @@ interface Parts {
 }
 
 function workload(): Array<{ nested: Record<string, unknown>; flat: Record<string, unknown> }> {
-  const next = random(23);
+  const next = prng(23);
   const out: Array<{ nested: Record<string, unknown>; flat: Record<string, unknown> }> = [];
   for (let k = 0; k < EVENTS; k++) {
     const u = Math.floor(next() * USERS);

@@ -42,9 +42,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
   );
 
   // Currents bodies stay bytes: they are parsed by the store's engine, not by JSON.parse.
-  app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.currentsBodyLimit }, (_req, body, done) => done(null, body));
+  withBodyBytes(app, options.currentsBodyLimit, (scope) => {
     route(
       scope,
       currentsIngest,
@@ -69,9 +67,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
   // away with 429 when the writer is behind and 503 when the store cannot take it now.
   const admission = new ConnectorAdmission(options.connectorMaxPending);
   app.addHook('onClose', async () => admission.close());
-  app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.connectorBodyLimit }, (_req, body, done) => done(null, body));
+  withBodyBytes(app, options.connectorBodyLimit, (scope) => {
     route(
       scope,
       currentsConnector,
@@ -104,6 +100,15 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
       },
       { lenientBody: true },
     );
+  });
+}
+
+/** Routes whose bodies reach them as bytes, whatever their content type (up to `bodyLimit`). */
+function withBodyBytes(app: FastifyInstance, bodyLimit: number, routes: (scope: FastifyInstance) => void): void {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+    routes(scope);
   });
 }
 
