@@ -137,6 +137,14 @@ export interface KeptProfiles {
   refresh(options?: RefreshOptions): Promise<number>;
 }
 
+/** Optional: tracked segments' histories kept as data comes in, so that segment sizes (and the
+ * series restricted to a segment) read instead of computing. */
+export interface KeptSegments {
+  /** Brings kept segments up to date with the data and the definitions (new ones computed in full);
+   * returns how many were brought up to date. */
+  refresh(options?: RefreshOptions): Promise<number>;
+}
+
 /** One workspace as the server sees it. */
 export interface WorkspaceStore {
   readonly name: string;
@@ -144,6 +152,8 @@ export interface WorkspaceStore {
   readonly catalog: Catalog;
   /** Present only when the engine keeps profiles. */
   readonly keptProfiles?: KeptProfiles;
+  /** Present only when the engine keeps segments. */
+  readonly keptSegments?: KeptSegments;
 }
 
 export const DEFAULT_WORKSPACE = 'default';

@@ -26,6 +26,7 @@ import * as importLedger from './import-ledger.ts';
 import { GroupCommit } from './group-commit.ts';
 import { Ingest, type SpooledBody } from './ingest.ts';
 import { KeptProfileStore } from './kept-profiles.ts';
+import { KeptSegmentStore } from './kept-segments.ts';
 import * as profiles from './profiles.ts';
 import { Rollups, totalsPerUnit, WorkspaceSettings } from './rollups.ts';
 import { IDENTITY_INDEX_DDL, SCHEMA } from './schema.ts';
@@ -75,6 +76,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   readonly keys: KeyCatalog = this;
   private readonly settings = new WorkspaceSettings();
   private readonly kept: KeptProfileStore;
+  private readonly keptSegments: KeptSegmentStore;
   private readonly users: Users;
   private readonly rollups: Rollups;
   private readonly ingest: Ingest;
@@ -93,13 +95,14 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
       users: () => this.users.nextUid,
       workspace: () => this.getWorkspace(),
     });
+    this.keptSegments = new KeptSegmentStore(db, { workspace: () => this.getWorkspace(), zone: () => this.settings.zone });
     this.users = new Users(db, this.kept, now);
     this.rollups = new Rollups(db, this.settings, this.kept, { sortConversionsAt: options.sortConversionsAt ?? campaigns.SORT_CONVERSIONS_AT });
     this.ingest = new Ingest(db, this.users, this.rollups, this.kept, this.settings);
     // One staging read per group, so a group holds bodies of one format (a mix is rare).
     this.currents = new GroupCommit(db, (group) => this.ingest.storeCurrents(group), (b) => b.format, fileBytes);
     this.tracks = new GroupCommit(db, (group) => this.ingest.storeTrack(group));
-    this.defaultWorkspace = { name: DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this.kept };
+    this.defaultWorkspace = { name: DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this.kept, keptSegments: this.keptSegments };
   }
 
   workspace(name: string = DEFAULT_WORKSPACE): WorkspaceStore {
@@ -162,6 +165,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     await this.ingest.load();
     await campaigns.createCampaignTables(writer);
     await this.kept.prepare();
+    await this.keptSegments.prepare();
     await this.db.serialized(() => campaigns.syncCampaignRollups(writer, ws, this.settings.zone));
     await this.db.serialized(() => this.rollups.prepareCounters());
     await this.db.serialized(() => this.users.prepareDeviceIdentities(onUpgrade));
@@ -173,6 +177,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   async close(): Promise<void> {
     await this.db.serialized(async () => undefined);
     await this.kept.close();
+    await this.keptSegments.close();
     await this.db.close();
   }
 
@@ -201,13 +206,18 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
       queued();
       return await stored;
     } finally {
+      this.keptSegments.changed();
       queued();
       await unlink(file).catch(() => undefined);
     }
   }
 
-  track(batch: TrackBatch): Promise<TrackResult> {
-    return this.tracks.submit(batch);
+  async track(batch: TrackBatch): Promise<TrackResult> {
+    try {
+      return await this.tracks.submit(batch);
+    } finally {
+      this.keptSegments.changed();
+    }
   }
 
   async recordCount(): Promise<number> {
@@ -262,7 +272,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   // ---------------------------------------------------------------- segments, users, user exports
 
   async segmentSizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]> {
-    return segments.segmentSizes(await this.db.connect(), filter, instants);
+    return (await this.keptSegments.sizes(filter, instants)) ?? segments.segmentSizes(await this.db.connect(), filter, instants);
   }
 
   async segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<UnitTotals[]> {
@@ -302,8 +312,8 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     return r ? (JSON.parse(r.doc) as Workspace) : structuredClone(EMPTY_WORKSPACE);
   }
 
-  putWorkspace(ws: Workspace): Promise<void> {
-    return this.db.serialized(async () => {
+  async putWorkspace(ws: Workspace): Promise<void> {
+    await this.db.serialized(async () => {
       // Kept profiles name apps, campaigns, Canvases and cards: new names make them all stale
       // (marked before the new names are stored, so that a crash between cannot keep old ones).
       if (JSON.stringify(profiles.workspaceNames(ws)) !== JSON.stringify(profiles.workspaceNames(await this.getWorkspace()))) {
@@ -316,6 +326,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
       if (this.settings.zone !== zoneBefore) await this.rollups.rebuildActivity();
       await campaigns.syncCampaignRollups(this.db.writer, ws, this.settings.zone);
     });
+    this.keptSegments.defined(ws);
   }
 
   createExportJob(job: ExportJob): Promise<void> {

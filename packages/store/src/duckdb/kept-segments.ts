@@ -1,0 +1,345 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { dayNumber, parseSegmentFilter, seriesUnits, type SegmentFilter } from '@brazen/analytics';
+import type { RefreshOptions, SegmentInstant, Workspace } from '../types.ts';
+import type { KeptSegments } from '../ports.ts';
+import type { Db } from './db.ts';
+import { compileFilter, firstSeenSql, segmentChangesSql, type CompiledFilter } from './segment-changes.ts';
+import { RECEIPT_TYPES } from './segments.ts';
+import { inTransaction, literal, one, rows } from './sql.ts';
+
+/**
+ * Tracked segments kept the way Braze keeps them (the KeptSegments capability): each tracked
+ * segment's history computed once, when it is defined or changed, as the moments its members join
+ * and leave it (`segment_changes`, see segment-changes.ts), and the net change of its size each
+ * local day (`segment_days`). A size at the end of a day is then a sum of a few hundred numbers, and
+ * the size now adds the changes of today up to now.
+ *
+ * Records that arrive later (new or late) are caught up user by user: the kept changes of the users
+ * they name are computed again from all of those users' records and replace the old ones, and each
+ * day's net change moves by the difference, so only the days from the earliest new record on can
+ * change. What was caught up is marked by the rows each segment has seen of `events`, `attributes`
+ * and `users` (those tables are only ever appended to).
+ */
+
+export const KEPT_SEGMENTS_DDL = [
+  `CREATE SEQUENCE IF NOT EXISTS kept_segment_numbers`,
+  `CREATE TABLE IF NOT EXISTS kept_segments (
+     seg INTEGER PRIMARY KEY, filter VARCHAR, zone VARCHAR,
+     events BIGINT, attributes BIGINT, users BIGINT, event_rows BIGINT, attribute_rows BIGINT, user_rows BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS segment_changes (seg INTEGER, uid INTEGER, day INTEGER, t DOUBLE, ph TINYINT, delta TINYINT)`,
+  `CREATE TABLE IF NOT EXISTS segment_days (seg INTEGER, day INTEGER, diff BIGINT, PRIMARY KEY (seg, day))`,
+];
+
+/** The tables a segment's history reads, and what marks how far it has read them: `rowid` below the
+ * mark was seen, and so many rows were there (fewer now: rows went away, everything is computed again). */
+const TABLES = ['events', 'attributes', 'users'] as const;
+type Marks = Record<(typeof TABLES)[number] | `${'event' | 'attribute' | 'user'}_rows`, number>;
+
+interface KeptRow extends Marks {
+  seg: number;
+  filter: string;
+  zone: string;
+}
+
+/** A filter's key: its JSON with the keys of every object in order ('null' for every user). */
+export function filterKey(filter: SegmentFilter | undefined): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    }
+    return v;
+  };
+  return JSON.stringify(canonical(filter ?? null));
+}
+
+/** The tracked segments of a workspace document by filter key (archived ones and bad filters left out). */
+export function trackedFilters(ws: Workspace): Map<string, SegmentFilter | undefined> {
+  const out = new Map<string, SegmentFilter | undefined>();
+  for (const s of ws.segments ?? []) {
+    if (s.analytics_tracking_enabled !== true || s.archived === true) continue;
+    try {
+      const filter = s.filter === undefined || s.filter === null ? undefined : parseSegmentFilter(s.filter);
+      out.set(filterKey(filter), filter);
+    } catch {
+      // A bad filter answers 422 at the route; nothing to keep.
+    }
+  }
+  return out;
+}
+
+export interface KeptSegmentOptions {
+  workspace: () => Promise<Workspace>;
+  /** The workspace's time zone (local days). */
+  zone: () => string;
+}
+
+/** Requests for at most this many instants of a segment whose history is not computed yet compute
+ * them directly (and leave the history to the background); more wait for the history, which costs
+ * about as much as computing 20 to 40 instants directly. */
+const DIRECT_INSTANTS = 14;
+
+/** Work that runs one piece at a time, in order. */
+class Queue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async idle(): Promise<void> {
+    await this.tail;
+  }
+}
+
+export class KeptSegmentStore implements KeptSegments {
+  /** Bumped by every write; `caughtUp` is the value the last catch-up started from. */
+  private version = 1;
+  private caughtUp = 0;
+  /** Catch-ups with new records, on one connection. */
+  private readonly data = new Queue();
+  /** Segments dropped and computed in full as definitions change, on another (a history that
+   * takes minutes to compute holds up no catch-up of the others). */
+  private readonly definitions = new Queue();
+  private catcher: DuckDBConnection | undefined;
+  private builder: DuckDBConnection | undefined;
+  /** Kept segments by filter key, as last read. */
+  private kept = new Map<string, KeptRow>();
+  /** The workspace's tracked segments by filter key. */
+  private wanted = new Map<string, SegmentFilter | undefined>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: KeptSegmentOptions,
+  ) {}
+
+  async prepare(): Promise<void> {
+    for (const ddl of KEPT_SEGMENTS_DDL) await this.db.writer.run(ddl);
+    await this.load(this.db.writer);
+    this.wanted = trackedFilters(await this.options.workspace());
+  }
+
+  private async load(conn: DuckDBConnection): Promise<void> {
+    const found = await rows<KeptRow>(conn, `SELECT * FROM kept_segments`);
+    this.kept = new Map(found.map((r) => [r.filter, numbers(r)]));
+  }
+
+  /** Records were written: kept segments are behind until the next catch-up. */
+  changed(): void {
+    this.version++;
+  }
+
+  /** The definitions (or the time zone) changed: new tracked segments are computed in the background. */
+  defined(ws: Workspace): void {
+    this.wanted = trackedFilters(ws);
+    this.define().catch(() => undefined); // computed again on the next refresh or request
+  }
+
+  /** Brings every tracked segment up to date: gone ones dropped, new ones computed in full, kept
+   * ones caught up with the records added since. */
+  async refresh(options: RefreshOptions = {}): Promise<number> {
+    const computed = await this.define(options);
+    return computed + (options.stop?.() ? 0 : await this.catchUp(options));
+  }
+
+  async close(): Promise<void> {
+    await this.definitions.idle();
+    await this.data.idle();
+    this.catcher?.closeSync();
+    this.builder?.closeSync();
+  }
+
+  /**
+   * Sizes of the segment with this filter at each instant, from its kept history; undefined when no
+   * tracked segment has this filter or its history is not computed yet (the caller computes them).
+   */
+  async sizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[] | undefined> {
+    const row = await this.current(filter, instants.length);
+    if (!row) return undefined;
+    const reader = this.db.reader;
+    const days = await rows<{ day: number; diff: number }>(reader, `SELECT day, diff::DOUBLE AS diff FROM segment_days WHERE seg = ${row.seg} ORDER BY day`);
+    const before = (day: number) => {
+      let sum = 0;
+      for (const d of days) if (d.day < day) sum += d.diff;
+      return sum;
+    };
+    const out: number[] = [];
+    for (const { at, inclusive } of instants) {
+      const [local] = seriesUnits('day', 1, at, row.zone);
+      const day = dayNumber(local.time);
+      let size = before(day);
+      // Not the end of a day (a local midnight, exclusive): the day's changes up to the instant.
+      if (inclusive || local.start !== at) {
+        const part = await one<{ n: number }>(
+          reader,
+          `SELECT coalesce(sum(delta), 0)::DOUBLE AS n FROM segment_changes
+           WHERE seg = ${row.seg} AND day = ${day} AND (t < $at OR (t = $at AND ph = 1 AND $inclusive))`,
+          { at, inclusive },
+        );
+        size += part?.n ?? 0;
+      }
+      out.push(size);
+    }
+    return out;
+  }
+
+  /** The kept segment of this filter, caught up with the data; undefined when none is (yet). */
+  private async current(filter: SegmentFilter | undefined, instants: number): Promise<KeptRow | undefined> {
+    const key = filterKey(filter);
+    if (!this.wanted.has(key)) return undefined;
+    try {
+      if (!this.kept.has(key)) {
+        const computing = this.define();
+        if (instants <= DIRECT_INSTANTS) {
+          computing.catch(() => undefined);
+          return undefined;
+        }
+        await computing;
+      }
+      if (this.caughtUp !== this.version) await this.catchUp({});
+    } catch {
+      return undefined; // computed directly; the kept history is brought up to date later
+    }
+    const row = this.kept.get(key);
+    return row && row.zone === this.options.zone() ? row : undefined;
+  }
+
+  /** Drops the segments no longer tracked (or kept in another time zone) and computes new ones. */
+  private define(options: RefreshOptions = {}): Promise<number> {
+    return this.definitions.run(async () => {
+      const conn = (this.builder ??= await this.db.connect());
+      const zone = this.options.zone();
+      const wanted = this.wanted;
+      await this.load(conn);
+      for (const row of this.kept.values()) {
+        if (!wanted.has(row.filter) || row.zone !== zone) await inTransaction(conn, () => dropSegment(conn, row.seg));
+      }
+      await this.load(conn);
+      // New ones are computed together: one read of when each user was first seen.
+      const fresh = [...wanted].filter(([key]) => !this.kept.has(key));
+      if (fresh.length === 0 || options.stop?.()) return 0;
+      await inTransaction(conn, async () => {
+        const marks = await currentMarks(conn);
+        await conn.run(`CREATE OR REPLACE TEMP TABLE seg_population AS ${firstSeenSql('events', 'attributes')}`);
+        for (const [key, filter] of fresh) await this.computeAll(conn, await newSegment(conn), key, filter, zone, marks);
+      });
+      await this.load(conn);
+      return fresh.length;
+    });
+  }
+
+  /** Catches kept segments up with the records added since they last read; those with the same
+   * marks together (one read of the new records). */
+  private catchUp(options: RefreshOptions): Promise<number> {
+    return this.data.run(async () => {
+      const version = this.version;
+      const conn = (this.catcher ??= await this.db.connect());
+      const zone = this.options.zone();
+      await this.load(conn);
+      const groups = new Map<string, KeptRow[]>();
+      for (const row of this.kept.values()) {
+        if (row.zone !== zone) continue;
+        const key = TABLES.map((t) => row[t]).join(' ');
+        groups.set(key, [...(groups.get(key) ?? []), row]);
+      }
+      let done = 0;
+      for (const group of groups.values()) {
+        if (options.stop?.()) return done;
+        done += await inTransaction(conn, () => this.catchUpGroup(conn, group, zone));
+      }
+      this.caughtUp = version;
+      await this.load(conn);
+      return done;
+    });
+  }
+
+  /** Computes a segment's whole history into `seg`. */
+  private async computeAll(conn: DuckDBConnection, seg: number, key: string, filter: SegmentFilter | undefined, zone: string, marks: Marks): Promise<void> {
+    await conn.run(`INSERT INTO kept_segments VALUES (${seg}, ${literal(key)}, ${literal(zone)}, ${TABLES.map((t) => marks[t]).join(', ')},
+      ${marks.event_rows}, ${marks.attribute_rows}, ${marks.user_rows})`);
+    const sql = segmentChangesSql(compiled(filter), { population: 'SELECT * FROM seg_population', events: 'events', attributes: 'attributes', zone });
+    await conn.run(`INSERT INTO segment_changes SELECT ${seg}, uid, day, t, ph, delta FROM (${sql}) ORDER BY day, uid`);
+    await conn.run(`INSERT INTO segment_days SELECT ${seg}, day, sum(delta) FROM segment_changes WHERE seg = ${seg} GROUP BY day`);
+  }
+
+  /** Brings segments that have read the same rows up to date with the records added since. */
+  private async catchUpGroup(conn: DuckDBConnection, group: KeptRow[], zone: string): Promise<number> {
+    const seen = group[0];
+    const marks = await currentMarks(conn);
+    const appended = await one<Record<string, number>>(conn, `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM ${t} WHERE rowid >= ${seen[t]})::DOUBLE AS ${t}`).join(', ')}`);
+    const rowsOf = { events: 'event_rows', attributes: 'attribute_rows', users: 'user_rows' } as const;
+    // Rows went away (a reset): every segment of the group is computed again.
+    const whole = TABLES.some((t) => marks[rowsOf[t]] !== seen[rowsOf[t]] + appended![t]);
+    if (!whole && TABLES.every((t) => appended![t] === 0)) return 0;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE seg_affected AS SELECT DISTINCT uid FROM (
+      ${TABLES.map((t) => `SELECT uid FROM ${t} WHERE rowid >= ${seen[t]}`).join(' UNION ALL ')})`);
+    const affected = (await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM seg_affected`))?.n ?? 0;
+    if (whole || affected * 4 > marks.user_rows) {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE seg_population AS ${firstSeenSql('events', 'attributes')}`);
+      for (const row of group) {
+        await dropSegment(conn, row.seg);
+        await this.computeAll(conn, row.seg, row.filter, parseKey(row.filter), zone, marks);
+      }
+      return group.length;
+    }
+    // The affected users' records, read once for every segment of the group.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE seg_events AS SELECT uid, time, category, name, campaign_id, event_type FROM events
+      WHERE uid IN (SELECT uid FROM seg_affected)`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE seg_attributes AS SELECT uid, name, value, time, seq FROM attributes
+      WHERE uid IN (SELECT uid FROM seg_affected)`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE seg_population AS ${firstSeenSql('seg_events', 'seg_attributes', 'SELECT uid FROM seg_affected')}`);
+    for (const row of group) {
+      const sql = segmentChangesSql(compiled(parseKey(row.filter)), { population: 'SELECT * FROM seg_population', events: 'seg_events', attributes: 'seg_attributes', zone });
+      await conn.run(`CREATE OR REPLACE TEMP TABLE seg_new AS ${sql}`);
+      // Each day's net change moves by the difference between the users' new and old changes.
+      await conn.run(`INSERT INTO segment_days
+        SELECT ${row.seg}, day, sum(d) FROM (
+          SELECT day, delta AS d FROM seg_new
+          UNION ALL SELECT day, -delta FROM segment_changes WHERE seg = ${row.seg} AND uid IN (SELECT uid FROM seg_affected))
+        GROUP BY day HAVING sum(d) <> 0
+        ON CONFLICT DO UPDATE SET diff = diff + EXCLUDED.diff`);
+      await conn.run(`DELETE FROM segment_changes WHERE seg = ${row.seg} AND uid IN (SELECT uid FROM seg_affected)`);
+      await conn.run(`INSERT INTO segment_changes SELECT ${row.seg}, uid, day, t, ph, delta FROM seg_new`);
+      await conn.run(`UPDATE kept_segments SET ${Object.entries(marks).map(([k, v]) => `${k} = ${v}`).join(', ')} WHERE seg = ${row.seg}`);
+    }
+    return group.length;
+  }
+}
+
+async function newSegment(conn: DuckDBConnection): Promise<number> {
+  return (await one<{ n: number }>(conn, `SELECT nextval('kept_segment_numbers')::INTEGER AS n`))!.n;
+}
+
+async function dropSegment(conn: DuckDBConnection, seg: number): Promise<void> {
+  for (const table of ['segment_changes', 'segment_days', 'kept_segments']) await conn.run(`DELETE FROM ${table} WHERE seg = ${seg}`);
+}
+
+const compiledCache = new Map<string, CompiledFilter>();
+function compiled(filter: SegmentFilter | undefined): CompiledFilter {
+  const key = filterKey(filter);
+  let c = compiledCache.get(key);
+  if (!c) compiledCache.set(key, (c = compileFilter(filter, RECEIPT_TYPES)));
+  return c;
+}
+
+const parseKey = (key: string): SegmentFilter | undefined => {
+  const value = JSON.parse(key) as unknown;
+  return value === null ? undefined : parseSegmentFilter(value);
+};
+
+function numbers(r: KeptRow): KeptRow {
+  const out = { ...r };
+  for (const k of Object.keys(out) as Array<keyof KeptRow>) if (typeof out[k] === 'bigint') (out as Record<string, unknown>)[k] = Number(out[k]);
+  return out;
+}
+
+/** What the tables hold now: the next rowid of each (rows are only appended) and how many rows. */
+async function currentMarks(conn: DuckDBConnection): Promise<Marks> {
+  const found = await one<Marks>(conn, `SELECT
+    ${TABLES.map((t) => `(SELECT coalesce(max(rowid) + 1, 0) FROM ${t})::DOUBLE AS ${t}`).join(', ')},
+    (SELECT count(*) FROM events)::DOUBLE AS event_rows, (SELECT count(*) FROM attributes)::DOUBLE AS attribute_rows,
+    (SELECT count(*) FROM users)::DOUBLE AS user_rows`);
+  return found!;
+}
