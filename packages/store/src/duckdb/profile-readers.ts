@@ -303,7 +303,8 @@ export class LineProfileReader implements ExportProfiles {
       `SELECT l.file, l.pos::DOUBLE AS pos, l.len FROM (${exportMembersSql(this.jobId)}) m JOIN profile_lines l ON l.uid = m.uid
        WHERE m.rn >= ${from} AND m.rn < ${to} ORDER BY m.rn`,
     );
-    const [files, positions, lengths] = result.getColumns() as [number[], number[], number[]];
+    // No row, no column: an export without members reads nothing.
+    const [files = [], positions = [], lengths = []] = result.getColumns() as [number[]?, number[]?, number[]?];
     if (files.length !== to - from) throw new Error(`members ${from} to ${to - 1} of the export: ${files.length} profile lines found for ${to - from} users`);
     const pieces: ProfileText[] = [];
     for (let first = 0; first < files.length; first += perPiece) {

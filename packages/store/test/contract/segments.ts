@@ -92,6 +92,30 @@ export const segmentsContract: ConcernSuite = (it) => {
     expect(got).toEqual(SEGMENTS.map(([name, , size]) => [name, size]));
   });
 
+  it('compares an attribute with a number, a text or a boolean whatever type each user holds', async ({ data }) => {
+    await data.track({
+      attributes: [
+        { user: { braze_id: 'n1' }, time: at('2024-03-01T00:00:00Z'), values: { level: 3 } },
+        { user: { braze_id: 'n2' }, time: at('2024-03-01T00:00:00Z'), values: { level: 'high' } },
+        { user: { braze_id: 'n3' }, time: at('2024-03-01T00:00:00Z'), values: { level: true } },
+        { user: { braze_id: 'n4' }, time: at('2024-03-01T00:00:00Z'), values: { level: [3] } },
+      ],
+      events: [],
+      purchases: [],
+    });
+    const size = async (filter: SegmentFilter) => (await data.segmentSizes(filter, [{ at: NOW, inclusive: true }]))[0];
+    const level = (op: 'eq' | 'ne' | 'gt' | 'lt' | 'in', value: string | number | boolean | Array<string | number>) => ({ attribute: 'level', op, value }) as SegmentFilter;
+    // A number matches numbers only, a text texts only (in code-point order for gt and lt).
+    expect(await size(level('eq', 3))).toBe(1); // n1
+    expect(await size(level('gt', 2))).toBe(1); // n1
+    expect(await size(level('ne', 3))).toBe(3); // n2 n3 n4
+    expect(await size(level('eq', 'high'))).toBe(1); // n2
+    expect(await size(level('lt', 'z'))).toBe(1); // n2: "high" < "z"
+    expect(await size(level('eq', true))).toBe(1); // n3
+    expect(await size(level('in', [3, 'high']))).toBe(2); // n1 n2
+    expect(await size({ attribute: 'level', op: 'contains', value: 3 })).toBe(1); // n4's list holds 3
+  });
+
   it('counts only users seen by the instant, data stamped at it only when inclusive', async ({ data }) => {
     await loadUsers(data);
     const mar1 = at('2024-03-01T00:00:00Z');
