@@ -103,20 +103,29 @@ export function same(x: unknown, y: unknown): boolean {
 }
 
 const rejected = (v: unknown) => typeof v === 'string' && v.startsWith('rejected: ');
+const lacking = (v: unknown) => typeof v === 'string' && v.startsWith('capability missing: ');
 
 const settle = async (run: () => Promise<unknown>) => {
   try {
     return await run();
   } catch (error) {
-    return `rejected: ${error instanceof Error ? error.message : String(error)}`;
+    const message = error instanceof Error ? error.message : String(error);
+    // An engine without a capability says so (a typed error): the query is not compared.
+    return (error as { code?: unknown }).code === 'capability_missing' ? `capability missing: ${message}` : `rejected: ${message}`;
   }
 };
+
+export interface Comparison {
+  differences: Difference[];
+  /** Queries an engine declared it cannot answer (capability_missing), not compared. */
+  notCompared: string[];
+}
 
 /**
  * Loads `g` into a fresh store of each side's engine and asks both every query (or those `only`
  * names): the differences, empty when the engines agree.
  */
-export async function compareEngines(g: GeneratedData, sa: Side, sb: Side, only?: (q: Query) => boolean): Promise<Difference[]> {
+export async function compareEngines(g: GeneratedData, sa: Side, sb: Side, only?: (q: Query) => boolean): Promise<Comparison> {
   const dirs = [mkdtempSync(join(tmpdir(), `brazen-cmp-${sa.engine}-`)), mkdtempSync(join(tmpdir(), `brazen-cmp-${sb.engine}-`))];
   const now = () => g.ws.now * 1000;
   const stores: Store[] = [];
@@ -124,6 +133,7 @@ export async function compareEngines(g: GeneratedData, sa: Side, sb: Side, only?
     stores.push(await openEngine(sa.engine, dirs[0], { now }), await openEngine(sb.engine, dirs[1], { now }));
     const [la, lb] = await Promise.all([load(stores[0], g, sa.batches, sa.refreshKept === true), load(stores[1], g, sb.batches, sb.refreshKept === true)]);
     const differences: Difference[] = [];
+    const notCompared: string[] = [];
     la.forEach((x, i) => {
       if (x !== lb[i]) differences.push({ query: i < g.items.length ? `ingest item ${i}` : 'ingest', a: x, b: lb[i] });
     });
@@ -131,10 +141,11 @@ export async function compareEngines(g: GeneratedData, sa: Side, sb: Side, only?
     const [ua, ub] = await userViews(a, b, g, differences);
     for (const q of queriesOf(g).filter(only ?? (() => true))) {
       const [x, y] = await Promise.all([settle(() => q.run(a, ua)), settle(() => q.run(b, ub))]);
+      if (lacking(x) || lacking(y)) notCompared.push(q.name);
       // An answer that rejects is a difference too, even when both engines reject alike.
-      if (!same(x, y) || rejected(x) || rejected(y)) differences.push({ query: q.name, a: x, b: y });
+      else if (!same(x, y) || rejected(x) || rejected(y)) differences.push({ query: q.name, a: x, b: y });
     }
-    return differences;
+    return { differences, notCompared };
   } finally {
     for (const s of stores) await s.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

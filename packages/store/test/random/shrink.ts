@@ -30,7 +30,7 @@ export async function shrinkDifference(g: GeneratedData, sides: [Side, Side], qu
   const differs = async (keep: readonly number[]) => {
     tries++;
     const s = subset(g, sides, keep);
-    const found = await compareEngines(s.g, s.sides[0], s.sides[1], (q) => q.name === query);
+    const found = (await compareEngines(s.g, s.sides[0], s.sides[1], (q) => q.name === query)).differences;
     return found.some((d) => d.query === query) ? found : undefined;
   };
   let keep = g.items.map((_, i) => i);
