@@ -188,6 +188,18 @@ export const profilesContract: ConcernSuite = (it) => {
     expect(await profileOf(data, 'email', 'ann@example.com', ['custom_events'])).toEqual({ custom_events: [{ name: 'Opened', first: when, last: when, count: 1 }] });
   });
 
+  it('increments and edits the value an earlier object set, in the same batch or an earlier one', async ({ data }) => {
+    const objects = (external_id: string) => [
+      { user: { external_id }, time: T0, values: { level: 3, tags: ['a'] } },
+      { user: { external_id }, time: T0 + 1, values: {}, increments: { level: 1 }, arrayEdits: { tags: { add: ['b'] } } },
+      { user: { external_id }, time: T0 + 2, values: {}, increments: { level: 2 }, arrayEdits: { tags: { remove: ['a'] } } },
+    ];
+    // 3 + 1 + 2; [a] + b − a.
+    await data.track({ attributes: objects('one'), events: [], purchases: [] });
+    for (const o of objects('apart')) await data.track({ attributes: [o], events: [], purchases: [] });
+    for (const x of ['one', 'apart']) expect(await profileOf(data, 'external_id', x, ['custom_attributes'])).toEqual({ custom_attributes: { level: 6, tags: ['b'] } });
+  });
+
   it('links a Currents user_id and external_user_id to the same user', async ({ data }) => {
     await data.track({ attributes: [{ user: { external_id: 'E' }, time: T0, values: { country: 'FR' } }], events: [], purchases: [] });
     await ingest(data, [{ ...session('s1', 'B', T0 + H), external_user_id: 'E' }, session('s2', 'B', T0 + 2 * H)]);
@@ -224,8 +236,32 @@ export const profilesContract: ConcernSuite = (it) => {
     expect(await data.userProfiles(['b1', b2], { fields: ['first_name'] })).toEqual(['{}', '{"first_name":"Last"}']);
   });
 
+  it('names a user by an email or phone an earlier object gave it, in the same batch or an earlier one', async ({ data }) => {
+    const objects = [
+      { user: { external_id: 'a' }, time: T0, values: { email: 'x@example.com', phone: '+100' } },
+      { user: { email: 'x@example.com' }, time: T0 + 1, values: { first_name: 'B' } },
+      { user: { phone: '+100' }, time: T0 + 2, values: { last_name: 'C' } },
+    ];
+    // One batch, then the same objects for another user one batch each: the same user every time.
+    await data.track({ attributes: objects, events: [], purchases: [] });
+    const again = (o: (typeof objects)[number]) => ({
+      ...o, user: 'external_id' in o.user ? { external_id: 'b' } : 'email' in o.user ? { email: 'y@example.com' } : { phone: '+200' },
+      values: { ...o.values, ...('email' in o.values ? { email: 'y@example.com', phone: '+200' } : {}) },
+    });
+    for (const o of objects) await data.track({ attributes: [again(o)], events: [], purchases: [] });
+    for (const [external, email, phone] of [['a', 'x@example.com', '+100'], ['b', 'y@example.com', '+200']]) {
+      const [id] = await usersNamed(data, 'external_id', external);
+      expect(await usersNamed(data, 'email', email)).toEqual([id]);
+      expect(await usersNamed(data, 'phone', phone)).toEqual([id]);
+      expect(await profileOf(data, 'external_id', external, ['external_id', 'first_name', 'last_name'])).toEqual({ external_id: external, first_name: 'B', last_name: 'C' });
+    }
+  });
+
   it('names a campaign, variation and Canvas step the workspace does not define from the events', async ({ data, catalog }) => {
     await ingest(data, [
+      // Records of a campaign that carry no name (a conversion) do not take its name away.
+      record('x0', 'users.campaigns.Conversion', 'n1', T0 - 1, { campaign_id: 'cx' }),
+      record('x4', 'users.messages.email.Send', 'n2', T0, { campaign_id: 'cz', campaign_name: 'Z from events', email_address: 'n2@example.com' }),
       record('x1', 'users.messages.email.Send', 'n1', T0, {
         campaign_id: 'cx', campaign_name: 'From events', message_variation_id: 'vx', message_variation_name: 'Variant X', email_address: 'n1@example.com',
       }),
@@ -234,12 +270,13 @@ export const profilesContract: ConcernSuite = (it) => {
       }),
       record('x3', 'users.messages.email.Send', 'n2', T0, { campaign_id: 'cy', campaign_name: 'Old name', message_variation_id: 'vy', email_address: 'n2@example.com' }),
     ]);
-    await catalog.putWorkspace(workspaceDoc({ campaigns: [{ id: 'cy', name: 'Defined', messages: { vy: { name: 'Defined variant' } } }] }));
+    // cz is defined without a name: the events name it.
+    await catalog.putWorkspace(workspaceDoc({ campaigns: [{ id: 'cy', name: 'Defined', messages: { vy: { name: 'Defined variant' } } }, { id: 'cz', messages: {} }] }));
     const fields = ['campaigns_received', 'canvases_received'];
     const [n1, n2] = (await data.userProfiles(['n1', 'n2'], { fields })).map((l) => JSON.parse(l) as Record<string, Array<Record<string, unknown>>>);
     expect(n1.campaigns_received[0]).toMatchObject({ name: 'From events', api_campaign_id: 'cx', variation_name: 'Variant X' });
     expect(n1.canvases_received[0]).toMatchObject({ name: 'Journey', steps_received: [{ name: 'Step X', api_canvas_step_id: 'sx', last_received: iso(T0 + H) }] });
     // The workspace's names come first.
-    expect(n2.campaigns_received[0]).toMatchObject({ name: 'Defined', variation_name: 'Defined variant' });
+    expect(n2.campaigns_received.map((c) => [c.api_campaign_id, c.name, c.variation_name])).toEqual([['cy', 'Defined', 'Defined variant'], ['cz', 'Z from events', undefined]]);
   });
 };

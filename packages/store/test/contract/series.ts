@@ -163,6 +163,16 @@ export const seriesContract: ConcernSuite = (it) => {
     expect([...(await daily(data, 'new_users', '2024-11-03', 1)).values()]).toEqual([1]);
   });
 
+  it("counts a user once in MAU when a batch brings the user's last known day again with a later one", async ({ data }) => {
+    // u1: Jan 1 (first batch), then Jan 1 again and Jan 7 (second batch). Active days Jan 1 and Jan 7
+    // cover Jan 1 to Feb 5 (Jan 7 + 29): MAU 1 on each of those days, 0 on Feb 6.
+    await ingest(data, [session('s1', 'u1', T0 + 10 * H)]);
+    await ingest(data, [session('s2', 'u1', T0 + 20 * H), session('s3', 'u1', T0 + 6 * D)]);
+    expect([...(await daily(data, 'mau', '2024-01-01', 37)).values()]).toEqual([...new Array<number>(36).fill(1), 0]);
+    expect([...(await daily(data, 'dau', '2024-01-01', 7)).values()]).toEqual([1, 0, 0, 0, 0, 0, 1]);
+    expect([...(await daily(data, 'new_users', '2024-01-01', 7)).values()]).toEqual([1, 0, 0, 0, 0, 0, 0]);
+  });
+
   it('recomputes day figures in a new workspace time zone', async ({ data, catalog }) => {
     // 03:00 UTC on Jan 2 is Jan 1 in New York.
     await ingest(data, [session('s1', 'u1', T0 + D + 3 * H)]);

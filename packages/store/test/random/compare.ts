@@ -31,11 +31,14 @@ type IngestLog = Array<string>;
 async function load(store: Store, g: GeneratedData, batches: Batch[], refreshKept: boolean): Promise<IngestLog> {
   const { data, catalog, keptProfiles } = store.workspace();
   const log: IngestLog = new Array<string>(g.items.length).fill('');
-  // The real definitions come half-way: the first half is stored in UTC without any.
+  // The real definitions come half-way: the records before are stored in UTC without any.
   await catalog.putWorkspace({ apps: [], campaigns: [], canvases: [], segments: [], cards: [], currency_rates: g.ws.workspace.currency_rates });
-  const half = Math.floor(batches.length / 2);
-  for (const [i, batch] of batches.entries()) {
-    if (i === half) await catalog.putWorkspace(g.ws.workspace);
+  let defined = false;
+  for (const batch of batches) {
+    if (!defined && Math.min(...batch.items) >= g.definitionsAt) {
+      await catalog.putWorkspace(structuredClone(g.ws.workspace));
+      defined = true;
+    }
     const items = batch.items.map((k) => g.items[k]);
     if (items[0].kind === 'currents') {
       const records = items.map((it) => (it as Extract<Item, { kind: 'currents' }>).record);
@@ -51,12 +54,13 @@ async function load(store: Store, g: GeneratedData, batches: Batch[], refreshKep
         else if (it.kind === 'event') track.events.push(it.value);
         else if (it.kind === 'purchase') track.purchases.push(it.value);
       }
-      const result = await data.track(track);
+      // A copy: an engine may keep what it is given.
+      const result = await data.track(structuredClone(track));
       for (const k of batch.items) log[k] = 'processed';
       for (const e of result.errors) log[batch.items[e.index]] = `${e.type}: ${e.message}`;
     }
   }
-  if (half >= batches.length) await catalog.putWorkspace(g.ws.workspace);
+  if (!defined) await catalog.putWorkspace(structuredClone(g.ws.workspace));
   if (refreshKept && keptProfiles) await keptProfiles.refresh();
   // Per-batch lines say only that every record was answered; they differ in number between batchings.
   return [...log.slice(0, g.items.length), log.slice(g.items.length).every((l) => /^batch: (\d+) of \1 answered$/.test(l)) ? 'every record answered' : 'some record unanswered'];

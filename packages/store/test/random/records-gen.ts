@@ -30,6 +30,9 @@ export interface GeneratedData {
   identifiers: Record<UserIdKind, string[]>;
   /** Whether every user is made with a braze_id the records give (else some get one of the engine's own). */
   givenIds: boolean;
+  /** The workspace's definitions are put before the item at this position (a batch boundary of every
+   * batching); the items before it are stored in UTC without definitions. */
+  definitionsAt: number;
 }
 
 interface GenUser {
@@ -227,7 +230,9 @@ export function generateData(seed: number, options: { users?: number } = {}): Ge
 
   spoil(random, items);
   const order = arrival(random, items);
-  return { ws, items: order, batches: cut(random, order), identifiers: identifiersOf(users, seed), givenIds };
+  const batches = cut(random, order);
+  const definitionsAt = batches.length < 2 ? 0 : Math.min(...batches[Math.floor(batches.length / 2)].items);
+  return { ws, items: order, batches, identifiers: identifiersOf(users, seed), givenIds, definitionsAt };
 }
 
 function makeUsers(random: Random, ws: GeneratedWorkspace, count: number, givenIds: boolean): GenUser[] {
@@ -317,8 +322,9 @@ function cut(random: Random, items: Item[]): Batch[] {
   return batches;
 }
 
-/** Another batching of the same deliveries: each cut in two, consecutive Currents bodies joined. */
-export function otherBatching(items: Item[], batches: Batch[], seed: number): Batch[] {
+/** Another batching of the same deliveries: each cut in two, consecutive Currents bodies joined
+ * (but not across `definitionsAt`). */
+export function otherBatching({ items, batches, definitionsAt }: Pick<GeneratedData, 'items' | 'batches' | 'definitionsAt'>, seed: number): Batch[] {
   const random = prng(seed ^ 0x5eed);
   const split: Batch[] = batches.flatMap((b) => {
     if (b.items.length < 2 || chance(random, 0.3)) return [b];
@@ -328,7 +334,8 @@ export function otherBatching(items: Item[], batches: Batch[], seed: number): Ba
   const out: Batch[] = [];
   for (const b of split) {
     const last = out.at(-1);
-    if (last && family(items[last.items[0]]) === 'currents' && family(items[b.items[0]]) === 'currents' && chance(random, 0.4)) last.items = [...last.items, ...b.items];
+    const joinable = last && family(items[last.items[0]]) === 'currents' && family(items[b.items[0]]) === 'currents' && Math.min(...b.items) !== definitionsAt;
+    if (last && joinable && chance(random, 0.4)) last.items = [...last.items, ...b.items];
     else out.push({ ...b });
   }
   return out;

@@ -13,7 +13,7 @@ function subset(g: GeneratedData, sides: [Side, Side], keep: readonly number[]):
     .map((b) => ({ ...b, items: b.items.filter((k) => index.has(k)).map((k) => index.get(k)!) }))
     .filter((b) => b.items.length > 0);
   return {
-    g: { ...g, items: keep.map((k) => g.items[k]), batches: remap(g.batches) },
+    g: { ...g, items: keep.map((k) => g.items[k]), batches: remap(g.batches), definitionsAt: keep.filter((k) => k < g.definitionsAt).length },
     sides: [{ ...sides[0], batches: remap(sides[0].batches) }, { ...sides[1], batches: remap(sides[1].batches) }],
   };
 }
