@@ -13,8 +13,28 @@ interface EngineUnderTest {
   skip?: ContractSkip[];
 }
 
+/** Defects the randomized comparison found, shrunk to contract cases, whose fixes are not on main yet. */
+const KNOWN_DEFECTS: ContractSkip[] = [
+  {
+    reason: 'defect, fix on its way (analytics ActivityIndex, core-b): a batch with a user\'s last known day and a later one counts MAU twice',
+    tests: ["counts a user once in MAU when a batch brings the user's last known day again with a later one"],
+  },
+  {
+    reason: 'defect, fix on its way (core-a): an increment or array edit after a value set in the same /users/track batch reads the value stored before the batch',
+    tests: ['increments and edits the value an earlier object set, in the same batch or an earlier one'],
+  },
+  {
+    reason: 'defect reported to core-a: an email or phone an attribute sets names its user only once its batch is stored, so a later object of the same batch makes another user',
+    tests: ['names a user by an email or phone an earlier object gave it, in the same batch or an earlier one'],
+  },
+  {
+    reason: 'defect reported to core-a: a campaign named by its records takes the name of any record of it (any_value), even one that carries no name',
+    tests: ['names a campaign, variation and Canvas step the workspace does not define from the events'],
+  },
+];
+
 export const ENGINES: Record<string, EngineUnderTest> = {
-  duckdb: { url: (dir) => `duckdb:${dir}` },
+  duckdb: { url: (dir) => `duckdb:${dir}`, skip: KNOWN_DEFECTS },
 };
 
 /** Opens engine `name`'s store for `dir`. */
