@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { WorkspaceStore } from '@brazen/store';
+import { rejectionReason } from '@brazen/server';
 import { CurrentsBucket, parseBucketUrl } from './currents-bucket.ts';
 import { BucketImporter, followBuckets } from './currents-follow.ts';
 import { storeTarget } from './currents-ingest.ts';
@@ -24,8 +25,14 @@ export function followCurrentsInServer(app: FastifyInstance, workspace: Workspac
     batchSize: options.batchSize ?? 50_000,
     report: {
       passStarted: (todo, already) => log.info({ bucket: bucket.url(), objects: todo.length, already_imported: already }, 'importing new Currents objects'),
-      imported: (url, sums) => log.info({ object: url, ...sums }, 'Currents object imported'),
-      rejected: (url, record, message) => log.warn({ object: url, record, reason: message }, 'Currents record rejected'),
+      imported: (url, sums) => {
+        log.info({ object: url, ...sums }, 'Currents object imported');
+        app.metrics.ingested.inc({ endpoint: 'follow-currents' }, sums.stored);
+      },
+      rejected: (url, record, message) => {
+        log.warn({ object: url, record, reason: message }, 'Currents record rejected');
+        app.metrics.rejected.inc({ endpoint: 'follow-currents', reason: rejectionReason(message) });
+      },
       failed: (url, error) => log.error({ object: url, err: error }, 'Currents object not imported (tried again at the next listing)'),
     },
   }));

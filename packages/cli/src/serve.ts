@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import type { Workspace } from '@brazen/store';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter, type CompatName } from '@brazen/server';
@@ -9,6 +9,8 @@ import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-de
 import { openStore, storeUrl } from './open-store.ts';
 import { POLL_INTERVAL_HELP, S3_ENDPOINT_HELP, S3_REGION_HELP } from './import.ts';
 import { followCurrentsInServer } from './serve-follow.ts';
+import { CurrentsFileError } from './currents-files.ts';
+import { parseBucketUrl } from './currents-bucket.ts';
 
 export interface ServeOptions {
   /** From the command line a number; from PORT (the default) a string, checked in `serve`. */
@@ -55,7 +57,7 @@ export function serveCommand(program: Command): void {
     .option('--memory-limit <size>', "DuckDB's memory limit (e.g. 1GB); the server's memory stays flat under it", memorySize, process.env.BRAZEN_MEMORY_LIMIT ?? '1GB')
     .option('--keep-profiles-after <seconds>', 'bring the user profiles exports read up to date once no request came for this long after a change (0: never in the background)', seconds(86_400), 30)
     .option('--allow-private-callbacks', 'let export callback_endpoint URLs reach loopback and private addresses')
-    .option('--follow-currents <s3-url...>', 'import each new object of a Currents bucket (s3://BUCKET/PREFIX) once, while serving')
+    .option('--follow-currents <s3-url...>', 'import each new object of a Currents bucket (s3://BUCKET/PREFIX) once, while serving', bucketUrls)
     .option('--s3-endpoint <url>', S3_ENDPOINT_HELP)
     .option('--s3-region <region>', S3_REGION_HELP)
     .option('--poll-interval <seconds>', POLL_INTERVAL_HELP, positiveInteger(86_400), 60)
@@ -72,6 +74,17 @@ export function serveCommand(program: Command): void {
     .action(async (options: ServeOptions & DemoServeOptions) => {
       await serve(options);
     });
+}
+
+/** `--follow-currents s3://BUCKET/PREFIX...`, each checked (a bad one is bad usage). */
+function bucketUrls(value: string, previous: string[] | undefined): string[] {
+  try {
+    parseBucketUrl(value);
+  } catch (error) {
+    if (error instanceof CurrentsFileError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+  return [...(previous ?? []), value];
 }
 
 /** The port given on the command line (already checked), or from PORT (checked here, with the same rule). */

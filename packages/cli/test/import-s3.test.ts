@@ -174,12 +174,13 @@ describe('brazen import currents from an S3 bucket laid out as Currents writes i
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('says what is wrong with a bucket source, a --follow without one, or a bucket through --url (exit 2)', async () => {
+  it('says what is wrong with a bucket source, a --follow without one, a bucket through --url, or a --follow-currents that is no bucket (exit 2)', async () => {
     const cases: Array<[string[], string]> = [
       [['import', 'currents', 's3://', '--data', dir], 's3://: not a bucket URL (expected s3://BUCKET or s3://BUCKET/PREFIX)'],
       [['import', 'currents', dir, '--follow', '--data', dir], '--follow watches buckets: name one as s3://BUCKET/PREFIX'],
       [['import', 'currents', `s3://${BUCKET}/currents`, '--url', 'http://127.0.0.1:9', '--key', 'k'], 'an import from a bucket keeps its ledger in the store'],
       [['import', 'currents', `s3://${BUCKET}/currents`, '--poll-interval', '0', '--data', dir], "option '--poll-interval <seconds>' argument '0' is invalid"],
+      [['serve', '--follow-currents', 'https://example.com/currents', '--data', dir], 'https://example.com/currents: not a bucket URL'],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args, s3.env);
@@ -297,6 +298,7 @@ describe('brazen import currents from an S3 bucket laid out as Currents writes i
     await eventually([8, 7, 2]);
     await putObjects(s3, prefix, [{ eventType: 'users.behaviors.app.SessionStart', hour: '2024-03-03-14', offset: 20, codec: 'null', records: [session(4, '2024-03-03T14:00:00')] }]);
     await eventually([8, 7, 3]);
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain(`brazen_ingested_records_total{endpoint="follow-currents"} ${RECORDS + 1}`);
     server.child.kill('SIGTERM');
     expect(await exited(server.child), server.output()).toBe(0);
     const store = await DuckDbStore.open({ dataDir: data });

@@ -89,13 +89,17 @@ describe('POST /currents/connector (Braze Custom Currents connector)', () => {
     expect(res.json()).toEqual({
       message: 'success', events_processed: 1, duplicates: 0,
       errors: [
-        { index: 0, message: 'an event must be a JSON object' },
-        { index: 1, message: 'user must be an object' },
-        { index: 3, message: 'properties must be an object' },
+        { index: 0, message: 'events[0] must be a JSON object' },
+        { index: 1, message: 'events[1].user must be an object' },
+        { index: 3, message: 'events[3].properties must be an object' },
         { index: 4, message: 'user_id or external_user_id is required' },
       ],
     });
     expect((await post(h, { events: [] })).json()).toEqual({ message: 'success', events_processed: 0, duplicates: 0 });
+    const metrics = (await h.app.inject('/metrics')).body;
+    expect(metrics).toContain('brazen_rejected_records_total{endpoint="/currents/connector",reason="not a JSON object"} 1');
+    expect(metrics).toContain('brazen_rejected_records_total{endpoint="/currents/connector",reason="user or properties not an object"} 2');
+    expect(metrics).toContain('brazen_rejected_records_total{endpoint="/currents/connector",reason="no user"} 1');
   });
 
   it('takes the bearer token of a key with currents.ingest only', async () => {

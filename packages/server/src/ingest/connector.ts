@@ -71,7 +71,7 @@ export function connectorRecords(events: unknown[]): ConnectorRecords {
   const errors: ConnectorRecords['errors'] = [];
   events.forEach((event, index) => {
     if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-      errors.push({ index, message: 'an event must be a JSON object' });
+      errors.push({ index, message: `events[${index}] must be a JSON object` });
       return;
     }
     try {
@@ -79,7 +79,7 @@ export function connectorRecords(events: unknown[]): ConnectorRecords {
       positions.push(index);
     } catch (error) {
       if (!(error instanceof EventShapeError)) throw error;
-      errors.push({ index, message: error.message });
+      errors.push({ index, message: `events[${index}].${error.message}` });
     }
   });
   return { ndjson: lines.join('\n'), positions, errors };

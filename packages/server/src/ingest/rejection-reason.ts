@@ -6,6 +6,7 @@
 
 const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(record|\w+\[\d+\]) must be (a JSON )?an? (JSON )?object/, 'not a JSON object'],
+  [/^events\[\d+\]\.(user|properties) must be an object/, 'user or properties not an object'],
   [/^id is required/, 'no id'],
   [/^event_type is required/, 'no event_type'],
   [/^event_type .* is not a Braze Currents event type/, 'unknown event_type'],
