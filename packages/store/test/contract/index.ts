@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import type { AnalyticsData, Catalog, KeptProfiles, Store } from '@brazen/store';
+import type { AnalyticsData, Catalog, KeptProfiles, KeptSegments, Store } from '@brazen/store';
 import { campaignsContract } from './campaigns.ts';
 import { catalogContract } from './catalog.ts';
 import { conversionsContract } from './conversions.ts';
 import { exportsContract } from './exports.ts';
 import { ingestContract } from './ingest.ts';
 import { keptProfilesContract } from './kept-profiles.ts';
+import { keptSegmentsContract } from './kept-segments.ts';
 import { profilesContract } from './profiles.ts';
 import { reopenContract } from './reopen.ts';
 import { segmentsContract } from './segments.ts';
@@ -35,6 +36,8 @@ export const CONCERNS = {
   catalog: catalogContract,
   /** Optional capability: `WorkspaceStore.keptProfiles`. */
   'kept-profiles': keptProfilesContract,
+  /** Optional capability: `WorkspaceStore.keptSegments`. */
+  'kept-segments': keptSegmentsContract,
   /** Data kept across a close and an open on the same place (an engine in memory skips it). */
   reopen: reopenContract,
 } as const satisfies Record<string, ConcernSuite>;
@@ -65,6 +68,7 @@ export interface ContractStore {
   readonly data: AnalyticsData;
   readonly catalog: Catalog;
   readonly kept: KeptProfiles | undefined;
+  readonly keptSegments: KeptSegments | undefined;
   /** Closes the store and opens it again on the same place (the fields above follow). */
   reopen(): Promise<void>;
 }
@@ -110,7 +114,7 @@ async function withStore(options: StoreContractOptions, concern: Concern, test: 
   let open = true;
   const view = (): ContractStore => {
     const ws = store.workspace();
-    return { store, data: ws.data, catalog: ws.catalog, kept: ws.keptProfiles, reopen };
+    return { store, data: ws.data, catalog: ws.catalog, kept: ws.keptProfiles, keptSegments: ws.keptSegments, reopen };
   };
   const current: { value: ContractStore } = { value: undefined as unknown as ContractStore };
   async function reopen(): Promise<void> {
@@ -123,6 +127,9 @@ async function withStore(options: StoreContractOptions, concern: Concern, test: 
   current.value = view();
   if (concern === 'kept-profiles' && current.value.kept === undefined) {
     throw new Error(`${options.name} has no KeptProfiles: declare a skip of concern kept-profiles with the reason`);
+  }
+  if (concern === 'kept-segments' && current.value.keptSegments === undefined) {
+    throw new Error(`${options.name} has no KeptSegments: declare a skip of concern kept-segments with the reason`);
   }
   try {
     await test(current.value);

@@ -4,14 +4,14 @@ import type { SegmentFilter } from '@brazen/analytics';
 import type { ConcernSuite } from './index.ts';
 import { at, customEvent, dayLabels, dayUnits, hourUnits, ingest, purchase, record, session } from './support.ts';
 
-const NOW = at('2024-03-31T12:00:00Z');
+export const NOW = at('2024-03-31T12:00:00Z');
 
 /**
  * Four users b1..b4 (external ids u1..u4). Random buckets (first 8 hex digits of md5(braze_id) mod
  * 10,000), worked out with md5sum: b1 edbab455 → 6053, b2 fbfba2e4 → 2452, b3 7a6f150b → 235,
  * b4 3dfe5631 → 8385.
  */
-async function loadUsers(data: AnalyticsData): Promise<void> {
+export async function loadUsers(data: AnalyticsData): Promise<void> {
   const u = (n: number) => ({ external_user_id: `u${n}` });
   await ingest(data, [
     session('s1', 'b1', at('2024-03-29T08:00:00Z'), 'app-a', u(1)),
@@ -42,7 +42,7 @@ async function loadUsers(data: AnalyticsData): Promise<void> {
   });
 }
 
-const SEGMENTS: Array<[string, SegmentFilter, number]> = [
+export const SEGMENTS: Array<[string, SegmentFilter, number]> = [
   ['country US', { attribute: 'country', op: 'eq', value: 'US' }, 2], // b1 b3
   ['country not US', { attribute: 'country', op: 'ne', value: 'US' }, 2], // b2, and b4 who has no country
   ['country after M', { attribute: 'country', op: 'gt', value: 'M' }, 2], // "US" > "M" > "CA"

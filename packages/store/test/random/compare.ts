@@ -21,7 +21,7 @@ export interface Difference {
 export interface Side {
   engine: string;
   batches: Batch[];
-  /** Bring kept profiles up to date after loading (where the engine keeps them). */
+  /** Bring kept profiles and segments up to date after loading (where the engine keeps them). */
   refreshKept?: boolean;
 }
 
@@ -29,7 +29,7 @@ export interface Side {
 type IngestLog = Array<string>;
 
 async function load(store: Store, g: GeneratedData, batches: Batch[], refreshKept: boolean): Promise<IngestLog> {
-  const { data, catalog, keptProfiles } = store.workspace();
+  const { data, catalog, keptProfiles, keptSegments } = store.workspace();
   const log: IngestLog = new Array<string>(g.items.length).fill('');
   // The real definitions come half-way: the records before are stored in UTC without any.
   await catalog.putWorkspace({ apps: [], campaigns: [], canvases: [], segments: [], cards: [], currency_rates: g.ws.workspace.currency_rates });
@@ -61,7 +61,10 @@ async function load(store: Store, g: GeneratedData, batches: Batch[], refreshKep
     }
   }
   if (!defined) await catalog.putWorkspace(structuredClone(g.ws.workspace));
-  if (refreshKept && keptProfiles) await keptProfiles.refresh();
+  if (refreshKept) {
+    await keptProfiles?.refresh();
+    await keptSegments?.refresh();
+  }
   // Per-batch lines say only that every record was answered; they differ in number between batchings.
   return [...log.slice(0, g.items.length), log.slice(g.items.length).every((l) => /^batch: (\d+) of \1 answered$/.test(l)) ? 'every record answered' : 'some record unanswered'];
 }
