@@ -102,14 +102,14 @@ function attributeTest(f: AttributeLeaf, v: string): string {
     default: {
       const op = COUNT_SQL[f.op];
       return typeof f.value === 'number'
-        ? `coalesce(json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND (${v}->>'$')::DOUBLE ${op} ${sqlNumber(f.value)}, false)`
+        ? `coalesce(json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND TRY_CAST(${v}->>'$' AS DOUBLE) ${op} ${sqlNumber(f.value)}, false)`
         : `coalesce(json_type(${v}) = 'VARCHAR' AND (${v}->>'$') ${op} ${sqlString(String(f.value))}, false)`;
     }
   }
 }
 
 function equals(v: string, value: Scalar): string {
-  if (typeof value === 'number') return `json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND (${v}->>'$')::DOUBLE = ${sqlNumber(value)}`;
+  if (typeof value === 'number') return `json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND TRY_CAST(${v}->>'$' AS DOUBLE) = ${sqlNumber(value)}`;
   if (typeof value === 'boolean') return `json_type(${v}) = 'BOOLEAN' AND (${v}->>'$') = '${value}'`;
   return `json_type(${v}) = 'VARCHAR' AND (${v}->>'$') = ${sqlString(value)}`;
 }

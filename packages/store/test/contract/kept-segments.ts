@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { AnalyticsData, SegmentInstant } from '@brazen/store';
 import type { SegmentFilter } from '@brazen/analytics';
 import type { ConcernSuite } from './index.ts';
-import { loadUsers, NOW, SEGMENTS } from './segments.ts';
+import { loadMixedTypes, loadUsers, MIXED_TYPES, NOW, SEGMENTS } from './segments.ts';
 import { at, customEvent, dayLabels, ingest, workspaceDoc } from './support.ts';
 
 /** The segments of segments.ts, tracked (their sizes may be kept). */
@@ -39,6 +39,17 @@ export const keptSegmentsContract: ConcernSuite = (it) => {
     await keptSegments!.refresh();
     expect(await keptSegments!.refresh()).toBe(0);
     expect(await sizes()).toEqual(SEGMENTS.map(([name, , size]) => [name, size]));
+  });
+
+  it('keeps tracked segments that compare attributes of mixed types', async ({ data, catalog, keptSegments }) => {
+    await loadMixedTypes(data);
+    await catalog.putWorkspace(tracked(MIXED_TYPES));
+    await keptSegments!.refresh();
+    for (const [name, filter, size] of MIXED_TYPES) {
+      const { kept, computed } = await keptAndComputed(data, filter);
+      expect([name, kept]).toEqual([name, computed]);
+      expect([name, kept.at(-1)]).toEqual([name, size]);
+    }
   });
 
   it('follows records that arrive after the segment is kept, late ones included, and new definitions', async ({ data, catalog, keptSegments }) => {
