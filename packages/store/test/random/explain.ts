@@ -1,4 +1,4 @@
-import { compareEngines, describe } from './compare.ts';
+import { compareEngines } from './compare.ts';
 import { generateData, otherBatching } from './records-gen.ts';
 
 /**
@@ -16,12 +16,20 @@ const { differences, notCompared } = await compareEngines(
   (q) => q.name.startsWith(prefix),
 );
 console.log(`seed ${seed} (${g.ws.zone}, ${g.items.length} items): ${differences.length} differences, ${notCompared.length} queries not compared`);
+/** The first place two texts differ, with some text around it. */
+function firstDifference(a: string, b: string, around = 300): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return `at character ${i} of ${a.length} and ${b.length}:\n  a: …${a.slice(Math.max(0, i - around), i + around)}…\n  b: …${b.slice(Math.max(0, i - around), i + around)}…`;
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v instanceof Map ? Object.fromEntries(v) : v) ?? String(v));
 for (const d of differences) {
   if (Array.isArray(d.a) && Array.isArray(d.b) && d.a.length === d.b.length) {
     console.log(`## ${d.query}`);
     d.a.forEach((x, i) => {
-      const y = (d.b as unknown[])[i];
-      if (JSON.stringify(x) !== JSON.stringify(y)) console.log(`  [${i}]\n  a: ${JSON.stringify(x)}\n  b: ${JSON.stringify(y)}`);
+      const [ta, tb] = [text(x), text((d.b as unknown[])[i])];
+      if (ta !== tb) console.log(`  [${i}] ${firstDifference(ta, tb)}`);
     });
-  } else console.log(describe(d, 4000));
+  } else console.log(`## ${d.query} ${firstDifference(text(d.a), text(d.b))}`);
 }
