@@ -6,3 +6,8 @@ export * from './conversions.ts';
 export * from './message-points.ts';
 export * from './segments/index.ts';
 export * from './records.ts';
+export * from './text-order.ts';
+export * from './currents/index.ts';
+export * from './identity/index.ts';
+export * from './attributes/index.ts';
+export * from './profiles/index.ts';
