@@ -3,3 +3,4 @@ export * from './ports.ts';
 export * from './errors.ts';
 export * from './registry.ts';
 export { DuckDbStore, duckdbEngine, type DuckDbStoreOptions } from './duckdb/store.ts';
+export { ReferenceStore, referenceEngine } from './reference/store.ts';

@@ -1,4 +1,5 @@
-import { COUNTER_KIND_SQL, DEVICE_ID_CATEGORIES } from './schema.ts';
+import { CURRENTS_MESSAGES, CURRENTS_TIME_RANGE, DEVICE_ID_CATEGORIES } from '@brazen/analytics';
+import { COUNTER_KIND_SQL } from './schema.ts';
 import { literal, replaceTableSql } from './sql.ts';
 import { dayOf, sqlList } from './campaigns-sql.ts';
 
@@ -49,22 +50,28 @@ export function stageSql(files: readonly string[], format: 'ndjson' | 'array'): 
 /** A staged record's (alias `t`, its event type's row `types`) name: the product of a purchase, the `name` of anything else. */
 const nameSql = (types: string) => `CASE WHEN ${types}.category = 'purchase' THEN t.product_id ELSE t.name END`;
 
-/** Records rejected one by one, with the reason naming the field. */
+const M = CURRENTS_MESSAGES;
+
+/** A message that names a value, as SQL: its words with the column's value where the value goes. */
+const textOf = (message: (value: string) => string, column: string) => message('\u0000').split('\u0000').map(literal).join(` || ${column} || `);
+
+/** Records rejected one by one, with the reason naming the field: the rules of `readCurrentsRecord`
+ * (`@brazen/analytics`), in their order, with their messages and time range. */
 export const ERRORS_SQL = `CREATE OR REPLACE TEMP TABLE errs AS
   SELECT req, idx, message FROM (
     SELECT t.req, t.idx, CASE
-      WHEN t.jt IS DISTINCT FROM 'OBJECT' THEN 'record must be a JSON object'
-      WHEN t.id IS NULL OR t.id = '' THEN 'id is required'
-      WHEN t.event_type IS NULL THEN 'event_type is required'
-      WHEN k.category IS NULL THEN 'event_type "' || t.event_type || '" is not a Braze Currents event type'
-      WHEN t.time IS NULL THEN 'time must be a number of epoch seconds'
-      WHEN t.user_id IS NULL AND t.external_user_id IS NULL THEN 'user_id or external_user_id is required'
-      WHEN k.category = 'custom_event' AND t.name IS NULL THEN 'name is required for a custom event'
-      WHEN k.category = 'purchase' AND t.product_id IS NULL THEN 'product_id is required for a purchase'
-      WHEN k.category = 'purchase' AND t.price IS NULL THEN 'price must be a number'
-      WHEN t.quantity_raw IS NOT NULL AND (t.quantity IS NULL OR t.quantity < 1) THEN 'quantity must be a positive integer'
-      WHEN k.category = 'purchase' AND r.usd IS NULL
-        THEN 'currency "' || t.currency || '" has no exchange rate: add currency_rates.' || t.currency || ' to the workspace'
+      WHEN t.jt IS DISTINCT FROM 'OBJECT' THEN ${literal(M.notAnObject)}
+      WHEN t.id IS NULL OR t.id = '' THEN ${literal(M.noId)}
+      WHEN t.event_type IS NULL THEN ${literal(M.noEventType)}
+      WHEN k.category IS NULL THEN ${textOf(M.unknownEventType, 't.event_type')}
+      WHEN t.time IS NULL THEN ${literal(M.timeNotANumber)}
+      WHEN NOT (t.time >= ${CURRENTS_TIME_RANGE.from} AND t.time < ${CURRENTS_TIME_RANGE.before}) THEN ${literal(M.timeOutOfRange)}
+      WHEN coalesce(t.user_id, '') = '' AND coalesce(t.external_user_id, '') = '' THEN ${literal(M.noUser)}
+      WHEN k.category = 'custom_event' AND t.name IS NULL THEN ${literal(M.noName)}
+      WHEN k.category = 'purchase' AND t.product_id IS NULL THEN ${literal(M.noProductId)}
+      WHEN k.category = 'purchase' AND t.price IS NULL THEN ${literal(M.priceNotANumber)}
+      WHEN t.quantity_raw IS NOT NULL AND (t.quantity IS NULL OR t.quantity < 1) THEN ${literal(M.badQuantity)}
+      WHEN k.category = 'purchase' AND r.usd IS NULL THEN ${textOf(M.noRate, 't.currency')}
     END AS message
     FROM typed t LEFT JOIN event_types k ON k.event_type = t.event_type
     LEFT JOIN rates r ON r.currency = coalesce(t.currency, 'USD'))

@@ -1,7 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlString } from '@brazen/analytics';
+import { sqlString, STANDARD_ATTRIBUTES } from '@brazen/analytics';
 import type { CustomAttributeSample } from '../types.ts';
-import { NOT_CUSTOM } from './profiles.ts';
 import { rows } from './sql.ts';
 
 /**
@@ -13,7 +12,7 @@ export async function customAttributeSamples(conn: DuckDBConnection): Promise<Cu
   const found = await rows<{ name: string; first: string }>(
     conn,
     `SELECT name, arg_min(value::VARCHAR, (time, seq)) AS first FROM attributes
-     WHERE name NOT IN (${[...NOT_CUSTOM].map(sqlString).join(', ')}) AND value::VARCHAR <> 'null'
+     WHERE name NOT IN (${[...STANDARD_ATTRIBUTES].map(sqlString).join(', ')}) AND value::VARCHAR <> 'null'
      GROUP BY name ORDER BY name`,
   );
   return found.map((r) => ({ name: r.name, firstValue: JSON.parse(r.first) as unknown }));

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
+import { attributeIdentity, foldAttributeUpdate, isLater, lineOfRecord, trackedEvent, UNREADABLE_BODY, unreadableLineMessage } from '@brazen/analytics';
 import type { AttributeRecord, CurrentsResult, EventRecord, TrackBatch, TrackResult, UserRef } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import {
@@ -46,7 +48,7 @@ export class Ingest {
       // Only a body DuckDB cannot parse is the sender's fault; running out of memory or a file
       // that cannot be read is the store's, and is reported as it is.
       if (!isMalformedJson(error)) throw error;
-      throw new StoreError('invalid_input', malformedMessage(error));
+      throw new StoreError('invalid_input', await malformedMessage(error));
     }
     await this.db.writer.run(ERRORS_SQL);
     await this.db.writer.run(KEEP_SQL);
@@ -108,8 +110,7 @@ export class Ingest {
   }
 
   private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): void {
-    const category = e.eventType === 'users.behaviors.Purchase' ? 'purchase' : 'custom_event';
-    const revenue = category === 'purchase' ? (e.price ?? 0) * (e.quantity ?? 1) * (this.settings.rates[e.currency ?? 'USD'] ?? NaN) : null;
+    const { category, revenue } = trackedEvent(e, this.settings.rates);
     app.appendVarchar(e.id);
     app.appendNull(); // id_hash: filled below by SQL
     app.appendVarchar(e.eventType);
@@ -143,34 +144,21 @@ export class Ingest {
     const identities: Array<[string, string, number]> = [];
     for (const a of needed) {
       const uid = uids.get(a.user)!;
-      const values: Record<string, unknown> = { ...a.values };
-      for (const [name, by] of Object.entries(a.increments ?? {})) {
-        const key = `${uid}\u0000${name}`;
-        const before = current.get(key);
-        const next = (typeof before === 'number' ? before : 0) + by;
-        values[name] = next;
-        current.set(key, next);
-      }
-      for (const [name, edit] of Object.entries(a.arrayEdits ?? {})) {
-        const key = `${uid}\u0000${name}`;
-        const before = current.get(key);
-        let list = Array.isArray(before) ? [...before] : [];
-        for (const v of edit.add ?? []) list.push(v);
-        const removed = new Set((edit.remove ?? []).map((v) => JSON.stringify(v)));
-        list = list.filter((v) => !removed.has(JSON.stringify(v)));
-        values[name] = list;
-        current.set(key, list);
-      }
-      for (const [name, value] of Object.entries(values)) {
+      // The values an update writes, its increments and array edits applied to the values current
+      // before it (those written earlier in this batch included).
+      for (const [name, value] of foldAttributeUpdate(a, (name) => current.get(`${uid}\u0000${name}`)?.value)) {
+        const seq = ++this.attributeSeq;
         app.appendInteger(uid);
         app.appendVarchar(name);
-        app.appendVarchar(JSON.stringify(value ?? null));
+        app.appendVarchar(JSON.stringify(value));
         app.appendDouble(a.time);
-        app.appendBigInt(BigInt(++this.attributeSeq));
+        app.appendBigInt(BigInt(seq));
         app.endRow();
-        if ((name === 'email' || name === 'phone') && typeof value === 'string' && value !== '') {
-          identities.push([name, value, uid]);
-        }
+        const key = `${uid}\u0000${name}`;
+        const before = current.get(key);
+        if (!before || isLater({ time: a.time, seq }, before)) current.set(key, { value, time: a.time, seq });
+        const identity = attributeIdentity(String(uid), name, value);
+        if (identity) identities.push([identity.kind, identity.value, uid]);
       }
     }
     app.closeSync();
@@ -178,18 +166,20 @@ export class Ingest {
     await this.users.appendIdentities(identities);
   }
 
-  private async currentValues(pairs: ReadonlyArray<readonly [number, string]>): Promise<Map<string, unknown>> {
-    const out = new Map<string, unknown>();
+  /** The latest value (by time, then arrival) of each (uid, name) asked for, by `uid \0 name`. */
+  private async currentValues(pairs: ReadonlyArray<readonly [number, string]>): Promise<Map<string, { value: unknown; time: number; seq: number }>> {
+    const out = new Map<string, { value: unknown; time: number; seq: number }>();
     if (pairs.length === 0) return out;
     await fillTempTable(this.db.writer, 'attr_req', { uid: 'INTEGER', name: 'VARCHAR' }, pairs);
-    const found = await rows<{ uid: number; name: string; value: string }>(
+    const found = await rows<{ uid: number; name: string; value: string; time: number; seq: bigint }>(
       this.db.writer,
-      `SELECT a.uid, a.name, a.value::VARCHAR AS value FROM attributes a JOIN (SELECT DISTINCT uid, name FROM attr_req) r USING (uid, name)
+      `SELECT a.uid, a.name, a.value::VARCHAR AS value, a.time, a.seq FROM attributes a JOIN (SELECT DISTINCT uid, name FROM attr_req) r USING (uid, name)
        QUALIFY row_number() OVER (PARTITION BY a.uid, a.name ORDER BY a.time DESC, a.seq DESC) = 1`,
     );
-    for (const f of found) out.set(`${f.uid}\u0000${f.name}`, JSON.parse(f.value));
+    for (const f of found) out.set(`${f.uid}\u0000${f.name}`, { value: JSON.parse(f.value), time: f.time, seq: Number(f.seq) });
     return out;
   }
+
 
 }
 
@@ -203,8 +193,12 @@ function isMalformedJson(error: unknown): boolean {
   return /^Invalid Input Error/.test(text) || /JSON/.test(text.split('\n')[0]);
 }
 
-function malformedMessage(error: unknown): string {
+/** The sender's words for a body DuckDB cannot parse. DuckDB says `in line N` of record N - 1 (blank
+ * lines not counted): the line the sender sees is found in the body. */
+async function malformedMessage(error: unknown): Promise<string> {
   const text = String(error instanceof Error ? error.message : error);
-  const line = /line (\d+)/.exec(text);
-  return line ? `body is not valid JSON: record on line ${line[1]} cannot be read` : 'body is not valid JSON';
+  const found = /in file "(.*)", at byte \d+ in line (\d+)/.exec(text);
+  if (!found) return UNREADABLE_BODY;
+  const line = lineOfRecord(await readFile(found[1]).catch(() => new Uint8Array()), Number(found[2]) - 1);
+  return line === undefined ? UNREADABLE_BODY : unreadableLineMessage(line);
 }

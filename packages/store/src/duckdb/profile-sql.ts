@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { randomBucketSql, sqlString } from '@brazen/analytics';
+import { randomBucketSql, sqlString, STANDARD_ATTRIBUTES, TOP_LEVEL_ATTRIBUTES, workspaceNames } from '@brazen/analytics';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import type { Workspace } from '../types.ts';
 import { RECEIPT_TYPES } from './segments.ts';
@@ -13,19 +13,6 @@ import { rows } from './sql.ts';
  * values), and the `events` (custom events, purchases, sessions by app, devices, push tokens,
  * campaigns and Canvases received, News Feed cards clicked).
  */
-
-/** Attributes that are exported as top-level fields (SPEC §6; Braze's standard attributes). */
-const TOP_LEVEL_ATTRIBUTES = [
-  'first_name', 'last_name', 'email', 'dob', 'home_city', 'country', 'phone', 'language', 'time_zone', 'gender',
-  'attributed_campaign', 'attributed_source', 'attributed_adgroup', 'attributed_ad', 'push_subscribe',
-  'push_opted_in_at', 'email_subscribe',
-];
-/** Standard attributes that are never custom attributes. */
-export const NOT_CUSTOM = new Set([
-  ...TOP_LEVEL_ATTRIBUTES, 'current_location', 'last_coordinates', 'image_url', 'bio', 'facebook', 'twitter',
-  'date_of_first_session', 'date_of_last_session', 'email_open_tracking_disabled', 'email_click_tracking_disabled',
-  'marked_email_as_spam_at', 'subscription_groups', 'push_token_import', 'external_id', 'braze_id', 'user_alias',
-]);
 
 const TYPE = {
   emailOpen: 'users.messages.email.Open',
@@ -49,26 +36,6 @@ const object = (...parts: string[]) => `'{' || concat_ws(',', ${parts.join(', ')
 const array = (item: string, filter = '') =>
   `'[' || nullif(array_to_string(list_sort(list(${item})${filter ? ` FILTER (WHERE ${filter})` : ''}), ','), '') || ']'`;
 const inList = (values: readonly string[]) => values.map(sqlString).join(', ');
-
-/** Names of apps, campaigns, variations, Canvases, steps and cards from the workspace definitions. */
-export function workspaceNames(ws: Workspace): Array<[string, string, string]> {
-  const out: Array<[string, string, string]> = [];
-  const add = (kind: string, id: unknown, name: unknown) => {
-    if (typeof id === 'string' && typeof name === 'string') out.push([kind, id, name]);
-  };
-  for (const a of ws.apps ?? []) add('app', a.id, a.name);
-  for (const c of ws.campaigns ?? []) {
-    add('campaign', c.id, c.name);
-    for (const [vid, m] of Object.entries((c.messages ?? {}) as Record<string, { name?: unknown }>)) add('variation', vid, m?.name);
-  }
-  for (const c of ws.canvases ?? []) {
-    add('canvas', c.id, c.name);
-    for (const v of (c.variants ?? []) as Array<{ id?: unknown; name?: unknown }>) add('canvas_variation', v.id, v.name);
-    for (const s of (c.steps ?? []) as Array<{ id?: unknown; name?: unknown }>) add('canvas_step', s.id, s.name);
-  }
-  for (const c of ws.cards ?? []) add('card', c.id, c.name);
-  return out;
-}
 
 export async function loadNames(conn: DuckDBConnection, ws: Workspace): Promise<void> {
   await conn.run(`CREATE OR REPLACE TEMP TABLE ws_names (kind VARCHAR, id VARCHAR, name VARCHAR)`);
@@ -214,7 +181,7 @@ function profileSteps(
         max(CASE WHEN v = 'null' THEN NULL WHEN name = 'current_location' THEN '[' || (v::JSON->>'longitude') || ',' || (v::JSON->>'latitude') || ']'
                  WHEN name = 'last_coordinates' THEN v END) AS last_coordinates,
         ${want('custom_attributes') ? `'{' || nullif(array_to_string(list_sort(list(${str('name')} || ':' || v)
-          FILTER (WHERE name NOT IN (${inList([...NOT_CUSTOM])}) ${customFilter} AND v <> 'null')), ','), '') || '}'` : 'NULL'} AS custom_attributes,
+          FILTER (WHERE name NOT IN (${inList([...STANDARD_ATTRIBUTES])}) ${customFilter} AND v <> 'null')), ','), '') || '}'` : 'NULL'} AS custom_attributes,
         min(t0) AS first_time
       FROM (SELECT uid, name, arg_max(value, {'t': time, 's': seq})::VARCHAR AS v, min(time) AS t0 FROM attributes a SEMI JOIN m ON a.uid = m.uid${only('a', 'WHERE')} GROUP BY uid, name)
       GROUP BY uid`);

@@ -1,4 +1,4 @@
-import { ActivityIndex, binIntoUnits, dayLabel, dayNumber, type ActivityTuple } from '@brazen/analytics';
+import { ActivityIndex, binIntoUnits, currencyRates, dayLabel, dayNumber, type ActivityTuple, type CurrencyRates } from '@brazen/analytics';
 import type { ActivityQuery, CounterName, CounterQuery, UnitTotals } from '../ports.ts';
 import { StoreError } from '../errors.ts';
 import type { Workspace } from '../types.ts';
@@ -13,17 +13,17 @@ import { appendRows, fillTempTable, one, rows, tuplesOf } from './sql.ts';
 /** The workspace settings the rollups are kept in: its time zone (local days) and currency rates. */
 export class WorkspaceSettings {
   zone = 'UTC';
-  rates: Record<string, number> = { USD: 1 };
+  rates: CurrencyRates = currencyRates(undefined);
 
   apply(ws: Workspace): void {
     this.zone = ws.time_zone ?? 'UTC';
-    this.rates = { USD: 1, ...(ws.currency_rates ?? {}) };
+    this.rates = currencyRates(ws.currency_rates);
   }
 
   /** The rates as the temp table `rates` that the SQL of a batch joins. */
   async load(db: Db): Promise<void> {
     await fillTempTable(db.writer, 'rates', { currency: 'VARCHAR', usd: 'DOUBLE' },
-      Object.entries(this.rates).map(([currency, usd]) => [currency.toUpperCase(), usd]));
+      [...this.rates]);
   }
 }
 

@@ -52,9 +52,6 @@ export const EVENT_COLUMNS = [
   'platform', 'price', 'currency', 'quantity', 'revenue', 'payload',
 ] as const;
 
-/** Categories of the Currents records whose `device_id` names the user's device (kept as identities). */
-export const DEVICE_ID_CATEGORIES = ['session_start', 'first_session', 'session_end', 'location', 'uninstall'] as const;
-
 /** Category of a Currents event type → the counter it feeds. */
 export const COUNTER_KIND_SQL = `CASE category
   WHEN 'session_start' THEN 'session' WHEN 'custom_event' THEN 'custom_event'

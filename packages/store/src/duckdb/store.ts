@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
-import type { SegmentFilter } from '@brazen/analytics';
+import { workspaceNames, type SegmentFilter } from '@brazen/analytics';
 import type {
   CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
 } from '../campaign-types.ts';
@@ -316,7 +316,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     await this.db.serialized(async () => {
       // Kept profiles name apps, campaigns, Canvases and cards: new names make them all stale
       // (marked before the new names are stored, so that a crash between cannot keep old ones).
-      if (JSON.stringify(profiles.workspaceNames(ws)) !== JSON.stringify(profiles.workspaceNames(await this.getWorkspace()))) {
+      if (JSON.stringify(workspaceNames(ws)) !== JSON.stringify(workspaceNames(await this.getWorkspace()))) {
         await this.kept.markAllStale();
       }
       await this.db.writer.run(`INSERT OR REPLACE INTO workspace VALUES (1, $doc)`, { doc: JSON.stringify(ws) });

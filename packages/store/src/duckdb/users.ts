@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { derivedBrazeId, identityKey, identityKeys, type IdentityKey } from '@brazen/analytics';
 import type { TrackBatch, UserRef } from '../types.ts';
 import { DEVICE_IDENTITIES_FROM_EVENTS_SQL } from './currents-sql.ts';
 import type { Db } from './db.ts';
-import { identityKeys, newBrazeId, type IdentityKey } from './identity.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
 import { appendRows, fillTempTable, identitiesByValue, one, rows } from './sql.ts';
 
@@ -45,7 +45,7 @@ export class Users {
       let uid = row.uid ?? (row.bk ? byBraze.get(row.bk) : undefined) ?? (row.ek ? byExternal.get(row.ek) : undefined);
       if (uid === undefined) {
         uid = this.nextUid++;
-        const brazeId = row.bk || newBrazeId();
+        const brazeId = row.bk || derivedBrazeId(identityKey('external_id', row.ek));
         users.push([uid, brazeId]);
         if (!row.bk) identities.push(['braze_id', brazeId, uid]);
       }
@@ -110,7 +110,7 @@ export class Users {
       if (uid === undefined) {
         if (!create) continue;
         uid = this.nextUid++;
-        const brazeId = user.braze_id ?? newBrazeId();
+        const brazeId = user.braze_id ?? derivedBrazeId(keys[0]);
         newUsers.push([uid, brazeId]);
         if (!user.braze_id) {
           newIdentities.push(['braze_id', brazeId, uid]);

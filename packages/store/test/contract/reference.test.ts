@@ -1,0 +1,3 @@
+import { runEngineContract } from './engines.ts';
+
+runEngineContract('reference');
