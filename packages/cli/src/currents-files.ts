@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import { pipeline, type Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import type { Type as AvroType } from 'avsc';
-import { CURRENTS_EVENT_TYPES, unwrapAvroJson } from '@brazen/contract';
+import { unwrapAvroJson } from '@brazen/analytics';
+import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
 
 /**
  * Reading Currents exports as Braze writes them: Avro object container files, one event type per

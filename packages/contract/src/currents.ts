@@ -71,7 +71,8 @@ import catalogue from './currents-catalogue.json' with { type: 'json' };
  * `avro-tools tojson` prints, and so the JSON samples) a null stays `null` but any other value is
  * wrapped in an object naming its branch: `{"string": "x"}`, `{"int": 1}`, `{"long": 5}`,
  * `{"double": 3.14}`, `{"boolean": true}`, `{"array": [{"string": "a"}]}` (array items may be wrapped
- * too). Required fields are bare (`"time": 1582146456`, `"email_address": "a@b.c"`). See `unwrapAvroJson`.
+ * too). Required fields are bare (`"time": 1582146456`, `"email_address": "a@b.c"`). See `unwrapAvroJson`
+ * (`@brazen/analytics`), the one unwrap every path that takes records uses.
  */
 
 /** brazen's grouping of Currents event types. `card` is Content Cards, `feed_card` News Feed cards,
@@ -124,25 +125,4 @@ const BY_NAME: ReadonlyMap<string, CurrentsEventType> = new Map(CURRENTS_EVENT_T
  * `users.` prefix (`behaviors.CustomEvent`, `messages.email.Send`, as in old currents-examples files). */
 export function currentsEventType(name: string): CurrentsEventType | undefined {
   return BY_NAME.get(name) ?? BY_NAME.get(`users.${name}`);
-}
-
-const AVRO_BRANCHES: ReadonlySet<string> = new Set(['string', 'int', 'long', 'float', 'double', 'boolean', 'bytes', 'array', 'map']);
-
-/**
- * Undo Avro's JSON encoding of unions, recursively: `{"string": "x"}` gives `"x"`, `{"array": [{"string":
- * "a"}]}` gives `["a"]`. An object is unwrapped only when it has exactly one key and that key names an
- * Avro primitive, array or map; anything else is returned with its members unwrapped. (A Custom HTTP
- * object whose only key is, say, `"string"` would be unwrapped too; Currents' own records never have one.)
- */
-export function unwrapAvroJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapAvroJson);
-  if (value === null || typeof value !== 'object') return value;
-  const keys = Object.keys(value);
-  const only = keys[0];
-  if (keys.length === 1 && only !== undefined && AVRO_BRANCHES.has(only)) {
-    return unwrapAvroJson((value as Record<string, unknown>)[only]);
-  }
-  const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = unwrapAvroJson((value as Record<string, unknown>)[k]);
-  return out;
 }

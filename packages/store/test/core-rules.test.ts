@@ -168,3 +168,66 @@ describe('records, users and profiles: the reference engine and DuckDB agree', (
     expect(reference.map((s) => s.name)).toEqual(['a', 'a b', 'plan', 'visits']);
   });
 });
+
+describe.each(Object.keys(ENGINES))('the defects of issue 18, on %s', (engine) => {
+  let dir: string;
+  let store: Store;
+  let data: AnalyticsData;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `brazen-defects-${engine}-`));
+    store = await ENGINES[engine](dir);
+    data = store.workspace().data;
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const session = (id: string, time: unknown, user: Record<string, unknown> = { user_id: 'u1' }) =>
+    ({ id, event_type: 'users.behaviors.app.SessionStart', time, ...user });
+
+  it('names line 2 when the second line of an NDJSON body is not JSON (it said line 3), and line 4 after two blank lines', async () => {
+    const first = JSON.stringify(session('ok', T0));
+    await expect(data.ingestCurrents({ bytes: enc(`${first}\n{"id": "broken", `), format: 'ndjson' }))
+      .rejects.toMatchObject({ code: 'invalid_input', message: 'body is not valid JSON: record on line 2 cannot be read' });
+    await expect(data.ingestCurrents({ bytes: enc(`${first}\n\n  \n{"id": x}\n${first}`), format: 'ndjson' }))
+      .rejects.toMatchObject({ code: 'invalid_input', message: 'body is not valid JSON: record on line 4 cannot be read' });
+    expect(await data.recordCount()).toBe(0);
+  });
+
+  it('rejects a time before 1970 or from 2100 on (-5, the year 5138, milliseconds), naming time', async () => {
+    const result = await data.ingestCurrents({
+      bytes: ndjson([session('t1', -5), session('t2', 99_999_999_999), session('t3', 1_704_067_200_000), session('t4', 4_102_444_800), session('t5', 4_102_444_799)]),
+      format: 'ndjson',
+    });
+    const message = CURRENTS_MESSAGES.timeOutOfRange;
+    expect(message).toMatch(/^time /);
+    expect(result).toEqual({ stored: 1, duplicates: 0, errors: [0, 1, 2, 3].map((index) => ({ type: 'currents', index, message })) });
+  });
+
+  it('rejects a record that names its user only by empty ids (it was stored with no user)', async () => {
+    const result = await data.ingestCurrents({ bytes: ndjson([session('n1', T0, { user_id: '' }), session('n2', T0, { user_id: '', external_user_id: '' })]), format: 'ndjson' });
+    expect(result.errors.map((e) => e.message)).toEqual([CURRENTS_MESSAGES.noUser, CURRENTS_MESSAGES.noUser]);
+  });
+
+  it('applies an increment to a value set earlier in the same batch (it took the value from before the batch)', async () => {
+    const user = { external_id: 'inc' };
+    await data.track({ attributes: [{ user, time: T0, values: { visits: 1 } }], events: [], purchases: [] });
+    await data.track({
+      attributes: [{ user, time: T0 + 1, values: { visits: 10 } }, { user, time: T0 + 1, values: {}, increments: { visits: 5 } }],
+      events: [], purchases: [],
+    });
+    const [brazeId] = (await data.findUsers('external_id', ['inc'])).get('inc')!;
+    expect(await data.userProfiles([brazeId], { fields: ['custom_attributes'] })).toEqual(['{"custom_attributes":{"visits":15}}']);
+  });
+
+  it('values a purchase of /users/track in a currency the workspace wrote in lower case (it was NaN)', async () => {
+    await store.workspace().catalog.putWorkspace({ ...WORKSPACE });
+    await data.track({
+      attributes: [], events: [],
+      purchases: [{ id: 'eur-1', eventType: 'users.behaviors.Purchase', time: T0, user: { external_id: 'buyer' }, name: 'gem', price: 2, currency: 'EUR', quantity: 1, payload: {} }],
+    });
+    const [brazeId] = (await data.findUsers('external_id', ['buyer'])).get('buyer')!;
+    // 2 EUR at 1.25 (`eur` in the workspace).
+    expect(await data.userProfiles([brazeId], { fields: ['total_revenue'] })).toEqual(['{"total_revenue":2.5}']);
+  });
+});

@@ -1,22 +1,27 @@
+import { CurrentsBodyError, mayHoldAvroJson, parseCurrentsBody, unwrapAvroJson, type CurrentsFormat } from '@brazen/analytics';
 import type { AnalyticsData, CurrentsResult } from '@brazen/store';
 import { ApiError } from '../errors.ts';
 
-const AVRO_PRIMITIVES = new Set(['string', 'long', 'int', 'double', 'float', 'boolean', 'bytes', 'array', 'map']);
-const AVRO_MARKERS = [...AVRO_PRIMITIVES].map((t) => Buffer.from(`"${t}"`));
-
 /**
  * Hands a Currents body to the store as bytes (an engine may parse it far faster than JavaScript
- * could). Avro's JSON encoding (`{"string": "x"}` for a nullable field) is unwrapped first.
+ * could). A body that may hold values in Avro's JSON encoding (`{"string": "x"}`) is read here and
+ * unwrapped first, with the one unwrap `brazen import currents` uses too.
  */
 export async function ingestCurrentsBody(data: AnalyticsData, body: Buffer): Promise<CurrentsResult> {
   const first = firstNonSpace(body);
   if (first === undefined) throw new ApiError(400, 'body is empty: send Currents records as NDJSON or a JSON array');
-  let format: 'ndjson' | 'array' = first === 0x5b /* [ */ ? 'array' : 'ndjson';
+  let format: CurrentsFormat = first === 0x5b /* [ */ ? 'array' : 'ndjson';
   if (format === 'ndjson') checkLineSizes(body);
-  let bytes = body;
-  if (AVRO_MARKERS.some((m) => body.includes(m))) {
-    const records = parseRecords(body, format);
-    bytes = Buffer.from(records.map((r) => JSON.stringify(unwrapAvro(r))).join('\n'));
+  let bytes: Uint8Array = body;
+  if (mayHoldAvroJson(body)) {
+    let records: unknown[];
+    try {
+      records = parseCurrentsBody(body, format);
+    } catch (error) {
+      if (error instanceof CurrentsBodyError) throw new ApiError(400, error.message);
+      throw error;
+    }
+    bytes = Buffer.from(records.map((r) => JSON.stringify(unwrapAvroJson(r))).join('\n'));
     format = 'ndjson';
   }
   return data.ingestCurrents({ bytes, format });
@@ -40,44 +45,4 @@ function checkLineSizes(body: Buffer): void {
 function firstNonSpace(body: Buffer): number | undefined {
   for (const byte of body) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte;
   return undefined;
-}
-
-function parseRecords(body: Buffer, format: 'ndjson' | 'array'): unknown[] {
-  const text = body.toString('utf8');
-  if (format === 'array') {
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      if (!Array.isArray(parsed)) throw new Error('not an array');
-      return parsed;
-    } catch {
-      throw new ApiError(400, 'body is not a valid JSON array of Currents records');
-    }
-  }
-  const out: unknown[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      throw new ApiError(400, `body is not valid NDJSON: line ${i + 1} cannot be read`);
-    }
-  });
-  return out;
-}
-
-/** `{"string": "x"}` → `"x"` for the top-level fields of a record (Avro's JSON encoding of unions). */
-export function unwrapAvro(record: unknown): unknown {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) return record;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const keys = Object.keys(value);
-      if (keys.length === 1 && AVRO_PRIMITIVES.has(keys[0])) {
-        out[key] = (value as Record<string, unknown>)[keys[0]];
-        continue;
-      }
-    }
-    out[key] = value;
-  }
-  return out;
 }
