@@ -1,6 +1,8 @@
-import { openStore as openEngine, registerEngine, duckdbEngine, type Store } from '@brazen/store';
+import { openStore as openEngine, registerEngine, duckdbEngine, referenceEngine, type Store } from '@brazen/store';
 
 registerEngine(duckdbEngine);
+// The oracle (slow, in memory, kept as JSON): `--store reference:PATH`, to compare an engine with.
+registerEngine(referenceEngine);
 
 /** `--memory-limit` of the commands that write a store directly (demo, import). */
 export const MEMORY_LIMIT_HELP = "DuckDB's memory limit (e.g. 1GB; default BRAZEN_MEMORY_LIMIT, else 80% of the machine's memory)";

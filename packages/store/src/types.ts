@@ -1,16 +1,11 @@
+import type { UserReference } from '@brazen/analytics';
 export type * from './campaign-types.ts';
 export type * from './segment-types.ts';
 
 /** The records and documents brazen keeps, as every engine takes and gives them (see ports.ts). */
 
 /** How a user is named in an ingested object. At least one field is set. */
-export interface UserRef {
-  braze_id?: string;
-  external_id?: string;
-  alias?: { alias_name: string; alias_label: string };
-  email?: string;
-  phone?: string;
-}
+export type UserRef = UserReference;
 
 /** One behaviour or engagement event, normalised. `payload` keeps the record as received. */
 export interface EventRecord {

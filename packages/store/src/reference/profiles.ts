@@ -1,20 +1,16 @@
-import { nameBook, userExportText, type RecordedData, type UserRecords } from '@brazen/analytics';
+import {
+  nameBook, userExportText, type AttributeEntry, type RecordedData, type StoredEvent, type StoredIdentity, type StoredUser,
+} from '@brazen/analytics';
 import type { ExportProfiles, ProfileOptions, Workspace } from '../types.ts';
 
 /** User export objects computed from the recorded arrays, for the users named (by braze_id). */
 export function profileTexts(data: RecordedData, ws: Workspace, brazeIds: readonly string[], options: ProfileOptions): string[] {
   const wanted = new Set(brazeIds);
-  const records = new Map<string, UserRecords>();
+  const records = new Map<string, { user: StoredUser; identities: StoredIdentity[]; attributes: AttributeEntry[]; events: StoredEvent[] }>();
   for (const user of data.users) if (wanted.has(user.brazeId)) records.set(user.brazeId, { user, identities: [], attributes: [], events: [] });
-  const own = <T extends { user: string }>(items: readonly T[], into: (r: UserRecords) => T[]) => {
-    for (const item of items) {
-      const r = records.get(item.user);
-      if (r) into(r).push(item);
-    }
-  };
-  own(data.identities, (r) => r.identities as typeof data.identities[number][]);
-  own(data.attributes, (r) => r.attributes as typeof data.attributes[number][]);
-  own(data.events, (r) => r.events as typeof data.events[number][]);
+  for (const i of data.identities) records.get(i.user)?.identities.push(i);
+  for (const a of data.attributes) records.get(a.user)?.attributes.push(a);
+  for (const e of data.events) records.get(e.user)?.events.push(e);
   const book = nameBook(ws);
   return brazeIds.map((id) => {
     const r = records.get(id);
