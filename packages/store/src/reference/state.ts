@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttributeEntry, StoredEvent, StoredIdentity, StoredUser } from '@brazen/analytics';
-import type { ApiKeyRecord, ExportJob, Workspace } from '../types.ts';
+import type { ApiKeyRecord, ExportJob, ImportedObject, Workspace } from '../types.ts';
 
 /** Everything the reference engine keeps: the recorded data as plain arrays, in the order recorded,
  * and the catalog. Nothing derived is kept: every query computes from these. */
@@ -16,11 +16,13 @@ export interface ReferenceState {
   /** Members of each export job, by braze_id, in rank order. */
   exportMembers: Record<string, string[]>;
   secrets: Record<string, string>;
+  /** The import ledger: bucket objects whose records are all stored, one entry a (URL, ETag). */
+  imported: ImportedObject[];
   keys: ApiKeyRecord[];
 }
 
 export const emptyState = (): ReferenceState => ({
-  users: [], identities: [], events: [], attributes: [], exportJobs: [], exportMembers: {}, secrets: {}, keys: [],
+  users: [], identities: [], events: [], attributes: [], exportJobs: [], exportMembers: {}, secrets: {}, imported: [], keys: [],
 });
 
 const FILE = 'reference.json';

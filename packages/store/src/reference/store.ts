@@ -8,7 +8,7 @@ import type {
 import type { Engine, EngineOptions } from '../registry.ts';
 import type {
   ApiKeyRecord, CardStatRow, CardStatsQuery, ConversionStatRow, CurrentsResult, CustomAttributeSample, ExportJob, ExportJobPatch,
-  ExportProfiles, MessageSource, MessageStatRow, MessageStatsQuery, ProfileOptions, ReceiptSpan, SegmentInstant, SeriesDays,
+  ExportProfiles, ImportedObject, MessageSource, MessageStatRow, MessageStatsQuery, ProfileOptions, ReceiptSpan, SegmentInstant, SeriesDays,
   TrackBatch, TrackResult, UserIdKind, Workspace,
 } from '../types.ts';
 import { ingestCurrents, track } from './ingest.ts';
@@ -182,6 +182,16 @@ export class ReferenceStore implements Store, AnalyticsData, Catalog, KeyCatalog
 
   async secret(purpose: string): Promise<string> {
     return (this.state.secrets[purpose] ??= randomBytes(32).toString('hex'));
+  }
+
+  async importedObjects(prefix: string): Promise<ImportedObject[]> {
+    return structuredClone(this.state.imported.filter((o) => o.url.startsWith(prefix)))
+      .sort((a, b) => byCodePoint(a.url, b.url) || a.importedAt - b.importedAt);
+  }
+
+  /** One entry per (URL, ETag): a key rewritten is another object. */
+  async recordImportedObject(object: ImportedObject): Promise<void> {
+    this.state.imported = [...this.state.imported.filter((o) => o.url !== object.url || o.etag !== object.etag), structuredClone(object)];
   }
 
   async addApiKey(key: ApiKeyRecord): Promise<void> {
