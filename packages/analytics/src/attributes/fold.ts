@@ -1,5 +1,6 @@
 import type { AttributeEntry, StoredIdentity } from '../records.ts';
 import { byCodePoint } from '../text-order.ts';
+import { identityKey, type IdentityKey } from '../identity/keys.ts';
 import { IDENTITY_ATTRIBUTES, isCustomAttribute } from './standard.ts';
 
 /**
@@ -63,6 +64,11 @@ export function currentAttributes(entries: Iterable<AttributeEntry>, at?: number
 export function attributeIdentity(user: string, name: string, value: unknown): StoredIdentity | undefined {
   if (!(IDENTITY_ATTRIBUTES as readonly string[]).includes(name) || typeof value !== 'string' || value === '') return undefined;
   return { kind: name as (typeof IDENTITY_ATTRIBUTES)[number], value, user };
+}
+
+/** The identities an update's values give its user (see `attributeIdentity`). */
+export function identitiesGiven(values: Readonly<Record<string, unknown>>): IdentityKey[] {
+  return IDENTITY_ATTRIBUTES.filter((name) => typeof values[name] === 'string' && values[name] !== '').map((name) => identityKey(name, values[name] as string));
 }
 
 /** A custom attribute and the first value (not null) it was given anywhere: what Braze types it by. */

@@ -1,6 +1,6 @@
 import type { StoredIdentity, StoredUser } from '../records.ts';
 import { byCodePoint } from '../text-order.ts';
-import { derivedBrazeId, identityKey, identityKeys, type IdentityKey, type UserReference } from './keys.ts';
+import { derivedBrazeId, identityKey, identityKeys, type IdentityKey, type IdentityKind, type UserReference } from './keys.ts';
 
 /**
  * Who a naming means. An identity names one user, except an email or phone, which several users may
@@ -33,22 +33,20 @@ export class IdentityDirectory {
     return this.byKey.get(identityKey(identity.kind, identity.value).key)?.includes(identity.user) ?? false;
   }
 
+  /** Position of the user in the order users were made (a user unknown here comes last). */
+  rank(user: string): number {
+    return this.created.get(user) ?? Number.MAX_SAFE_INTEGER;
+  }
+
   /** Every user the identity names, oldest first. */
   users(key: IdentityKey): string[] {
-    const rank = (u: string) => this.created.get(u) ?? Number.MAX_SAFE_INTEGER;
-    return [...(this.byKey.get(key.key) ?? [])].sort((a, b) => rank(a) - rank(b));
+    return [...(this.byKey.get(key.key) ?? [])].sort((a, b) => this.rank(a) - this.rank(b));
   }
 
   /** The user the identity means: the most recently created of those it names. */
   find(key: IdentityKey): string | undefined {
     return this.users(key).at(-1);
   }
-}
-
-/** What resolving a batch's namings adds: users (braze_ids, in the order they were made) and identities. */
-export interface NewUsers {
-  users: string[];
-  identities: StoredIdentity[];
 }
 
 /** How a Currents record names its user (`''`: not named that way). */
@@ -59,88 +57,107 @@ export interface CurrentsNaming {
 
 const namingKey = (n: CurrentsNaming) => `${n.userId}\u0000${n.externalUserId}`;
 
+/** A naming with the users its two ids name before the batch (looked up by the engine). */
+export interface CurrentsNamingFound<U> extends CurrentsNaming {
+  byBrazeId?: U;
+  byExternalId?: U;
+}
+
 /**
  * The user of each naming of a batch of Currents records. A user_id is a braze_id; a record naming a
  * user_id and an external_user_id links them: whichever is new becomes an identity of the user the
- * other names (the braze_id wins when both name someone). Namings that name nobody yet make users,
+ * other names (the braze_id's user when both name someone). Namings that name nobody yet make users,
  * considered in a fixed order (those naming someone first, then those naming both ids, then by
  * user_id and external_user_id in code-point order), so that two records linking the same new ids
- * make one user however the batch is ordered.
+ * make one user however the batch is ordered. A user made from an external id alone gets a braze_id
+ * derived from it.
  */
-export function resolveCurrentsUsers(
-  namings: readonly CurrentsNaming[], find: (key: IdentityKey) => string | undefined,
-): NewUsers & { userOf: (naming: CurrentsNaming) => string } {
-  const rows = new Map<string, CurrentsNaming & { byBrazeId?: string; byExternalId?: string; user?: string }>();
-  for (const n of namings) {
-    const key = namingKey(n);
-    if (rows.has(key)) continue;
-    const byBrazeId = n.userId ? find(identityKey('braze_id', n.userId)) : undefined;
-    const byExternalId = n.externalUserId ? find(identityKey('external_id', n.externalUserId)) : undefined;
-    rows.set(key, { ...n, byBrazeId, byExternalId, user: byBrazeId ?? byExternalId });
-  }
+export function resolveCurrentsUsers<U>(
+  namings: readonly CurrentsNamingFound<U>[], make: (brazeId: string) => U,
+): { identities: Array<{ kind: IdentityKind; value: string; user: U }>; userOf: (naming: CurrentsNaming) => U } {
+  const rows = new Map<string, CurrentsNamingFound<U> & { user?: U }>();
+  for (const n of namings) if (!rows.has(namingKey(n))) rows.set(namingKey(n), { ...n, user: n.byBrazeId ?? n.byExternalId });
   const open = [...rows.values()]
     .filter((r) => (r.userId && r.byBrazeId === undefined) || (r.externalUserId && r.byExternalId === undefined))
     .sort((a, b) => Number(a.user === undefined) - Number(b.user === undefined)
       || Number(!a.userId || !a.externalUserId) - Number(!b.userId || !b.externalUserId)
       || byCodePoint(a.userId, b.userId) || byCodePoint(a.externalUserId, b.externalUserId));
-  const out: NewUsers = { users: [], identities: [] };
-  const madeByBrazeId = new Map<string, string>();
-  const madeByExternalId = new Map<string, string>();
+  const identities: Array<{ kind: IdentityKind; value: string; user: U }> = [];
+  const madeByBrazeId = new Map<string, U>();
+  const madeByExternalId = new Map<string, U>();
   for (const row of open) {
     let user = row.user ?? (row.userId ? madeByBrazeId.get(row.userId) : undefined) ?? (row.externalUserId ? madeByExternalId.get(row.externalUserId) : undefined);
     if (user === undefined) {
-      user = row.userId || derivedBrazeId(identityKey('external_id', row.externalUserId));
-      out.users.push(user);
-      if (!row.userId) out.identities.push({ kind: 'braze_id', value: user, user });
+      const brazeId = row.userId || derivedBrazeId(identityKey('external_id', row.externalUserId));
+      user = make(brazeId);
+      if (!row.userId) identities.push({ kind: 'braze_id', value: brazeId, user });
     }
     if (row.userId && row.byBrazeId === undefined && !madeByBrazeId.has(row.userId)) {
       madeByBrazeId.set(row.userId, user);
-      out.identities.push({ kind: 'braze_id', value: row.userId, user });
+      identities.push({ kind: 'braze_id', value: row.userId, user });
     }
     if (row.externalUserId && row.byExternalId === undefined && !madeByExternalId.has(row.externalUserId)) {
       madeByExternalId.set(row.externalUserId, user);
-      out.identities.push({ kind: 'external_id', value: row.externalUserId, user });
+      identities.push({ kind: 'external_id', value: row.externalUserId, user });
     }
     row.user ??= user;
   }
-  return { ...out, userOf: (n) => rows.get(namingKey(n))!.user! };
+  return {
+    identities,
+    userOf: (n) => {
+      const user = rows.get(namingKey(n))?.user;
+      if (user === undefined) throw new Error(`naming ${namingKey(n)} was not resolved`);
+      return user;
+    },
+  };
 }
 
 /** A /users/track object's user: created when nobody has its identities, unless it may only update. */
 export interface TrackNaming {
   user: UserReference;
   create: boolean;
+  /** Identities the object's attribute values give its user (an email, a phone): they name the user
+   * for the objects after it in the batch. */
+  gives?: readonly IdentityKey[];
+}
+
+/** How an engine keeps users while a batch is resolved: `U` is its handle of a user. */
+export interface UserBook<U> {
+  /** The user an identity means before the batch (the most recently made of those it names). */
+  find(key: IdentityKey): U | undefined;
+  /** Makes a user with this braze_id, now. */
+  make(brazeId: string): U;
+  /** Whether user `a` was made after user `b`. */
+  newer(a: U, b: U): boolean;
 }
 
 /**
- * The user of each naming of a /users/track batch, in order (undefined: nobody, and not to be made).
- * The strongest identity that names someone decides; every other identity of the naming becomes
- * one of that user. A new user takes the braze_id it is named by, or one derived from its
- * strongest identity.
+ * The user of each naming of a /users/track batch, in order (undefined: nobody, and not to be made),
+ * and the identities the namings add (besides those `gives` names, which the attribute values record).
+ * The strongest identity that names someone decides; every other identity of the naming becomes one
+ * of that user. A new user takes the braze_id it is named by, or one derived from its strongest
+ * identity.
  */
-export function resolveTrackUsers(
-  namings: readonly TrackNaming[], find: (key: IdentityKey) => string | undefined,
-): NewUsers & { resolved: Array<string | undefined> } {
-  const known = new Map<string, string | undefined>();
+export function resolveTrackUsers<U>(namings: readonly TrackNaming[], book: UserBook<U>): { resolved: Array<U | undefined>; identities: Array<{ kind: IdentityKind; value: string; user: U }> } {
+  const known = new Map<string, U | undefined>();
   const lookup = (k: IdentityKey) => {
-    if (!known.has(k.key)) known.set(k.key, find(k));
+    if (!known.has(k.key)) known.set(k.key, book.find(k));
     return known.get(k.key);
   };
-  const out: NewUsers & { resolved: Array<string | undefined> } = { users: [], identities: [], resolved: [] };
-  for (const { user: ref, create } of namings) {
+  const out: { resolved: Array<U | undefined>; identities: Array<{ kind: IdentityKind; value: string; user: U }> } = { resolved: [], identities: [] };
+  for (const { user: ref, create, gives } of namings) {
     const keys = identityKeys(ref);
-    let user: string | undefined;
+    let user: U | undefined;
     for (const k of keys) {
       user = lookup(k);
       if (user !== undefined) break;
     }
     if (user === undefined && create && keys.length > 0) {
-      user = keys[0].kind === 'braze_id' ? keys[0].value : derivedBrazeId(keys[0]);
-      out.users.push(user);
+      const brazeId = keys[0].kind === 'braze_id' ? keys[0].value : derivedBrazeId(keys[0]);
+      user = book.make(brazeId);
       if (keys[0].kind !== 'braze_id') {
-        const own = identityKey('braze_id', user);
-        known.set(own.key, user);
-        out.identities.push({ kind: 'braze_id', value: user, user });
+        known.set(identityKey('braze_id', brazeId).key, user);
+        out.identities.push({ kind: 'braze_id', value: brazeId, user });
       }
     }
     if (user !== undefined) {
@@ -148,6 +165,11 @@ export function resolveTrackUsers(
         if (lookup(k) !== undefined) continue;
         known.set(k.key, user);
         out.identities.push({ kind: k.kind, value: k.value, user });
+      }
+      for (const k of gives ?? []) {
+        // An email or phone shared by several users means the most recently made of them.
+        const before = lookup(k);
+        if (before === undefined || book.newer(user, before)) known.set(k.key, user);
       }
     }
     out.resolved.push(user);

@@ -94,7 +94,8 @@ function groupBy<K>(events: Iterable<StoredEvent>, key: (e: StoredEvent) => K): 
   return groups;
 }
 
-/** Names by kind and id: the workspace's, else the one the user's first record of that id carries. */
+/** Names by kind and id: the workspace's, else the one the latest of the user's records of that id
+ * that carries a name gives (the first recorded among equal times). */
 function namer(book: NameBook, events: readonly StoredEvent[]): (kind: NamedKind, id: string | null) => string | null {
   return (kind, id) => {
     if (id === null) return null;
@@ -102,8 +103,7 @@ function namer(book: NameBook, events: readonly StoredEvent[]): (kind: NamedKind
     if (defined !== undefined) return defined;
     if (!(kind in NAMES_IN_RECORDS)) return null;
     const where = NAMES_IN_RECORDS[kind as keyof typeof NAMES_IN_RECORDS];
-    const first = events.find((e) => e[where.id] === id);
-    return first ? fieldText(first.payload, where.name) : null;
+    return latestTold(events.filter((e) => e[where.id] === id), (e) => fieldText(e.payload, where.name));
   };
 }
 

@@ -87,19 +87,21 @@ export class Ingest {
       purchases: group.flatMap((b) => b.purchases),
     };
     await this.db.transaction(async () => {
+      // The uid of each object's user: attributes, then events, then purchases.
       const uids = await this.users.resolveTrackUsers(batch);
+      const attributeUids = uids.slice(0, batch.attributes.length);
       await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins_track AS SELECT * FROM events LIMIT 0`);
       const events = [...batch.events, ...batch.purchases];
       if (events.length > 0) {
         const app = await this.db.writer.createAppender('ins_track', 'main', 'temp');
-        for (const e of events) this.appendEvent(app, e, uids.get(e.user)!);
+        events.forEach((e, i) => this.appendEvent(app, e, uids[batch.attributes.length + i]!));
         app.closeSync();
         await this.db.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
         await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ins_track`);
         // Custom events and purchases only: no message engagement.
         await this.rollups.storeInserted(`INSERT INTO events SELECT * FROM ins_track`, false);
       }
-      await this.storeAttributes(batch.attributes, uids);
+      await this.storeAttributes(batch.attributes, attributeUids);
     });
     return group.map((b) => ({
       attributesProcessed: b.attributes.length,
@@ -131,19 +133,20 @@ export class Ingest {
     app.endRow();
   }
 
-  private async storeAttributes(attributes: AttributeRecord[], uids: Map<UserRef, number>): Promise<void> {
-    const needed = attributes.filter((a) => uids.has(a.user));
+  /** Stores attribute updates, `uids[i]` the user of `attributes[i]` (none: not stored). */
+  private async storeAttributes(attributes: AttributeRecord[], uids: Array<number | undefined>): Promise<void> {
+    const needed = attributes.flatMap((a, i) => (uids[i] === undefined ? [] : [{ ...a, uid: uids[i] }]));
     if (needed.length === 0) return;
     const current = await this.currentValues(
       needed.flatMap((a) => [
-        ...Object.keys(a.increments ?? {}).map((name) => [uids.get(a.user)!, name] as const),
-        ...Object.keys(a.arrayEdits ?? {}).map((name) => [uids.get(a.user)!, name] as const),
+        ...Object.keys(a.increments ?? {}).map((name) => [a.uid, name] as const),
+        ...Object.keys(a.arrayEdits ?? {}).map((name) => [a.uid, name] as const),
       ]),
     );
     const app = await this.db.writer.createAppender('attributes');
     const identities: Array<[string, string, number]> = [];
     for (const a of needed) {
-      const uid = uids.get(a.user)!;
+      const uid = a.uid;
       // The values an update writes, its increments and array edits applied to the values current
       // before it (those written earlier in this batch included).
       for (const [name, value] of foldAttributeUpdate(a, (name) => current.get(`${uid}\u0000${name}`)?.value)) {
@@ -162,7 +165,7 @@ export class Ingest {
       }
     }
     app.closeSync();
-    await this.kept.markStale(needed.map((a) => uids.get(a.user)!));
+    await this.kept.markStale(needed.map((a) => a.uid));
     await this.users.appendIdentities(identities);
   }
 

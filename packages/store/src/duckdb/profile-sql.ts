@@ -49,9 +49,10 @@ export async function loadNames(conn: DuckDBConnection, ws: Workspace): Promise<
   app.closeSync();
 }
 
-/** A name: the workspace's, else the one the events carry (Currents records name what they concern). */
-const nameJoin = (alias: string, kind: string, idColumn: string) =>
-  `LEFT JOIN names ${alias} ON ${alias}.kind = '${kind}' AND ${alias}.id = ${idColumn}`;
+/** A name: the workspace's (no uid), else the one the user's records carry (Currents records name what
+ * they concern; see \`names\`). */
+const nameJoin = (alias: string, kind: string, idColumn: string, uidColumn: string) =>
+  `LEFT JOIN names ${alias} ON ${alias}.kind = '${kind}' AND ${alias}.id = ${idColumn} AND (${alias}.nuid IS NULL OR ${alias}.nuid = ${uidColumn})`;
 
 const ATTRIBUTE_FIELDS = new Set([...TOP_LEVEL_ATTRIBUTES, 'last_coordinates', 'custom_attributes']);
 const EVENT_NAMES: Record<string, { column: string; payloadField: string; fields: string[] }> = {
@@ -156,15 +157,16 @@ function profileSteps(
        e.message_variation_id, e.canvas_id, e.canvas_variation_id, e.canvas_step_id, e.card_id, e.platform, e.revenue,
        ${needPayload ? `CASE WHEN e.category IN ('session_start', 'canvas_entry') OR e.event_type = '${TYPE.token}' THEN e.payload END` : 'NULL::JSON'} AS payload
      FROM events e SEMI JOIN m ON e.uid = m.uid${only('e', 'WHERE')}` });
-  // Names of what the workspace does not define, from the events (one payload read per object).
-  // Which ids those are comes from \`ev\` first: when the workspace defines them all, as it
-  // should, no payload is read at all.
+  // Names of what the workspace does not define, from each user's records: the name the latest record
+  // that carries one gives (the first recorded among equal times; \`namer\` of analytics' profiles).
+  // Which ids those are comes from \`ev\` first: when the workspace defines them all, as it should,
+  // no payload is read at all.
   const fromEvents = Object.entries(EVENT_NAMES).filter(([, n]) => want(...n.fields)).map(([kind, n]) =>
-    `SELECT '${kind}' AS kind, e.${n.column} AS id, json_extract_string(any_value(e.payload), '$.${n.payloadField}') AS name
+    `SELECT '${kind}' AS kind, e.${n.column} AS id, e.uid AS nuid, arg_max(json_extract_string(e.payload, '$.${n.payloadField}'), e.time) AS name
      FROM events e SEMI JOIN m ON e.uid = m.uid
      WHERE e.${n.column} IN (SELECT ${n.column} FROM ev WHERE ${n.column} NOT IN (SELECT id FROM ws_names WHERE kind = '${kind}'))${only('e', 'AND')}
-     GROUP BY e.${n.column}`);
-  ctes.push({ name: 'names', materialized: true, sql: `SELECT kind, id, name FROM ws_names${fromEvents.map((q) => ` UNION ALL ${q}`).join('')}` });
+     GROUP BY e.uid, e.${n.column}`);
+  ctes.push({ name: 'names', materialized: true, sql: `SELECT kind, id, NULL::INTEGER AS nuid, name FROM ws_names${fromEvents.map((q) => ` UNION ALL ${q}`).join('')}` });
 
   if (want('external_id', 'user_aliases', 'email', 'phone')) {
     join('ids', `SELECT uid, min(value) FILTER (WHERE kind = 'external_id') AS external_id,
@@ -203,7 +205,7 @@ function profileSteps(
     join('ap', `SELECT uid, ${array(
       object(field('name', str('nm')), field('platform', str('pf')), `'"sessions":' || n`, `'"first_used":"' || ${iso('f')} || '"'`, `'"last_used":"' || ${iso('l')} || '"'`),
     )} AS list FROM (SELECT s.*, a.name AS nm FROM (SELECT uid, app_id, arg_max(platform, time) AS pf, count(*) AS n, min(time) AS f, max(time) AS l
-        FROM ev WHERE category = 'session_start' GROUP BY uid, app_id) s ${nameJoin('a', 'app', 's.app_id')}) GROUP BY uid`);
+        FROM ev WHERE category = 'session_start' GROUP BY uid, app_id) s ${nameJoin('a', 'app', 's.app_id', 's.uid')}) GROUP BY uid`);
   }
   if (want('devices')) {
     // One payload per device (its latest session), read once.
@@ -226,7 +228,7 @@ function profileSteps(
                arg_max(app_id, time) AS app_id, arg_max(platform, time) AS platform FROM (
           SELECT uid, time, app_id, platform, json_extract_string(payload, ['$.push_token', '$.push_token_state_change_type', '$.push_token_device_id']) AS j
           FROM ev WHERE event_type = '${TYPE.token}' AND payload IS NOT NULL)
-        WHERE j[1] IS NOT NULL GROUP BY uid, j[1]) t ${nameJoin('a', 'app', 't.app_id')}
+        WHERE j[1] IS NOT NULL GROUP BY uid, j[1]) t ${nameJoin('a', 'app', 't.app_id', 't.uid')}
       WHERE lower(coalesce(change, '')) NOT LIKE '%remove%' GROUP BY uid`);
   }
   if (want('campaigns_received')) {
@@ -250,7 +252,7 @@ function profileSteps(
           bool_or(category = 'campaign_conversion') AS converted, bool_or(event_type = '${TYPE.control}') AS in_control,
           arg_max(message_variation_id, time) FILTER (WHERE message_variation_id IS NOT NULL) AS variation
         FROM ev WHERE campaign_id IS NOT NULL GROUP BY uid, campaign_id) c
-      ${nameJoin('cn', 'campaign', 'c.campaign_id')} ${nameJoin('vn', 'variation', 'c.variation')}
+      ${nameJoin('cn', 'campaign', 'c.campaign_id', 'c.uid')} ${nameJoin('vn', 'variation', 'c.variation', 'c.uid')}
       WHERE last_received IS NOT NULL OR in_control GROUP BY uid`);
   }
   if (want('canvases_received')) {
@@ -258,7 +260,7 @@ function profileSteps(
       object(field('name', str('sn.name')), `'"api_canvas_step_id":' || ${str('canvas_step_id')}`, dateField('last_received', 't')),
     )} AS list FROM (SELECT uid, canvas_id, canvas_step_id, max(time) AS t FROM ev
         WHERE canvas_id IS NOT NULL AND canvas_step_id IS NOT NULL AND event_type IN (${receipt}) GROUP BY ALL) s
-      ${nameJoin('sn', 'canvas_step', 's.canvas_step_id')} GROUP BY uid, canvas_id` });
+      ${nameJoin('sn', 'canvas_step', 's.canvas_step_id', 's.uid')} GROUP BY uid, canvas_id` });
     join('cv', `SELECT c.uid, ${array(object(
       field('name', str('cn.name')),
       `'"api_canvas_id":' || ${str('c.canvas_id')}`,
@@ -276,13 +278,13 @@ function profileSteps(
           arg_max(json_extract_string(payload, '$.in_control_group'), time) FILTER (WHERE category = 'canvas_entry') AS in_control
         FROM ev WHERE canvas_id IS NOT NULL GROUP BY uid, canvas_id) c
       LEFT JOIN cs ON cs.uid = c.uid AND cs.canvas_id = c.canvas_id
-      ${nameJoin('cn', 'canvas', 'c.canvas_id')} ${nameJoin('vn', 'canvas_variation', 'c.variation')}
+      ${nameJoin('cn', 'canvas', 'c.canvas_id', 'c.uid')} ${nameJoin('vn', 'canvas_variation', 'c.variation', 'c.uid')}
       WHERE last_received IS NOT NULL OR last_entered IS NOT NULL GROUP BY c.uid`);
   }
   if (want('cards_clicked')) {
     join('cc', `SELECT uid, ${array(object(`'"name":' || ${str('coalesce(kn.name, k.card_id)')}`))} AS list
       FROM (SELECT DISTINCT uid, card_id FROM ev WHERE event_type = '${TYPE.cardClick}' AND card_id IS NOT NULL) k
-      ${nameJoin('kn', 'card', 'k.card_id')} GROUP BY uid`);
+      ${nameJoin('kn', 'card', 'k.card_id', 'k.uid')} GROUP BY uid`);
   }
 
   const created = `least(u.created_at, coalesce(act.first_event, u.created_at), coalesce(attrs.first_time, u.created_at))`;

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { derivedBrazeId, identityKey, identityKeys, type IdentityKey } from '@brazen/analytics';
-import type { TrackBatch, UserRef } from '../types.ts';
+import { identitiesGiven, identityKeys, resolveCurrentsUsers, resolveTrackUsers, type IdentityKey, type TrackNaming } from '@brazen/analytics';
+import type { TrackBatch } from '../types.ts';
 import { DEVICE_IDENTITIES_FROM_EVENTS_SQL } from './currents-sql.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
@@ -26,39 +26,24 @@ export class Users {
     this.nextUid = (max?.uid ?? 0) + 1;
   }
 
-  /** Gives a uid to every user named in the batch that is not known yet, and records new identities. */
+  /** Gives a uid to every user named in the batch that is not known yet, and records new identities
+   * (the rule of analytics' `resolveCurrentsUsers`, on the namings `umap` found no user for). */
   async createCurrentsUsers(): Promise<void> {
     const open = await rows<{ bk: string; ek: string; uid: number | null; buid: number | null; euid: number | null }>(
       this.db.writer,
       `SELECT bk, ek, uid, buid, euid FROM umap
-       WHERE (bk <> '' AND buid IS NULL) OR (ek <> '' AND euid IS NULL)
-       -- Known users first, then references naming both ids, so that a pair links the two.
-       ORDER BY uid IS NULL, (bk = '' OR ek = ''), bk, ek`,
+       WHERE (bk <> '' AND buid IS NULL) OR (ek <> '' AND euid IS NULL)`,
     );
     if (open.length === 0) return;
-    const byBraze = new Map<string, number>();
-    const byExternal = new Map<string, number>();
-    const identities: Array<[string, string, number]> = [];
     const users: Array<[number, string]> = [];
-    const assigned: Array<[string, string, number]> = [];
-    for (const row of open) {
-      let uid = row.uid ?? (row.bk ? byBraze.get(row.bk) : undefined) ?? (row.ek ? byExternal.get(row.ek) : undefined);
-      if (uid === undefined) {
-        uid = this.nextUid++;
-        const brazeId = row.bk || derivedBrazeId(identityKey('external_id', row.ek));
-        users.push([uid, brazeId]);
-        if (!row.bk) identities.push(['braze_id', brazeId, uid]);
-      }
-      if (row.bk && row.buid === null && !byBraze.has(row.bk)) {
-        byBraze.set(row.bk, uid);
-        identities.push(['braze_id', row.bk, uid]);
-      }
-      if (row.ek && row.euid === null && !byExternal.has(row.ek)) {
-        byExternal.set(row.ek, uid);
-        identities.push(['external_id', row.ek, uid]);
-      }
-      if (row.uid === null) assigned.push([row.bk, row.ek, uid]);
-    }
+    const found = open.map((r) => ({ userId: r.bk, externalUserId: r.ek, byBrazeId: r.buid ?? undefined, byExternalId: r.euid ?? undefined }));
+    const resolved = resolveCurrentsUsers<number>(found, (brazeId) => {
+      const uid = this.nextUid++;
+      users.push([uid, brazeId]);
+      return uid;
+    });
+    const identities = resolved.identities.map((i): [string, string, number] => [i.kind, i.value, i.user]);
+    const assigned = open.filter((r) => r.uid === null).map((r): [string, string, number] => [r.bk, r.ek, resolved.userOf({ userId: r.bk, externalUserId: r.ek })]);
     await this.appendUsers(users);
     await this.appendIdentities(identities);
     if (assigned.length > 0) {
@@ -89,45 +74,28 @@ export class Users {
     });
   }
 
-  /** uid of every user the batch names; unknown users are created unless only updated. */
-  async resolveTrackUsers(batch: TrackBatch): Promise<Map<UserRef, number>> {
-    const refs: Array<{ user: UserRef; create: boolean }> = [
-      ...batch.attributes.map((a) => ({ user: a.user, create: !a.updateExistingOnly })),
-      ...batch.events.map((e) => ({ user: e.user, create: true })),
-      ...batch.purchases.map((p) => ({ user: p.user, create: true })),
+  /** The uid of each object's user (attributes, then events, then purchases; undefined: nobody, and
+   * not to be made), by the rule of analytics' `resolveTrackUsers`; new users and identities appended. */
+  async resolveTrackUsers(batch: TrackBatch): Promise<Array<number | undefined>> {
+    const namings: TrackNaming[] = [
+      ...batch.attributes.map((a) => ({ user: a.user, create: !a.updateExistingOnly, gives: identitiesGiven(a.values) })),
+      ...[...batch.events, ...batch.purchases].map((e) => ({ user: e.user, create: true })),
     ];
-    const known = await this.lookupIdentities(refs.flatMap((r) => identityKeys(r.user)));
-    const result = new Map<UserRef, number>();
-    const newIdentities: Array<[string, string, number]> = [];
+    const known = await this.lookupIdentities(namings.flatMap((n) => [...identityKeys(n.user), ...(n.gives ?? [])]));
     const newUsers: Array<[number, string]> = [];
-    for (const { user, create } of refs) {
-      const keys = identityKeys(user);
-      let uid: number | undefined;
-      for (const k of keys) {
-        uid = known.get(k.key);
-        if (uid !== undefined) break;
-      }
-      if (uid === undefined) {
-        if (!create) continue;
-        uid = this.nextUid++;
-        const brazeId = user.braze_id ?? derivedBrazeId(keys[0]);
+    const { resolved, identities } = resolveTrackUsers<number>(namings, {
+      find: (key) => known.get(key.key),
+      make: (brazeId) => {
+        const uid = this.nextUid++;
         newUsers.push([uid, brazeId]);
-        if (!user.braze_id) {
-          newIdentities.push(['braze_id', brazeId, uid]);
-          known.set(`braze_id\u0000${brazeId}`, uid);
-        }
-      }
-      for (const k of keys) {
-        if (!known.has(k.key)) {
-          known.set(k.key, uid);
-          newIdentities.push([k.kind, k.value, uid]);
-        }
-      }
-      result.set(user, uid);
-    }
+        return uid;
+      },
+      // uids are given in the order users are made.
+      newer: (a, b) => a > b,
+    });
     await this.appendUsers(newUsers);
-    await this.appendIdentities(newIdentities);
-    return result;
+    await this.appendIdentities(identities.map((i) => [i.kind, i.value, i.user]));
+    return resolved;
   }
 
   /** uid of each key found (by `key`), read on `conn` (the writer's, inside a write). */

@@ -1,6 +1,6 @@
 import {
-  attributeIdentity, currencyRates, currentsBatch, CurrentsBodyError, DEVICE_ID_CATEGORIES, foldAttributeUpdate, IdentityDirectory,
-  isLater, parseCurrentsBody, resolveCurrentsUsers, resolveTrackUsers, trackedEvent, type AttributeEntry, type NewUsers, type StoredIdentity,
+  attributeIdentity, currencyRates, identitiesGiven, identityKey, currentsBatch, CurrentsBodyError, DEVICE_ID_CATEGORIES, foldAttributeUpdate, IdentityDirectory,
+  isLater, parseCurrentsBody, resolveCurrentsUsers, resolveTrackUsers, trackedEvent, type AttributeEntry, type StoredIdentity,
 } from '@brazen/analytics';
 import { StoreError } from '../errors.ts';
 import type { CurrentsBody } from '../ports.ts';
@@ -16,11 +16,12 @@ async function bytesOf(body: CurrentsBody['bytes']): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** Adds new users (made now) and identities not already recorded. */
-function record(state: ReferenceState, made: NewUsers, now: number): void {
-  for (const brazeId of made.users) state.users.push({ brazeId, createdAt: now });
-  addIdentities(state, made.identities);
-}
+/** A new user, made now (its braze_id also known to `dir` from then on). */
+const maker = (state: ReferenceState, dir: IdentityDirectory, now: number) => (brazeId: string) => {
+  state.users.push({ brazeId, createdAt: now });
+  dir.addUser(brazeId);
+  return brazeId;
+};
 
 function addIdentities(state: ReferenceState, identities: readonly StoredIdentity[]): void {
   const known = new IdentityDirectory([], state.identities);
@@ -47,8 +48,12 @@ export async function ingestCurrents(state: ReferenceState, body: CurrentsBody, 
   const stored = new Set(state.events.map((e) => e.id));
   const fresh = batch.records.filter((r) => !stored.has(r.record.event.id)).map((r) => r.record);
   const dir = directory(state);
-  const resolved = resolveCurrentsUsers(fresh, (key) => dir.find(key));
-  record(state, resolved, now);
+  const resolved = resolveCurrentsUsers(fresh.map((r) => ({
+    userId: r.userId, externalUserId: r.externalUserId,
+    byBrazeId: r.userId ? dir.find(identityKey('braze_id', r.userId)) : undefined,
+    byExternalId: r.externalUserId ? dir.find(identityKey('external_id', r.externalUserId)) : undefined,
+  })), maker(state, dir, now));
+  addIdentities(state, resolved.identities);
   const events = fresh.map((r) => ({ ...r.event, user: resolved.userOf(r) }));
   state.events.push(...events);
   const devices = new Set<string>(DEVICE_ID_CATEGORIES);
@@ -63,11 +68,11 @@ export async function ingestCurrents(state: ReferenceState, body: CurrentsBody, 
 export function track(state: ReferenceState, batch: TrackBatch, now: number): TrackResult {
   const dir = directory(state);
   const namings = [
-    ...batch.attributes.map((a) => ({ user: a.user, create: !a.updateExistingOnly })),
+    ...batch.attributes.map((a) => ({ user: a.user, create: !a.updateExistingOnly, gives: identitiesGiven(a.values) })),
     ...[...batch.events, ...batch.purchases].map((e) => ({ user: e.user, create: true })),
   ];
-  const resolved = resolveTrackUsers(namings, (key) => dir.find(key));
-  record(state, resolved, now);
+  const resolved = resolveTrackUsers(namings, { find: (key) => dir.find(key), make: maker(state, dir, now), newer: (a, b) => dir.rank(a) > dir.rank(b) });
+  addIdentities(state, resolved.identities);
   const rates = currencyRates(state.workspace?.currency_rates);
   [...batch.events, ...batch.purchases].forEach((e, i) => {
     const user = resolved.resolved[batch.attributes.length + i]!;

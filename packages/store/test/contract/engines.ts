@@ -15,20 +15,7 @@ interface EngineUnderTest {
 }
 
 /** Defects the randomized comparison found, shrunk to contract cases, whose fixes are not on main yet. */
-const KNOWN_DEFECTS: ContractSkip[] = [
-  {
-    reason: 'defect, fix on its way (core-a): an increment or array edit after a value set in the same /users/track batch reads the value stored before the batch',
-    tests: ['increments and edits the value an earlier object set, in the same batch or an earlier one'],
-  },
-  {
-    reason: 'defect reported to core-a: an email or phone an attribute sets names its user only once its batch is stored, so a later object of the same batch makes another user',
-    tests: ['names a user by an email or phone an earlier object gave it, in the same batch or an earlier one'],
-  },
-  {
-    reason: 'defect reported to core-a: a campaign named by its records takes the name of any record of it (any_value), even one that carries no name',
-    tests: ['names a campaign, variation and Canvas step the workspace does not define from the events'],
-  },
-];
+const KNOWN_DEFECTS: ContractSkip[] = [];
 
 export const ENGINES: Record<string, EngineUnderTest> = {
   duckdb: { url: (dir) => `duckdb:${dir}`, skip: KNOWN_DEFECTS },
@@ -49,6 +36,7 @@ export const ENGINES: Record<string, EngineUnderTest> = {
           'counts what a /users/track batch processed, and its events and purchases as records',
           "takes a job's members as of an instant in braze_id order, and reads them in pieces as NDJSON",
           'replaces an earlier snapshot of the job, keeps jobs apart, and reads nothing once dropped',
+          'reads no piece of an export without members, every field or some',
           'finds everything again after reopening',
           'keeps each app apart in the activity it finds on reopening',
         ],
