@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ActivityIndex, type ActivityChange, type ActivityTuple } from '../src/activity.ts';
+import { ActivityIndex, type ActivityChange, type ActivityTuple } from '../src/activity/index.ts';
 
 /** MAU of each day, from the difference arrays of the changes applied so far. */
 function mauSeries(changes: ActivityChange[], days: number[]): number[] {

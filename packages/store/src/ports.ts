@@ -1,9 +1,11 @@
-import type { SegmentFilter, SeriesUnit } from '@brazen/analytics';
+import type {
+  ActivityQuery, CounterName, CounterQuery, SegmentFilter, UnitTotals,
+} from '@brazen/analytics';
 import type {
   CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
 } from './campaign-types.ts';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from './segment-types.ts';
-import type { ApiKeyRecord, CounterKind, CurrentsResult, CustomAttributeSample, ImportedObject, TrackBatch, TrackResult, Workspace } from './types.ts';
+import type { ApiKeyRecord, CurrentsResult, CustomAttributeSample, ImportedObject, TrackBatch, TrackResult, Workspace } from './types.ts';
 
 /**
  * The port: what the server needs of an engine, in Braze's vocabulary, cut by concern.
@@ -18,46 +20,16 @@ import type { ApiKeyRecord, CounterKind, CurrentsResult, CustomAttributeSample, 
  * errors are `StoreError`s with a code, which the server alone maps to an HTTP status.
  */
 
+export type {
+  SeriesUnits, CounterQuery, UnitTotals, ActivityMetric, ActivityQuery, CounterName,
+} from '@brazen/analytics';
+
 /** A Currents body as received, NDJSON or a JSON array of records: its bytes, whole or streamed
  * (a large file is never read whole into memory). */
 export interface CurrentsBody {
   bytes: Uint8Array | AsyncIterable<Uint8Array>;
   format: 'ndjson' | 'array';
 }
-
-/** The units of a series in the workspace's time zone: contiguous, oldest first. */
-export interface SeriesUnits {
-  unit: 'day' | 'hour';
-  zone: string;
-  list: readonly SeriesUnit[];
-}
-
-export interface CounterQuery {
-  kind: CounterKind;
-  /** Custom event name or product id; every name when absent. */
-  name?: string;
-  appId?: string;
-  units: SeriesUnits;
-}
-
-/** Totals of one unit of a counter series. */
-export interface UnitTotals {
-  count: number;
-  quantity: number;
-  /** USD. */
-  revenue: number;
-}
-
-export type ActivityMetric = 'dau' | 'mau' | 'new_users';
-
-export interface ActivityQuery {
-  metric: ActivityMetric;
-  appId?: string;
-  /** Consecutive local days of the workspace's time zone, `YYYY-MM-DD`, oldest first. */
-  days: readonly string[];
-}
-
-export type CounterName = 'custom_event' | 'purchase';
 
 /** The records of one workspace, and the figures Braze computes from them (SPEC §3, §6). */
 export interface AnalyticsData {

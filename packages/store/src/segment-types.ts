@@ -2,12 +2,7 @@ import type { SegmentFilter } from '@brazen/analytics';
 
 /** Types of the segment, profile and user-export parts of the Store (SPEC §3, §5, §6). */
 
-/** An instant a segment is evaluated at (epoch seconds). */
-export interface SegmentInstant {
-  at: number;
-  /** Whether data stamped exactly `at` counts. */
-  inclusive: boolean;
-}
+export type { SegmentInstant } from '@brazen/analytics';
 
 /** How /users/export/ids names users. */
 export type UserIdKind = 'external_id' | 'alias' | 'braze_id' | 'email' | 'phone' | 'device_id';

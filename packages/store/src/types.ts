@@ -64,7 +64,7 @@ export interface CurrentsResult {
   errors: RejectedObject[];
 }
 
-export type CounterKind = 'session' | 'custom_event' | 'purchase' | 'uninstall';
+export type { CounterKind } from '@brazen/analytics';
 
 /** A custom attribute as recorded: its name and the first value it was given (not null), which is
  * what Braze types a custom attribute by. */

@@ -1,3 +1,3 @@
 export * from './filter.ts';
 export * from './describe.ts';
-export * from './sql.ts';
+export * from './evaluate.ts';

@@ -1,12 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
-import { CONTROL_CHANNEL, ENROLLED, conversionSpecs } from '@brazen/analytics';
+import { ENGAGEMENT_TYPES, conversionSpecs } from '@brazen/analytics';
 import type {
   CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays,
 } from '../campaign-types.ts';
 import type { Workspace } from '../types.ts';
 import {
-  COMBO_COLUMNS, COMBO_SQL, RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
+  COMBO_COLUMNS, COMBO_SQL, CONVERTS_SQL, RECEIPTS_FROM_ROWS, SCOPED_MSG, convDailySql, convEventsSql, matchesSql, msgRowsSql, sqlList,
 } from './campaigns-sql.ts';
 import { inTransaction, one, replaceTableSql, rows } from './sql.ts';
 
@@ -59,11 +58,7 @@ export async function createCampaignTables(conn: DuckDBConnection): Promise<void
     app.appendVarchar(action);
     app.endRow();
   };
-  for (const t of CURRENTS_EVENT_TYPES) {
-    if (t.channel && t.action && (t.category === 'message' || t.category === 'card')) add(t.eventType, t.channel, t.action);
-  }
-  add('users.campaigns.EnrollInControl', CONTROL_CHANNEL, ENROLLED);
-  add('users.canvas.Entry', 'canvas', 'entry');
+  for (const [eventType, t] of ENGAGEMENT_TYPES) add(eventType, t.channel, t.action);
   app.closeSync();
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE conv_defs (src VARCHAR, obj VARCHAR, idx INTEGER, kind VARCHAR, win DOUBLE, name VARCHAR, app_ids VARCHAR[])`,
@@ -219,8 +214,7 @@ async function updateConversions(conn: DuckDBConnection, zone: string): Promise<
   await conn.run(
     `INSERT INTO conv_aff SELECT DISTINCT uid FROM (
        SELECT uid FROM msg_rows WHERE receipt OR channel = 'canvas'
-       UNION ALL SELECT i.uid FROM ins i WHERE i.category IN ('purchase', 'custom_event', 'session_start')
-         OR i.event_type IN ('users.behaviors.UpgradedApp', 'users.messages.email.Click', 'users.messages.email.Open'))`,
+       UNION ALL SELECT uid FROM ins WHERE ${CONVERTS_SQL})`,
   );
   const bounds = await one<{ t: number | null; win: number | null }>(
     conn,

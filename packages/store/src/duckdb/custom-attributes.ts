@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlString, STANDARD_ATTRIBUTES } from '@brazen/analytics';
+import { STANDARD_ATTRIBUTES } from '@brazen/analytics';
 import type { CustomAttributeSample } from '../types.ts';
-import { rows } from './sql.ts';
+import { literal, rows } from './sql.ts';
 
 /**
  * Every custom attribute with the first value (not null) it was given: the earliest by time, then
@@ -12,7 +12,7 @@ export async function customAttributeSamples(conn: DuckDBConnection): Promise<Cu
   const found = await rows<{ name: string; first: string }>(
     conn,
     `SELECT name, arg_min(value::VARCHAR, (time, seq)) AS first FROM attributes
-     WHERE name NOT IN (${[...STANDARD_ATTRIBUTES].map(sqlString).join(', ')}) AND value::VARCHAR <> 'null'
+     WHERE name NOT IN (${[...STANDARD_ATTRIBUTES].map(literal).join(', ')}) AND value::VARCHAR <> 'null'
      GROUP BY name ORDER BY name`,
   );
   return found.map((r) => ({ name: r.name, firstValue: JSON.parse(r.first) as unknown }));

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { segmentMembersSql, type SegmentFilter } from '@brazen/analytics';
+import type { SegmentFilter } from '@brazen/analytics';
+import { segmentMembersSql } from './segment-sql.ts';
 import type { ExportJob, ExportJobPatch } from '../types.ts';
-import { RECEIPT_TYPES } from './segments.ts';
 import { inTransaction, one, rows } from './sql.ts';
 
 /** User export jobs (SPEC §6): a JSON document per job, and the job's members ranked by braze_id so
@@ -49,7 +49,7 @@ export async function exportJobs(conn: DuckDBConnection): Promise<ExportJob[]> {
 export async function snapshotExportMembers(
   conn: DuckDBConnection, jobId: string, filter: SegmentFilter | undefined, at: number,
 ): Promise<number> {
-  const members = segmentMembersSql(filter, { at, inclusive: true, receiptTypes: RECEIPT_TYPES });
+  const members = segmentMembersSql(filter, { at, inclusive: true });
   await inTransaction(conn, async () => {
     const key = exportJobKey(jobId);
     await conn.run(`DELETE FROM export_ranks WHERE job = ${key}`);

@@ -1,10 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { dayNumber, parseSegmentFilter, seriesUnits, type SegmentFilter } from '@brazen/analytics';
+import { RECEIVED_EVENT_TYPES, dayNumber, parseSegmentFilter, seriesUnits, type SegmentFilter } from '@brazen/analytics';
 import type { RefreshOptions, SegmentInstant, Workspace } from '../types.ts';
 import type { KeptSegments } from '../ports.ts';
 import type { Db } from './db.ts';
 import { compileFilter, firstSeenSql, segmentChangesSql, type CompiledFilter } from './segment-changes.ts';
-import { RECEIPT_TYPES } from './segments.ts';
 import { inTransaction, literal, one, rows } from './sql.ts';
 
 /**
@@ -320,7 +319,7 @@ const compiledCache = new Map<string, CompiledFilter>();
 function compiled(filter: SegmentFilter | undefined): CompiledFilter {
   const key = filterKey(filter);
   let c = compiledCache.get(key);
-  if (!c) compiledCache.set(key, (c = compileFilter(filter, RECEIPT_TYPES)));
+  if (!c) compiledCache.set(key, (c = compileFilter(filter, RECEIVED_EVENT_TYPES)));
   return c;
 }
 

@@ -2,10 +2,9 @@ import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import { sqlString } from '@brazen/analytics';
 import type { ExportProfiles, ProfileOptions, ProfileText, UserIdKind, Workspace } from '../types.ts';
 import { exportMembersSql } from './export-jobs.ts';
-import { identitiesByValue, rows, rowsWhereIn } from './sql.ts';
+import { identitiesByValue, literal, rows, rowsWhereIn } from './sql.ts';
 import { KEPT_FIELDS, keptProfilesDueSql, loadNames, partsObject, profileFileName, profileSql } from './profile-sql.ts';
 
 /** Profiles of the users `brazeIds` name, in that order. Takes ownership of `conn` (a connection of
@@ -324,7 +323,7 @@ export class LineProfileReader implements ExportProfiles {
  * With no quote character DuckDB's CSV writer neither quotes nor escapes (and does not look for
  * what it would quote), and JSON text holds no raw line break. */
 export async function copyLines(conn: DuckDBConnection, query: string, path: string): Promise<number> {
-  const written = await conn.runAndReadAll(`COPY (${query}) TO ${sqlString(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
+  const written = await conn.runAndReadAll(`COPY (${query}) TO ${literal(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '')`);
   return Number(written.getRows()[0]?.[0] ?? 0);
 }
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { randomBucketSql, sqlString, STANDARD_ATTRIBUTES, TOP_LEVEL_ATTRIBUTES, workspaceNames } from '@brazen/analytics';
+import { RECEIVED_EVENT_TYPES, STANDARD_ATTRIBUTES, TOP_LEVEL_ATTRIBUTES, workspaceNames } from '@brazen/analytics';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import type { Workspace } from '../types.ts';
-import { RECEIPT_TYPES } from './segments.ts';
-import { rows } from './sql.ts';
+import { randomBucketSql } from './segment-sql.ts';
+import { literal, rows } from './sql.ts';
 
 /**
  * User export objects (the seed's "Sample User Export File Output") built in SQL, one JSON text per
@@ -35,7 +35,7 @@ const object = (...parts: string[]) => `'{' || concat_ws(',', ${parts.join(', ')
  * slower than sorting each small list); null when the group has none. */
 const array = (item: string, filter = '') =>
   `'[' || nullif(array_to_string(list_sort(list(${item})${filter ? ` FILTER (WHERE ${filter})` : ''}), ','), '') || ']'`;
-const inList = (values: readonly string[]) => values.map(sqlString).join(', ');
+const inList = (values: readonly string[]) => values.map(literal).join(', ');
 
 export async function loadNames(conn: DuckDBConnection, ws: Workspace): Promise<void> {
   await conn.run(`CREATE OR REPLACE TEMP TABLE ws_names (kind VARCHAR, id VARCHAR, name VARCHAR)`);
@@ -145,7 +145,7 @@ function profileSteps(
   // reads the other columns (a payload above all) only where a member's rows are, instead of
   // reading every row for the join to keep a few.
   const only = (alias: string, keyword: 'WHERE' | 'AND') => (uids && uids.length > 0 ? ` ${keyword} ${alias}.uid IN (${uids.join(', ')})` : '');
-  const receipt = inList(RECEIPT_TYPES);
+  const receipt = inList(RECEIVED_EVENT_TYPES);
   const needPayload = want('devices', 'push_tokens', 'canvases_received');
   const ctes: ProfileStep[] = members ? [{ name: 'm', sql: members, materialized: true }] : [];
   const joins: string[] = [];

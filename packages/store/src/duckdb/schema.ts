@@ -1,3 +1,6 @@
+import { COUNTER_KIND_OF_CATEGORY } from '@brazen/analytics';
+import { literal } from './sql.ts';
+
 /** Tables of the embedded store. `events` keeps every record in full; the rest are identities,
  * definitions, and the rollups maintained at ingestion so that series answer in milliseconds. */
 // Counters are logs of deltas (no key: a batch appends its sums, a read sums them, a compaction
@@ -52,7 +55,6 @@ export const EVENT_COLUMNS = [
   'platform', 'price', 'currency', 'quantity', 'revenue', 'payload',
 ] as const;
 
-/** Category of a Currents event type → the counter it feeds. */
+/** Category of a Currents event type → the counter it feeds (analytics' `counterKind`). */
 export const COUNTER_KIND_SQL = `CASE category
-  WHEN 'session_start' THEN 'session' WHEN 'custom_event' THEN 'custom_event'
-  WHEN 'purchase' THEN 'purchase' WHEN 'uninstall' THEN 'uninstall' END`;
+  ${Object.entries(COUNTER_KIND_OF_CATEGORY).map(([category, kind]) => `WHEN ${literal(category)} THEN ${literal(kind)}`).join(' ')} END`;

@@ -1,4 +1,6 @@
-import { randomBucketSql, sqlString, type AttributeLeaf, type CountOp, type Scalar, type SegmentFilter } from '@brazen/analytics';
+import type { AttributeLeaf, CountOp, Scalar, SegmentFilter } from '@brazen/analytics';
+import { randomBucketSql } from './segment-sql.ts';
+import { literal as sqlString } from './sql.ts';
 import { dayOf } from './campaigns-sql.ts';
 
 /**

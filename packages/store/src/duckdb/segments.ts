@@ -1,19 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
-import { FIRST_SEEN_SQL, segmentMembersSql, sqlString, type SegmentFilter } from '@brazen/analytics';
-import type { CounterKind, SegmentInstant } from '../types.ts';
-import type { CounterQuery, UnitTotals } from '../ports.ts';
-import { one, rows } from './sql.ts';
-
-/** Event types that count as receiving a campaign or Canvas message: every send, and the
- * impression of an in-app message (which has no send). */
-export const RECEIPT_TYPES: readonly string[] = CURRENTS_EVENT_TYPES.filter(
-  (t) => t.action === 'send' || (t.channel === 'in_app_message' && t.action === 'impression'),
-).map((t) => t.eventType);
-
-const CATEGORY: Record<CounterKind, string> = {
-  session: 'session_start', custom_event: 'custom_event', purchase: 'purchase', uninstall: 'uninstall',
-};
+import { COUNTER_KIND_OF_CATEGORY, type CounterQuery, type SegmentFilter, type SegmentInstant, type UnitTotals } from '@brazen/analytics';
+import { FIRST_SEEN_SQL, segmentMembersSql } from './segment-sql.ts';
+import { literal, one, rows } from './sql.ts';
 
 /** Sizes at several instants. Takes ownership of `conn` (a connection of its own: it keeps a
  * temporary table of when each user was first seen, so that a user counts only once they exist). */
@@ -22,7 +10,7 @@ export async function segmentSizes(conn: DuckDBConnection, filter: SegmentFilter
     await conn.run(`CREATE OR REPLACE TEMP TABLE seg_population AS ${FIRST_SEEN_SQL}`);
     const sizes: number[] = [];
     for (const { at, inclusive } of instants) {
-      const sql = segmentMembersSql(filter, { at, inclusive, receiptTypes: RECEIPT_TYPES, population: 'SELECT * FROM seg_population' });
+      const sql = segmentMembersSql(filter, { at, inclusive, population: 'SELECT * FROM seg_population' });
       sizes.push((await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM (${sql})`))?.n ?? 0);
     }
     return sizes;
@@ -38,8 +26,9 @@ export async function segmentCounterSeries(
 ): Promise<Array<{ start: number } & UnitTotals>> {
   const units = q.units.list;
   if (units.length === 0) return [];
-  const members = segmentMembersSql(filter, { at, inclusive: true, receiptTypes: RECEIPT_TYPES });
-  const where = [`e.category = ${sqlString(CATEGORY[q.kind])}`, `e.time >= $from`, `e.time < $to`];
+  const members = segmentMembersSql(filter, { at, inclusive: true });
+  const categories = Object.keys(COUNTER_KIND_OF_CATEGORY).filter((c) => COUNTER_KIND_OF_CATEGORY[c] === q.kind);
+  const where = [`e.category IN (${categories.map(literal).join(', ')})`, `e.time >= $from`, `e.time < $to`];
   const params: Record<string, unknown> = { from: units[0].start, to: units[units.length - 1].end };
   if (q.name !== undefined) {
     where.push(`e.name = $name`);

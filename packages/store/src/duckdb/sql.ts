@@ -1,8 +1,15 @@
 import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 
-/** A SQL string literal. Only for values brazen itself makes (file paths, zone names already validated). */
+/**
+ * A SQL string literal of any text: the one way a value is written into DuckDB's SQL text (where it
+ * cannot be bound as a parameter). Quotes are doubled; backslashes are plain characters in DuckDB's
+ * literals; a NUL cannot appear in SQL text at all (the parser stops there), so it is spelled
+ * `chr(0)` and the pieces are concatenated.
+ */
 export function literal(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
+  const quoted = (piece: string) => `'${piece.replaceAll("'", "''")}'`;
+  if (!value.includes('\u0000')) return quoted(value);
+  return `(${value.split('\u0000').map(quoted).join(' || chr(0) || ')})`;
 }
 
 export async function rows<T>(conn: DuckDBConnection, sql: string, params?: Record<string, unknown>): Promise<T[]> {

@@ -1,4 +1,4 @@
-import type { SeriesUnit } from './time.ts';
+import type { SeriesUnit } from '../time.ts';
 
 export interface Bucketed {
   /** Epoch seconds of the bucket's start. */

@@ -75,3 +75,46 @@ export function conversionFields(index: number): { byConversion: string; byRecei
   const base = index === 0 ? 'conversions' : `conversions${index}`;
   return { byConversion: base, byReceipt: `${base}_by_send_time` };
 }
+
+/** What an event is to conversion matching: by its category (purchases, custom events, session
+ * starts), else by its event type; the rest match no behaviour. Engines generate their
+ * classification from these tables. */
+export const CONVERSION_KIND_OF_CATEGORY: Readonly<Record<string, ConversionKind>> = {
+  purchase: 'purchase',
+  custom_event: 'custom_event',
+  session_start: 'session',
+};
+export const CONVERSION_KIND_OF_EVENT_TYPE: Readonly<Record<string, ConversionKind>> = {
+  'users.behaviors.UpgradedApp': 'upgrade',
+  'users.messages.email.Click': 'email_click',
+  'users.messages.email.Open': 'email_open',
+};
+
+export function conversionKind(e: { category: string; eventType: string }): ConversionKind | undefined {
+  return CONVERSION_KIND_OF_CATEGORY[e.category] ?? CONVERSION_KIND_OF_EVENT_TYPE[e.eventType];
+}
+
+/** Kinds whose event must belong to the same campaign or Canvas as the receipt (opening or clicking
+ * that message's email, not any email). */
+export const SAME_MESSAGE_KINDS: readonly ConversionKind[] = ['email_click', 'email_open'];
+
+/** A campaign or Canvas whose conversion behaviours are read: the workspace document's lists. */
+export interface ConversionDefinitions {
+  campaigns?: ReadonlyArray<Record<string, unknown>>;
+  canvases?: ReadonlyArray<Record<string, unknown>>;
+}
+
+/** The behaviours of every campaign and Canvas, by `campaign|canvas` and id. A Canvas's steps use
+ * the Canvas's behaviours. */
+export function behaviorsByObject(ws: ConversionDefinitions): Map<string, ConversionSpec[]> {
+  const out = new Map<string, ConversionSpec[]>();
+  const add = (src: 'campaign' | 'canvas', list: ReadonlyArray<Record<string, unknown>> | undefined) => {
+    for (const obj of list ?? []) {
+      const key = `${src}\u0000${String(obj.id)}`;
+      out.set(key, [...(out.get(key) ?? []), ...conversionSpecs(obj.conversion_behaviors)]);
+    }
+  };
+  add('campaign', ws.campaigns);
+  add('canvas', ws.canvases);
+  return out;
+}

@@ -1,58 +1,11 @@
 /**
- * Campaign, send and Canvas-step message statistics (SPEC §3): how Currents engagement events
- * become the per-channel counters of `/campaigns/data_series`.
- *
- * Every engagement event is reduced to a (channel, action) pair: the channel and action of the
- * Currents catalogue, refined where one event type feeds several counters (push platform, email
- * machine opens, in-app button clicks, SMS inbound keywords). Stores count events per pair and
- * day, and distinct users for the pairs listed in `UNIQUE_ACTIONS`; this module turns those
- * counts into the fields of one variation entry.
+ * The counters of one variation entry of `/campaigns/data_series` (and of a Canvas step's
+ * `messages`) from the engagement counts of its channel (SPEC §3). Engagement rows
+ * (`engagement/`) are counted per (channel, action) and day, with distinct users for the
+ * unique-tracked ones; this module turns those counts into the fields of the seeds.
  */
 
-import { DateTime } from 'luxon';
-
-/** `2024-03-01T10:00:00+00:00`: an instant (first or last send) in the workspace zone. */
-export function isoInZone(epochSeconds: number | null, zone: string): string | null {
-  if (epochSeconds === null) return null;
-  return DateTime.fromSeconds(Math.floor(epochSeconds), { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
-}
-
-/** Push channel of a Currents `platform` value. */
-export const PUSH_CHANNELS: Readonly<Record<string, string>> = {
-  ios: 'ios_push',
-  tvos: 'ios_push',
-  android: 'android_push',
-  kindle: 'kindle_push',
-  web: 'web_push',
-};
-
-/** Series channel of a Currents catalogue channel (push is resolved by platform). */
-export const SERIES_CHANNEL: Readonly<Record<string, string>> = {
-  in_app_message: 'trigger_in_app_message',
-};
-
-/** Pseudo-channel of control-group enrolments (`users.campaigns.EnrollInControl`). */
-export const CONTROL_CHANNEL = 'control';
-export const ENROLLED = 'enrolled';
-
-/** The action that makes a user a recipient of a message of that channel (default `send`). */
-export const RECEIPT_ACTION: Readonly<Record<string, string>> = {
-  trigger_in_app_message: 'impression',
-  [CONTROL_CHANNEL]: ENROLLED,
-};
-
-export function receiptAction(channel: string): string {
-  return RECEIPT_ACTION[channel] ?? 'send';
-}
-
-/** Actions whose distinct users per day are kept besides the receipt actions. */
-export const UNIQUE_ACTIONS: ReadonlyArray<readonly [string, string]> = [
-  ['email', 'open'],
-  ['email', 'click'],
-  ['content_cards', 'impression'],
-  ['content_cards', 'click'],
-  ['content_cards', 'dismiss'],
-];
+import { CONTROL_CHANNEL, ENROLLED, receiptAction } from '../engagement/index.ts';
 
 interface Field {
   field: string;

@@ -1,9 +1,11 @@
-import type { AttributeLeaf, CountOp, Scalar, SegmentFilter } from './filter.ts';
+import { RECEIVED_EVENT_TYPES, type AttributeLeaf, type CountOp, type Scalar, type SegmentFilter } from '@brazen/analytics';
+import { literal as sqlString } from './sql.ts';
 
 /**
- * Segment membership as SQL over the store's tables (`users`, `attributes` history, `events`),
- * evaluated "as of" an instant so that a segment's size at the end of each past day is answered
- * from the same data as its members now.
+ * Segment membership as DuckDB SQL over the store's tables (`users`, `attributes` history,
+ * `events`): the rule of `analytics/src/segments/evaluate.ts` (evaluated "as of" an instant, so that
+ * a segment's size at the end of each past day is answered from the same data as its members now)
+ * compiled for DuckDB. Every value reaches the SQL text through `literal` or `sqlNumber`.
  *
  * Time windows: `within_days: N` as of T keeps events with T − N days ≤ time, and time ≤ T when
  * the instant is now (inclusive) or time < T at the end of a day (T is the next day's midnight).
@@ -13,8 +15,6 @@ export interface SegmentSqlOptions {
   at: number;
   /** Whether data stamped exactly `at` counts: yes for now, no for the end of a day. */
   inclusive: boolean;
-  /** Event types that count as receiving a campaign (sends, and in-app message impressions). */
-  receiptTypes: readonly string[];
   /** Relation with `uid`, `braze_id`, `first_seen`; users who exist after `at` are left out. When
    * absent every stored user is in the population (evaluation now). */
   population?: string;
@@ -23,13 +23,12 @@ export interface SegmentSqlOptions {
 const DAY = 86_400;
 const COUNT_SQL: Record<CountOp, string> = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
-export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 const sqlNumber = (n: number): string => {
   if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
   return String(n);
 };
 
-/** The random bucket number (0–9999) of a user from `braze_id` (see RANDOM_BUCKET_DEFINITION). */
+/** The random bucket number (0–9999) of a user from `braze_id`: analytics' `randomBucket`. */
 export const randomBucketSql = (brazeId: string): string => `(('0x' || substr(md5(${brazeId}), 1, 8))::UBIGINT % 10000)::INTEGER`;
 
 /** Population with the time each user was first seen: the earliest of the profile's creation, its
@@ -98,7 +97,7 @@ class Builder {
       return `coalesce(${l}.n, 0) ${COUNT_SQL[f.session_count.op]} ${f.session_count.value}`;
     }
     if ('received_campaign' in f) {
-      const types = this.o.receiptTypes.map(sqlString).join(', ');
+      const types = RECEIVED_EVENT_TYPES.map(sqlString).join(', ');
       const l = this.cte(`SELECT uid, true AS hit FROM events WHERE campaign_id = ${sqlString(f.received_campaign)}
         AND event_type IN (${types}) AND ${this.timeWindow(f.within_days)} GROUP BY uid`);
       return `coalesce(${l}.hit, false)`;
