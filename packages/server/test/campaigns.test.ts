@@ -146,6 +146,7 @@ const RECORDS = [
   b('u4', `${CARD}Impression`, '2024-03-10T08:20:00', 'b-cc', { content_card_id: 'cc-1' }),
   b('u4', `${CARD}Click`, '2024-03-10T08:21:00', 'b-cc', { content_card_id: 'cc-1' }),
   b('u4', `${CARD}Dismiss`, '2024-03-10T08:22:00', 'b-cc', { content_card_id: 'cc-1' }),
+  b('u4', `${CARD}Click`, '2024-03-10T08:23:00', 'b-cc', { content_card_id: 'cc-1' }), // again: a click, not a unique click
   b('u5', `${WA}Send`, '2024-03-10T08:00:00', 'b-wa'),
   b('u5', `${WA}Delivery`, '2024-03-10T08:00:05', 'b-wa'),
   b('u5', `${WA}Read`, '2024-03-10T08:05:00', 'b-wa'),
@@ -311,7 +312,7 @@ describe.each(MODES)('campaigns and sends, data %s', (mode) => {
           ],
           content_cards: [
             {
-              variation_name: 'Card', variation_api_id: 'b-cc', sent: 1, total_clicks: 1, total_dismissals: 1, total_impressions: 2,
+              variation_name: 'Card', variation_api_id: 'b-cc', sent: 1, total_clicks: 2, total_dismissals: 1, total_impressions: 2,
               unique_clicks: 1, unique_dismissals: 1, unique_impressions: 1, unique_recipients: 1, revenue: 15,
               ...conv(4), conversions3: 1, conversions3_by_send_time: 1,
             },

@@ -22,6 +22,7 @@ describe('News Feed', () => {
       currents(IMPRESSION, 'u1', at('2024-03-10T10:15:00'), { card_id: 'card-1' }),
       currents(IMPRESSION, 'u1', at('2024-03-10T10:45:00'), { card_id: 'card-1' }),
       currents(CLICK, 'u1', at('2024-03-10T10:50:00'), { card_id: 'card-1' }),
+      currents(CLICK, 'u1', at('2024-03-10T10:55:00'), { card_id: 'card-1' }), // again: a click, not a unique click
       currents(IMPRESSION, 'u2', at('2024-03-10T11:05:00'), { card_id: 'card-1' }),
       // the old sample form: an internal card_id and the API id in card_api_id
       currents(CLICK, 'u2', at('2024-03-11T09:00:00'), { card_id: '5e4f0c0f', card_api_id: 'card-1' }),
@@ -39,7 +40,7 @@ describe('News Feed', () => {
 
   it('counts impressions, clicks and distinct users per hour', async () => {
     expect(await series({ card_id: 'card-1', length: 2, unit: 'hour', ending_at: '2024-03-10T11:30:00Z' })).toEqual([
-      { time: '2024-03-10T10:00:00+00:00', impressions: 2, clicks: 1, unique_impressions: 1, unique_clicks: 1 },
+      { time: '2024-03-10T10:00:00+00:00', impressions: 2, clicks: 2, unique_impressions: 1, unique_clicks: 1 },
       { time: '2024-03-10T11:00:00+00:00', impressions: 1, clicks: 0, unique_impressions: 1, unique_clicks: 0 },
     ]);
   });
@@ -47,7 +48,7 @@ describe('News Feed', () => {
   it('counts per day by default, zeros included', async () => {
     expect(await series({ card_id: 'card-1', length: 3, ending_at: '2024-03-11' })).toEqual([
       { time: '2024-03-09', impressions: 0, clicks: 0, unique_impressions: 0, unique_clicks: 0 },
-      { time: '2024-03-10', impressions: 3, clicks: 1, unique_impressions: 2, unique_clicks: 1 },
+      { time: '2024-03-10', impressions: 3, clicks: 2, unique_impressions: 2, unique_clicks: 1 },
       { time: '2024-03-11', impressions: 0, clicks: 1, unique_impressions: 0, unique_clicks: 1 },
     ]);
     expect(await series({ card_id: 'card-2', length: 1, ending_at: '2024-03-10' })).toEqual([

@@ -1,7 +1,7 @@
 import { conversionCount } from '../conversions/behaviors.ts';
 import { conversionFigures, type ConversionCount } from '../conversions/figures.ts';
 import { ENTRY } from '../engagement/index.ts';
-import { byCodePoint } from '../series/order.ts';
+import { byCodePoint } from '../text-order.ts';
 import { byDay, channelEntries, definedVariations, groupBy, variationsWithData, type ChannelEntries, type MessageCount, type VariationDef } from './entries.ts';
 import type { MessageStatsQuery } from './types.ts';
 

@@ -2,3 +2,5 @@ export * from './types.ts';
 export * from './fields.ts';
 export * from './entries.ts';
 export * from './stats.ts';
+export * from './points.ts';
+export * from './canvas.ts';

@@ -2,7 +2,7 @@ import type { RecordedData, StoredEvent } from '../records.ts';
 import { CANVAS_CHANNEL, engagementRows, type EngagementRow, type MessageSource } from '../engagement/index.ts';
 import type { MessageStatsQuery } from '../campaigns/types.ts';
 import { localDayOf } from '../series/days.ts';
-import { byCodePoint } from '../series/order.ts';
+import { byCodePoint } from '../text-order.ts';
 import {
   SAME_MESSAGE_KINDS, behaviorsByObject, conversionKind, type ConversionDefinitions, type ConversionKind, type ConversionSpec,
 } from './behaviors.ts';

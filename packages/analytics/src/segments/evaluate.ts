@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeEntry, RecordedData, StoredEvent } from '../records.ts';
 import { RECEIVED_EVENT_TYPES, jsonText } from '../engagement/index.ts';
-import { byCodePoint } from '../series/order.ts';
+import { byCodePoint } from '../text-order.ts';
 import { counterTotals } from '../series/counters.ts';
 import type { CounterQuery, UnitTotals } from '../series/types.ts';
 import type { AttributeLeaf, CountOp, Scalar, SegmentFilter } from './filter.ts';

@@ -1,6 +1,6 @@
 import type { RecordedData, StoredEvent } from '../records.ts';
 import type { SeriesUnit } from '../time.ts';
-import { byCodePoint } from './order.ts';
+import { byCodePoint } from '../text-order.ts';
 import type { CounterKind, CounterName, CounterQuery, UnitTotals } from './types.ts';
 
 /**
@@ -24,11 +24,6 @@ export function counterKind(e: { category: string }): CounterKind | undefined {
  * sessions and uninstalls. */
 export function counterName(e: StoredEvent, kind: CounterKind): string {
   return kind === 'custom_event' || kind === 'purchase' ? (e.name ?? '') : '';
-}
-
-/** The USD value of a purchase: price × quantity (1 when absent) × the rate of its currency. */
-export function purchaseRevenue(price: number, quantity: number | null, usdRate: number): number {
-  return price * (quantity ?? 1) * usdRate;
 }
 
 /** Whether an event counts toward a counter query (kind, name and app; not yet its units). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { at, event, recorded } from '../records.fixture.ts';
 import { seriesUnits, type Unit } from '../time.ts';
-import { byCodePoint } from './order.ts';
-import { counterTotals, purchaseRevenue, recordedNames } from './counters.ts';
+import { byCodePoint } from '../text-order.ts';
+import { counterTotals, recordedNames } from './counters.ts';
 import type { CounterKind, CounterQuery } from './types.ts';
 
 const SESSION = 'users.behaviors.app.SessionStart';
@@ -79,10 +79,5 @@ describe('counter series', () => {
     expect(byCodePoint('\uFF01', '\u{1F600}')).toBeLessThan(0);
     expect(byCodePoint('ab', 'a')).toBeGreaterThan(0);
     expect(byCodePoint('\uE000', '\uD7FF')).toBeGreaterThan(0);
-  });
-
-  it('values a purchase as price × quantity (1 when absent) × the rate of its currency', () => {
-    expect(purchaseRevenue(2.5, 4, 1.1)).toBeCloseTo(11, 12);
-    expect(purchaseRevenue(3, null, 2)).toBe(6);
   });
 });

@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Static } from 'typebox';
 import { campaignsDataSeries, campaignsDetails, campaignsList, sendsDataSeries, type MessageSeriesPoint } from '@brazen/contract';
-import {
-  byDay, channelEntries, conversionCount, conversionFigures, dayNumber, definedVariations, isoInZone, variationsWithData, localDay, type SeriesUnit,
-} from '@brazen/analytics';
+import { campaignPoints, dayNumber, isoInZone, type SeriesUnit } from '@brazen/analytics';
 import type { ConversionStatRow, MessageStatRow } from '@brazen/store';
 import { ApiError } from '../errors.ts';
 import type { ApiContext } from '../context.ts';
@@ -115,23 +113,8 @@ export async function campaignSeries(
   empty = false,
 ): Promise<Point[]> {
   const q = { src: 'campaign' as const, obj: String(c.id), scope, ...dayRange(units) };
-  const [counts, conversions] = empty
-    ? [[] as MessageStatRow[], [] as ConversionStatRow[]]
-    : await Promise.all([ctx.data.messageStats([q]).then(([rows]) => rows), ctx.data.conversionStats([q]).then(([rows]) => rows)]);
-  const variations = variationsWithData(definedVariations(c.messages), counts, conversions);
-  const k = conversionCount(c.conversion_behaviors);
-  const countsByDay = byDay(counts);
-  const convByDay = byDay(conversions);
-  return units.map((unit) => {
-    const day = dayNumber(unit.time);
-    const dayCounts = countsByDay.get(day) ?? [];
-    const dayConv = convByDay.get(day) ?? [];
-    const recipients = dayCounts.filter((r) => r.channel === '' && r.action === 'recipient').reduce((s, r) => s + r.u, 0);
-    return {
-      time: unit.time,
-      messages: channelEntries(variations, dayCounts, dayConv, k),
-      ...conversionFigures(dayConv.filter((r) => r.channel !== 'control'), k),
-      unique_recipients: recipients,
-    } as Point;
-  });
+  const [[counts], [conversions]] = empty
+    ? [[[] as MessageStatRow[]], [[] as ConversionStatRow[]]]
+    : await Promise.all([ctx.data.messageStats([q]), ctx.data.conversionStats([q])]);
+  return campaignPoints(c, units.map((u) => u.time), counts, conversions) as Point[];
 }

@@ -1,10 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { canvasDataSeries, canvasDataSummary, canvasDetails, canvasList, type CanvasAnalyticsQuery, type CanvasStatsPoint } from '@brazen/contract';
-import {
-  byDay, channelEntries, conversionCount, dayNumber, definedVariations, groupBy, variationsWithData, isoInZone, localDay, parseIsoInstant,
-  type ConversionCount, type MessageCount, type SeriesUnit,
-} from '@brazen/analytics';
+import { canvasDayStats, canvasQueries, dayNumber, isoInZone, localDay, parseIsoInstant, type SeriesUnit } from '@brazen/analytics';
 import { badRequest } from '../errors.ts';
 import type { ApiContext } from '../context.ts';
 import { bool, dayRange, findDefinition, lastEdited, listPage, str, strings, type Definition } from './definitions.ts';
@@ -104,104 +101,12 @@ async function canvasUnits(ctx: ApiContext, query: Query): Promise<SeriesUnit[]>
   return ctx.units({ length, ending_at: query.ending_at }, 'day');
 }
 
-/**
- * Statistics of a Canvas per day (`summary`: the whole window as day 0). Conversions are those of
- * the primary conversion behaviour; entries are `users.canvas.Entry` events.
- */
-async function canvasStats(
-  ctx: ApiContext,
-  c: Definition,
-  units: SeriesUnit[],
-  query: Query,
-  summary = false,
-): Promise<(day: number) => Stats> {
-  const obj = String(c.id);
-  const range = dayRange(units);
-  const wantSteps = query.include_step_breakdown === true;
+/** The Canvas's figures per day (`summary`: of the whole window, as day 0), from its rows and its steps'. */
+async function canvasStats(ctx: ApiContext, c: Definition, units: SeriesUnit[], query: Query, summary = false): Promise<(day: number) => Stats> {
+  const steps = query.include_step_breakdown === true;
   // The Canvas's rows and its steps' in one read of each rollup.
-  const queries = [{ src: 'canvas' as const, obj, ...range }, ...(wantSteps ? [{ src: 'step' as const, obj, ...range }] : [])];
-  const [[entries, stepCounts = []], [conv, stepConv = []]] = await Promise.all([
-    ctx.data.messageStats(queries),
-    ctx.data.conversionStats(queries),
-  ]);
-  const flat = <T extends { day: number }>(rows: T[]) => byDay(summary ? rows.map((r) => ({ ...r, day: 0 })) : rows);
-  const [entriesBy, convBy] = [flat(entries), flat(conv)];
-  // Step rows by day, then by step.
-  const byDayAndStep = <T extends { day: number; part: string }>(rows: T[]) =>
-    new Map([...flat(rows)].map(([day, list]) => [day, byPart(list)]));
-  const [stepCountsBy, stepConvBy] = [byDayAndStep(stepCounts), byDayAndStep(stepConv)];
-  const k = conversionCount(c.conversion_behaviors);
-
-  const variants = definedVariants(c).map((v) => ({ id: str(v.id, str(v.name)), name: str(v.name) }));
-  const variantIds = new Set(variants.map((v) => v.id));
-  for (const rows of [entries, conv]) {
-    for (const r of rows) {
-      if (variantIds.has(r.variation)) continue;
-      variantIds.add(r.variation);
-      variants.push({ id: r.variation, name: r.variation });
-    }
-  }
-  const steps = definedSteps(c)
-    .filter((s) => query.include_deleted_step_data === true || s.deleted !== true)
-    .map((s) => ({ id: String(s.id), name: str(s.name), variations: definedVariations(s.messages) }));
-  const [countsByStep, convByStep] = [byPart(stepCounts), byPart(stepConv)];
-  if (query.include_deleted_step_data === true) {
-    // Steps no longer defined, in the order their rows come.
-    const known = new Set(steps.map((s) => s.id));
-    for (const part of [...countsByStep.keys(), ...convByStep.keys()]) {
-      if (known.has(part)) continue;
-      known.add(part);
-      steps.push({ id: part, name: part, variations: [] });
-    }
-  }
-  for (const s of steps) s.variations = variationsWithData(s.variations, countsByStep.get(s.id) ?? [], convByStep.get(s.id) ?? []);
-
-  return (day) => {
-    const dayEntries = entriesBy.get(day) ?? [];
-    const dayConv = convBy.get(day) ?? [];
-    const out: Stats = { total_stats: { ...figures(dayConv), entries: entryCount(dayEntries) } };
-    if (query.include_variant_breakdown === true) {
-      const [entriesOf, convOf] = [byVariation(dayEntries), byVariation(dayConv)];
-      out.variant_stats = Object.fromEntries(
-        variants.map((v) => [
-          v.id,
-          { name: v.name, ...figures(convOf.get(v.id) ?? []), entries: entryCount(entriesOf.get(v.id) ?? []) },
-        ]),
-      );
-    }
-    if (wantSteps) {
-      const counts = stepCountsBy.get(day);
-      const stepConversions = stepConvBy.get(day);
-      out.step_stats = Object.fromEntries(
-        steps.map((s) => {
-          const mine = stepConversions?.get(s.id) ?? [];
-          return [
-            s.id,
-            { name: s.name, ...figures(mine), messages: channelEntries(s.variations, counts?.get(s.id) ?? [], mine, k) },
-          ];
-        }),
-      );
-    }
-    return out;
-  };
-}
-
-/** Rows by step, and by variation. */
-const byPart = <T extends { part: string }>(rows: T[]) => groupBy(rows, 'part');
-const byVariation = <T extends { variation: string }>(rows: T[]) => groupBy(rows, 'variation');
-
-const entryCount = (rows: MessageCount[]) => rows.reduce((s, r) => s + (r.action === 'entry' ? r.n : 0), 0);
-
-function figures(rows: ConversionCount[]): { revenue: number; conversions: number; conversions_by_entry_time: number } {
-  let revenue = 0;
-  let conversions = 0;
-  let byEntry = 0;
-  for (const r of rows) {
-    if (r.idx < 0) revenue += r.revenue;
-    if (r.idx === 0) {
-      conversions += r.conversions;
-      byEntry += r.byReceipt;
-    }
-  }
-  return { revenue: Math.round(revenue * 100) / 100, conversions, conversions_by_entry_time: byEntry };
+  const queries = canvasQueries(String(c.id), dayRange(units), steps);
+  const [[entries, stepCounts], [conversions, stepConversions]] = await Promise.all([ctx.data.messageStats(queries), ctx.data.conversionStats(queries)]);
+  const breakdowns = { variants: query.include_variant_breakdown === true, steps, deletedSteps: query.include_deleted_step_data === true };
+  return canvasDayStats(c, { entries, conversions, stepCounts, stepConversions }, breakdowns, summary) as (day: number) => Stats;
 }

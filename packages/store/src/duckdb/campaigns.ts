@@ -383,7 +383,7 @@ export async function cardStats(conn: DuckDBConnection, q: CardStatsQuery): Prom
        SELECT unit::INTEGER,
          count(*) FILTER (WHERE action = 'impression')::DOUBLE, count(*) FILTER (WHERE action = 'click')::DOUBLE,
          count(DISTINCT uid) FILTER (WHERE action = 'impression')::DOUBLE, count(DISTINCT uid) FILTER (WHERE action = 'click')::DOUBLE
-       FROM u GROUP BY unit`,
+       FROM u GROUP BY unit ORDER BY unit`,
       { card: q.cardId, from: q.bounds[0], to: q.bounds[q.bounds.length - 1] },
     )
   ).getRows() as Array<[number, number, number, number, number]>;
