@@ -1,8 +1,10 @@
 import { conversionCount } from '../conversions/behaviors.ts';
-import { conversionFigures, type ConversionCount } from '../conversions/figures.ts';
+import { conversionFigures, sumConversionCounts, type ConversionCount } from '../conversions/figures.ts';
 import { ENTRY } from '../engagement/index.ts';
 import { byCodePoint } from '../text-order.ts';
-import { byDay, channelEntries, definedVariations, groupBy, variationsWithData, type ChannelEntries, type MessageCount, type VariationDef } from './entries.ts';
+import {
+  byDay, channelEntries, definedVariations, groupBy, sumMessageCounts, variationsWithData, type ChannelEntries, type MessageCount, type VariationDef,
+} from './entries.ts';
 import type { MessageStatsQuery } from './types.ts';
 
 /**
@@ -66,9 +68,10 @@ const byVariation = <T extends { variation: string }>(rows: T[]) => groupBy(rows
 export function canvasDayStats(
   canvas: CanvasDefinition, rows: CanvasRows, breakdowns: CanvasBreakdowns, summary = false,
 ): (day: number) => CanvasDayStats {
-  const { entries, conversions: conv } = rows;
-  const stepCounts = rows.stepCounts ?? [];
-  const stepConv = rows.stepConversions ?? [];
+  const entries = sumMessageCounts(rows.entries);
+  const conv = sumConversionCounts(rows.conversions);
+  const stepCounts = sumMessageCounts(rows.stepCounts ?? []);
+  const stepConv = sumConversionCounts(rows.stepConversions ?? []);
   const flat = <T extends { day: number }>(list: T[]) => byDay(summary ? list.map((r) => ({ ...r, day: 0 })) : list);
   const [entriesBy, convBy] = [flat(entries), flat(conv)];
   const byDayAndStep = <T extends { day: number; part: string }>(list: T[]) => new Map([...flat(list)].map(([day, l]) => [day, byPart(l)]));

@@ -163,3 +163,21 @@ export function groupBy<T, K extends keyof T>(rows: T[], field: K): Map<T[K], T[
 
 /** Groups rows by day. */
 export const byDay = <T extends { day: number }>(rows: T[]): Map<number, T[]> => groupBy(rows, 'day');
+
+/**
+ * Rows of one key summed, and keys whose sums are all zero left out: what a store's rows say,
+ * however it splits them (a store of deltas may hold +1 and −1 of a key until it folds them, which
+ * must not list a variation that has no data).
+ */
+export function sumMessageCounts(rows: readonly MessageCount[]): MessageCount[] {
+  const sums = new Map<string, MessageCount>();
+  for (const r of rows) {
+    const k = JSON.stringify([r.day, r.part, r.variation, r.channel, r.action]);
+    const s = sums.get(k);
+    if (s) {
+      s.n += r.n;
+      s.u += r.u;
+    } else sums.set(k, { ...r });
+  }
+  return [...sums.values()].filter((s) => s.n !== 0 || s.u !== 0);
+}

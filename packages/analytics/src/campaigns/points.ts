@@ -1,8 +1,8 @@
 import { dayNumber } from '../time.ts';
 import { CONTROL_CHANNEL } from '../engagement/index.ts';
 import { conversionCount } from '../conversions/behaviors.ts';
-import { conversionFigures, type ConversionCount } from '../conversions/figures.ts';
-import { byDay, channelEntries, definedVariations, variationsWithData, type ChannelEntries, type MessageCount } from './entries.ts';
+import { conversionFigures, sumConversionCounts, type ConversionCount } from '../conversions/figures.ts';
+import { byDay, channelEntries, definedVariations, sumMessageCounts, variationsWithData, type ChannelEntries, type MessageCount } from './entries.ts';
 import { RECIPIENTS } from './types.ts';
 
 /**
@@ -22,8 +22,10 @@ export interface CampaignPoint {
 
 /** One point per day of `days` (labels `YYYY-MM-DD`) from the rows of the campaign's query over them. */
 export function campaignPoints(
-  campaign: Readonly<Record<string, unknown>>, days: readonly string[], counts: MessageCount[], conversions: ConversionCount[],
+  campaign: Readonly<Record<string, unknown>>, days: readonly string[], countRows: readonly MessageCount[], conversionRows: readonly ConversionCount[],
 ): CampaignPoint[] {
+  const counts = sumMessageCounts(countRows);
+  const conversions = sumConversionCounts(conversionRows);
   const variations = variationsWithData(definedVariations(campaign.messages), counts, conversions);
   const k = conversionCount(campaign.conversion_behaviors);
   const countsByDay = byDay(counts);

@@ -65,3 +65,18 @@ export function conversionFigures(
   return out;
 }
 
+
+/** Rows of one key summed, and keys whose sums are all zero left out (see `sumMessageCounts`). */
+export function sumConversionCounts(rows: readonly ConversionCount[]): ConversionCount[] {
+  const sums = new Map<string, ConversionCount>();
+  for (const r of rows) {
+    const k = JSON.stringify([r.day, r.part, r.variation, r.channel, r.idx]);
+    const s = sums.get(k);
+    if (s) {
+      s.conversions += r.conversions;
+      s.byReceipt += r.byReceipt;
+      s.revenue += r.revenue;
+    } else sums.set(k, { ...r });
+  }
+  return [...sums.values()].filter((s) => s.conversions !== 0 || s.byReceipt !== 0 || Math.abs(s.revenue) > 1e-9);
+}
