@@ -1,3 +1,5 @@
+import { jsonText } from '../currents/fields.ts';
+
 /**
  * Where one Currents event type feeds several counters, a field of the record decides the action:
  * a push open from a button, an in-app click on the first or second button, an SMS reply that opts
@@ -53,12 +55,6 @@ export function payloadText(payload: Readonly<Record<string, unknown>>, field: s
   return jsonText(payload[field]);
 }
 
-export function jsonText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
-}
 
 /** SQL's `trim` removes spaces only (not tabs or newlines). */
 const trimSpaces = (text: string) => text.replace(/^ +| +$/g, '');

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { AttributeEntry, RecordedData, StoredEvent } from '../records.ts';
-import { RECEIVED_EVENT_TYPES, jsonText } from '../engagement/index.ts';
+import { jsonText } from '../currents/fields.ts';
+import { RECEIVED_EVENT_TYPES } from '../engagement/index.ts';
+import { randomBucket } from '../identity/keys.ts';
 import { byCodePoint } from '../text-order.ts';
 import { counterTotals } from '../series/counters.ts';
 import type { CounterQuery, UnitTotals } from '../series/types.ts';
@@ -25,12 +26,6 @@ export interface SegmentInstant {
 }
 
 const DAY = 86_400;
-
-/** The random bucket number (0–9999) of a user: the first 8 hex digits of md5(braze_id), modulo 10,000
- * (RANDOM_BUCKET_DEFINITION). */
-export function randomBucket(brazeId: string): number {
-  return parseInt(createHash('md5').update(brazeId, 'utf8').digest('hex').slice(0, 8), 16) % 10_000;
-}
 
 /** One user's records, as a filter reads them. */
 interface UserRecords {

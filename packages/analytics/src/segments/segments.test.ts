@@ -3,7 +3,8 @@ import type { AttributeEntry } from '../records.ts';
 import { at, event, recorded } from '../records.fixture.ts';
 import { seriesUnits } from '../time.ts';
 import { parseSegmentFilter } from './filter.ts';
-import { randomBucket, segmentCounterTotals, segmentMembers, segmentSizes, type SegmentInstant } from './evaluate.ts';
+import { randomBucket } from '../identity/keys.ts';
+import { segmentCounterTotals, segmentMembers, segmentSizes, type SegmentInstant } from './evaluate.ts';
 
 let seq = 0;
 const attr = (user: string, name: string, value: unknown, iso: string): AttributeEntry => ({ user, name, value, time: at(iso), seq: ++seq });
