@@ -1,6 +1,7 @@
 import { ActivityIndex, binIntoUnits, currencyRates, dayLabel, dayNumber, type ActivityTuple, type CurrencyRates } from '@brazen/analytics';
 import type { ActivityQuery, CounterName, CounterQuery, UnitTotals } from '../ports.ts';
 import { StoreError } from '../errors.ts';
+import { checkPage } from '../page.ts';
 import type { Workspace } from '../types.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import * as campaigns from './campaigns.ts';
@@ -261,9 +262,7 @@ export class Rollups {
 
   /** Names ever counted (custom events or products), in code-point order. */
   async names(kind: CounterName, offset: number, limit: number): Promise<string[]> {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(limit) || offset < 0 || limit < 0) {
-      throw new StoreError('invalid_input', 'page must be an integer between 0 and 1000000');
-    }
+    checkPage(offset, limit);
     const found = (
       await this.db.reader.runAndReadAll(
         `SELECT DISTINCT name FROM counter_days WHERE kind = $kind AND name <> chr(1) ORDER BY name LIMIT $limit OFFSET $offset`,

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { byCodePoint, customAttributeSamples, IdentityDirectory, identityKey, type SegmentFilter } from '@brazen/analytics';
+import {
+  activityValues, byCodePoint, cardStats, conversionStats, counterTotals, customAttributeSamples, IdentityDirectory, identityKey, messageStats,
+  receiptSpan, recordedNames, segmentCounterTotals, segmentMembers, segmentSizes, seriesDays, type SegmentFilter,
+} from '@brazen/analytics';
 import { StoreError } from '../errors.ts';
+import { checkPage } from '../page.ts';
 import { DEFAULT_WORKSPACE } from '../ports.ts';
 import type {
   ActivityQuery, AnalyticsData, Catalog, CounterName, CounterQuery, CurrentsBody, KeyCatalog, Store, UnitTotals, WorkspaceStore,
@@ -17,10 +21,8 @@ import { emptyState, loadState, saveState, type ReferenceState } from './state.t
 
 const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
 
-/** A figure whose rule has not landed in `@brazen/analytics` yet: the engine lacks it, and says so. */
-const lacks = (what: string): never => {
-  throw new StoreError('capability_missing', `the reference engine does not compute ${what} yet`);
-};
+/** The workspace's time zone, which local days are counted in. */
+const zoneOf = (ws: Workspace): string => ws.time_zone ?? 'UTC';
 
 /**
  * The reference engine: the recorded data as arrays in memory (kept as JSON in a folder between runs),
@@ -73,55 +75,61 @@ export class ReferenceStore implements Store, AnalyticsData, Catalog, KeyCatalog
   }
 
   // ---------------------------------------------------------------- series, campaigns, segments
+  // Each figure is the analytics rule of the same name over the recorded data (see analytics' index).
 
-  async counterSeries(_q: CounterQuery): Promise<UnitTotals[]> {
-    return lacks('counter series');
+  async counterSeries(q: CounterQuery): Promise<UnitTotals[]> {
+    return counterTotals(this.state, q);
   }
 
-  async activitySeries(_q: ActivityQuery): Promise<number[]> {
-    return lacks('activity series');
+  async activitySeries(q: ActivityQuery): Promise<number[]> {
+    return activityValues(this.state, q, await this.zone());
   }
 
-  async names(_kind: CounterName, _offset: number, _limit: number): Promise<string[]> {
-    return lacks('names of custom events and products');
+  async names(kind: CounterName, offset: number, limit: number): Promise<string[]> {
+    checkPage(offset, limit);
+    return recordedNames(this.state, kind).slice(offset, offset + limit);
   }
 
-  async hasName(_kind: CounterName, _name: string): Promise<boolean> {
-    return lacks('names of custom events and products');
+  async hasName(kind: CounterName, name: string): Promise<boolean> {
+    return recordedNames(this.state, kind).includes(name);
   }
 
-  async messageStats(_queries: MessageStatsQuery[]): Promise<MessageStatRow[][]> {
-    return lacks('message engagement');
+  async messageStats(queries: MessageStatsQuery[]): Promise<MessageStatRow[][]> {
+    return messageStats(this.state, await this.zone(), queries);
   }
 
-  async conversionStats(_queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]> {
-    return lacks('conversions');
+  async conversionStats(queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]> {
+    const ws = await this.getWorkspace();
+    return conversionStats(this.state, ws, zoneOf(ws), queries);
   }
 
-  async receiptSpan(_src: MessageSource, _obj: string, _send?: string): Promise<ReceiptSpan> {
-    return lacks('receipt spans');
+  async receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan> {
+    return receiptSpan(this.state, src, obj, send);
   }
 
-  async seriesDays(_src: MessageSource, _obj: string, _scope: string): Promise<SeriesDays> {
-    return lacks('series days');
+  async seriesDays(src: MessageSource, obj: string, scope: string): Promise<SeriesDays> {
+    return seriesDays(this.state, await this.zone(), src, obj, scope);
   }
 
-  async cardStats(_q: CardStatsQuery): Promise<CardStatRow[]> {
-    return lacks('card stats');
+  async cardStats(q: CardStatsQuery): Promise<CardStatRow[]> {
+    return cardStats(this.state, q);
   }
 
-  async segmentSizes(_filter: SegmentFilter | undefined, _instants: SegmentInstant[]): Promise<number[]> {
-    return lacks('segment sizes');
+  async segmentSizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]> {
+    return segmentSizes(this.state, filter, instants);
   }
 
-  async segmentCounterSeries(_q: CounterQuery, _filter: SegmentFilter | undefined, _at: number): Promise<UnitTotals[]> {
-    return lacks('segment counter series');
+  async segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<UnitTotals[]> {
+    return segmentCounterTotals(this.state, q, filter, at);
   }
 
-  /** braze_ids of the segment's members as of `at`, in braze_id order. */
-  private members(filter: SegmentFilter | undefined, _at: number): string[] {
-    if (filter !== undefined) lacks('segment members');
-    return this.state.users.map((u) => u.brazeId).sort(byCodePoint);
+  private async zone(): Promise<string> {
+    return zoneOf(await this.getWorkspace());
+  }
+
+  /** braze_ids of the segment's members as of `at` (inclusive), in braze_id order. */
+  private members(filter: SegmentFilter | undefined, at: number): string[] {
+    return segmentMembers(this.state, filter, { at, inclusive: true }).sort(byCodePoint);
   }
 
   // ---------------------------------------------------------------- users and user exports

@@ -24,24 +24,6 @@ export const ENGINES: Record<string, EngineUnderTest> = {
     skip: [
       { reason: 'the reference engine keeps no profiles (no KeptProfiles capability)', concerns: ['kept-profiles'] },
       { reason: 'the reference engine keeps no segment sizes: it computes them each time (no KeptSegments capability)', concerns: ['kept-segments'] },
-      {
-        // Until the rules of figures (series, engagement, conversions, segments) land in analytics,
-        // the reference engine answers capability_missing for them.
-        reason: 'the reference engine computes no series, campaign, conversion or segment figures yet',
-        concerns: ['series', 'campaigns', 'conversions', 'segments'],
-        tests: [
-          'answers each of many concurrent requests on its own: its stored, duplicates and errors',
-          'stores Currents records once by id and reports each bad one by index, the first reason that applies',
-          'keeps the first of records sent again with other content under the same id',
-          'reads a body given as a stream of chunks cut anywhere, even inside a character',
-          'counts what a /users/track batch processed, and its events and purchases as records',
-          "takes a job's members as of an instant in braze_id order, and reads them in pieces as NDJSON",
-          'replaces an earlier snapshot of the job, keeps jobs apart, and reads nothing once dropped',
-          'reads no piece of an export without members, every field or some',
-          'finds everything again after reopening',
-          'keeps each app apart in the activity it finds on reopening',
-        ],
-      },
     ],
   },
 };
