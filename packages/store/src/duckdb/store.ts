@@ -18,6 +18,7 @@ import { DEFAULT_WORKSPACE } from '../ports.ts';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
 import { StoreError } from '../errors.ts';
 import type { Engine, EngineOptions } from '../registry.ts';
+import * as apiKeys from './api-keys.ts';
 import * as campaigns from './campaigns.ts';
 import { customAttributeSamples } from './custom-attributes.ts';
 import { CATALOG, Db } from './db.ts';
@@ -31,7 +32,7 @@ import * as profiles from './profiles.ts';
 import { Rollups, totalsPerUnit, WorkspaceSettings } from './rollups.ts';
 import { IDENTITY_INDEX_DDL, SCHEMA } from './schema.ts';
 import * as segments from './segments.ts';
-import { fillTempTable, literal, one, rows } from './sql.ts';
+import { fillTempTable, literal, one } from './sql.ts';
 import { Users } from './users.ts';
 
 export interface DuckDbStoreOptions {
@@ -346,24 +347,15 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   }
 
   addApiKey(key: ApiKeyRecord): Promise<void> {
-    return this.db.serialized(async () => {
-      await this.db.writer.run(`INSERT OR REPLACE INTO api_keys (hash, name, permissions, created_at, workspace) VALUES ($hash, $name, $permissions, $created, $workspace)`, {
-        hash: key.hash,
-        name: key.name,
-        permissions: JSON.stringify(key.permissions),
-        created: key.createdAt,
-        workspace: key.workspace,
-      });
-    });
+    return this.db.serialized(() => apiKeys.addApiKey(this.db.writer, key));
   }
 
-  async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
-    const r = await one<KeyRow>(this.db.reader, `SELECT * FROM api_keys WHERE hash = $hash`, { hash });
-    return r && keyRecord(r);
+  findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    return apiKeys.findApiKey(this.db.reader, hash);
   }
 
-  async listApiKeys(workspace: string): Promise<ApiKeyRecord[]> {
-    return (await rows<KeyRow>(this.db.reader, `SELECT * FROM api_keys WHERE workspace = $workspace ORDER BY created_at, name`, { workspace })).map(keyRecord);
+  listApiKeys(workspace: string): Promise<ApiKeyRecord[]> {
+    return apiKeys.listApiKeys(this.db.reader, workspace);
   }
 
   // ---------------------------------------------------------------- import ledger
@@ -376,18 +368,6 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     return this.db.serialized(() => importLedger.recordImportedObject(this.db.writer, object));
   }
 }
-
-interface KeyRow {
-  hash: string;
-  name: string;
-  permissions: string;
-  created_at: string;
-  workspace: string;
-}
-
-const keyRecord = (r: KeyRow): ApiKeyRecord => ({
-  hash: r.hash, name: r.name, permissions: JSON.parse(r.permissions) as string[], createdAt: r.created_at, workspace: r.workspace,
-});
 
 /**
  * `duckdb:PATH`: the data folder (one DuckDB file in it, made on first use); `duckdb::memory:` keeps
