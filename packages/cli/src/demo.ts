@@ -4,6 +4,7 @@ import { buildDemo, defaultDemoEnd, seedNumber, type DemoProgress, type DemoSumm
 import type { WorkspaceStore } from '@brazen/store';
 import { MEMORY_LIMIT_HELP, openStore, storeUrl } from './open-store.ts';
 import { dataDirDefault, memorySize, positiveInteger, timeZone, utcDate } from './options.ts';
+import { keepUpToDate } from './keep.ts';
 import { progressBar } from './progress.ts';
 
 export interface DemoSettings {
@@ -35,7 +36,9 @@ export function demoCommand(program: Command): void {
         const held = await workspace.data.recordCount();
         if (held > 0) throw new Error(`the data folder ${dataDir} already holds ${held} events: build the demo into an empty folder (--data DIR)`);
         const summary = await buildDemoWorkspace(workspace, dataDir, options);
-        process.stdout.write(`${describeDemo(summary)}\nServe it with: brazen serve --data ${options.data}\n`);
+        process.stdout.write(`${describeDemo(summary)}\n`);
+        const kept = await keepUpToDate(workspace);
+        process.stdout.write(`${kept ? `${kept}\n` : ''}Serve it with: brazen serve --data ${options.data}\n`);
       } finally {
         await store.close();
       }

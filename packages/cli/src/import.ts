@@ -5,6 +5,7 @@ import { CurrentsBucket, isBucketUrl, parseBucketUrl } from './currents-bucket.t
 import { CurrentsFileError, listCurrentsFiles, type CurrentsFile } from './currents-files.ts';
 import { BucketImporter, followBuckets, type BucketImportReport } from './currents-follow.ts';
 import { addSums, httpTarget, importCurrentsFile, noSums, storeTarget, type CurrentsTarget, type ImportSums } from './currents-ingest.ts';
+import { keepUpToDate } from './keep.ts';
 import { MEMORY_LIMIT_HELP, openStore, storeUrl } from './open-store.ts';
 import { dataDirDefault, memorySize, positiveInteger } from './options.ts';
 import { progressBar, type Progress } from './progress.ts';
@@ -81,6 +82,8 @@ export function importCommand(program: Command): void {
       try {
         if (files.length > 0) rejected += await importFiles(files, target, options.batch);
         if (buckets.length > 0) rejected += await importBuckets(buckets, store!.workspace().catalog, target, options);
+        const kept = store && (await keepUpToDate(store.workspace()));
+        if (kept) process.stdout.write(`${kept}\n`);
       } finally {
         await target.close();
         for (const b of buckets) await b.close();

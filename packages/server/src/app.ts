@@ -30,7 +30,7 @@ import { Metrics, installObservability } from './observability.ts';
 import { FaultInjector } from './faults/injector.ts';
 import { installFaults } from './faults/hook.ts';
 import { faultRoutes } from './routes/faults.ts';
-import { ProfileKeeper, type ProfileKeeperOptions } from './export/profile-keeper.ts';
+import { keptWork, ProfileKeeper, type ProfileKeeperOptions } from './export/profile-keeper.ts';
 import { randomUUID } from 'node:crypto';
 
 export interface AppOptions {
@@ -156,10 +156,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     faultRoutes(app, injector);
   }
 
-  // An engine that keeps profiles brings them up to date while the server is quiet: any request
-  // makes the server busy; a write (ingestion, a workspace) may leave profiles stale.
-  if (workspace.keptProfiles) {
-    const keeper = new ProfileKeeper(workspace.keptProfiles, { busy: () => app.exportRunner.busy, ...options.profiles });
+  // An engine that keeps segments or profiles brings them up to date while the server is quiet: any
+  // request makes the server busy; a write (ingestion, a workspace) may leave them behind.
+  const kept = keptWork(workspace);
+  if (kept) {
+    const keeper = new ProfileKeeper(kept, { busy: () => app.exportRunner.busy, ...options.profiles });
     app.decorate('profileKeeper', keeper);
     app.addHook('onRequest', async () => keeper.request());
     app.addHook('onResponse', async (request, reply) => {

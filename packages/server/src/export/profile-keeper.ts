@@ -1,4 +1,4 @@
-import type { KeptProfiles } from '@brazen/store';
+import type { KeptProfiles, WorkspaceStore } from '@brazen/store';
 
 /** Timers, injected by tests. */
 export interface KeeperClock {
@@ -17,6 +17,19 @@ export interface ProfileKeeperOptions {
   clock?: KeeperClock;
   /** Other background work that should have the machine first (a user export running). */
   busy?: () => boolean;
+}
+
+/** What a workspace keeps that a quiet server brings up to date: its tracked segments first (a
+ * catch-up is quick, and series read them), then its profiles; undefined when it keeps neither. */
+export function keptWork(workspace: WorkspaceStore): KeptProfiles | undefined {
+  const { keptSegments, keptProfiles } = workspace;
+  if (!keptSegments) return keptProfiles;
+  return {
+    refresh: async (options) => {
+      const segments = await keptSegments.refresh(options);
+      return segments + (keptProfiles && !options?.stop?.() ? await keptProfiles.refresh(options) : 0);
+    },
+  };
 }
 
 const systemClock: KeeperClock = {

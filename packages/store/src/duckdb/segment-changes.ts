@@ -29,62 +29,65 @@ const sqlNumber = (n: number): string => {
   return String(n);
 };
 
-/** What one leaf of a filter reads: a count of matching events (in a window), or an attribute. */
-export type LeafSource = { events: string; days?: number } | { attribute: string };
+/**
+ * One leaf of a filter: what it reads and its test of what it read.
+ * - `events`: a count of the events matching the condition (in a window of `days` when given);
+ *   `test` of the count (NULL when there is none: no event);
+ * - `attribute`: the attribute's value as of the instant; `test` of the JSON value (NULL: none);
+ * - `user`: a test of the user alone, of their braze_id (the random bucket).
+ */
+export type Leaf =
+  | { events: string; days?: number; test: (count: string) => string }
+  | { attribute: string; test: (value: string) => string }
+  | { user: (brazeId: string) => string };
 
 export interface CompiledFilter {
-  leaves: LeafSource[];
-  /** The filter as SQL over `value(i)`, leaf i's value (a count, or the attribute's JSON value;
-   * NULL when there is none), and `brazeId`, the user's braze_id column. */
-  expr(value: (i: number) => string, brazeId: string): string;
+  leaves: Leaf[];
+  /** The filter over `truth(i)`, leaf i's test as a boolean. */
+  expr(truth: (i: number) => string): string;
 }
 
-/** A filter cut into its leaves' sources and its logic over their values. */
+/** A filter cut into its leaves and its logic over their tests. */
 export function compileFilter(filter: SegmentFilter | undefined, receiptTypes: readonly string[]): CompiledFilter {
-  const leaves: LeafSource[] = [];
-  const leaf = (source: LeafSource) => leaves.push(source) - 1;
-  type Expr = (value: (i: number) => string, brazeId: string) => string;
-  const count = (i: number, op: CountOp, n: number): Expr => (value) => `coalesce(${value(i)}, 0) ${COUNT_SQL[op]} ${sqlNumber(n)}`;
+  const leaves: Leaf[] = [];
+  type Expr = (truth: (i: number) => string) => string;
+  const leaf = (l: Leaf): Expr => {
+    const i = leaves.push(l) - 1;
+    return (truth) => truth(i);
+  };
+  const counted = (events: string, days: number | undefined, op: CountOp, n: number): Expr =>
+    leaf({ events, days, test: (count) => `coalesce(${count}, 0) ${COUNT_SQL[op]} ${sqlNumber(n)}` });
   const compile = (f: SegmentFilter): Expr => {
     if ('and' in f) {
       const parts = f.and.map(compile);
-      return (v, b) => parts.map((p) => `(${p(v, b)})`).join(' AND ');
+      return (t) => parts.map((p) => `(${p(t)})`).join(' AND ');
     }
     if ('or' in f) {
       const parts = f.or.map(compile);
-      return (v, b) => parts.map((p) => `(${p(v, b)})`).join(' OR ');
+      return (t) => parts.map((p) => `(${p(t)})`).join(' OR ');
     }
     if ('not' in f) {
       const inner = compile(f.not);
-      return (v, b) => `NOT coalesce((${inner(v, b)}), false)`;
+      return (t) => `NOT coalesce((${inner(t)}), false)`;
     }
-    if ('attribute' in f) {
-      const i = leaf({ attribute: f.attribute });
-      return (v) => attributeTest(f, v(i));
-    }
-    if ('custom_event' in f) {
-      const i = leaf({ events: `category = 'custom_event' AND name = ${sqlString(f.custom_event)}`, days: f.within_days });
-      return count(i, f.op, f.count);
-    }
+    if ('attribute' in f) return leaf({ attribute: f.attribute, test: (v) => attributeTest(f, v) });
+    if ('custom_event' in f) return counted(`category = 'custom_event' AND name = ${sqlString(f.custom_event)}`, f.within_days, f.op, f.count);
     if ('purchased' in f) {
       const product = f.purchased === null ? '' : ` AND name = ${sqlString(f.purchased)}`;
-      return count(leaf({ events: `category = 'purchase'${product}`, days: f.within_days }), f.op, f.count);
+      return counted(`category = 'purchase'${product}`, f.within_days, f.op, f.count);
     }
-    if ('last_session_within_days' in f) {
-      return count(leaf({ events: `category = 'session_start'`, days: f.last_session_within_days }), 'gte', 1);
-    }
-    if ('session_count' in f) return count(leaf({ events: `category = 'session_start'` }), f.session_count.op, f.session_count.value);
+    if ('last_session_within_days' in f) return counted(`category = 'session_start'`, f.last_session_within_days, 'gte', 1);
+    if ('session_count' in f) return counted(`category = 'session_start'`, undefined, f.session_count.op, f.session_count.value);
     if ('received_campaign' in f) {
       const types = receiptTypes.map(sqlString).join(', ');
-      const i = leaf({ events: `campaign_id = ${sqlString(f.received_campaign)} AND event_type IN (${types})`, days: f.within_days });
-      return count(i, 'gte', 1);
+      return counted(`campaign_id = ${sqlString(f.received_campaign)} AND event_type IN (${types})`, f.within_days, 'gte', 1);
     }
     const { gte, lte } = f.random_bucket;
-    return (_v, b) => [gte !== undefined ? `${randomBucketSql(b)} >= ${gte}` : '', lte !== undefined ? `${randomBucketSql(b)} <= ${lte}` : '']
-      .filter(Boolean).join(' AND ') || 'true';
+    return leaf({
+      user: (b) => [gte !== undefined ? `${randomBucketSql(b)} >= ${gte}` : '', lte !== undefined ? `${randomBucketSql(b)} <= ${lte}` : ''].filter(Boolean).join(' AND ') || 'true',
+    });
   };
-  const expr = filter === undefined ? () => 'true' : compile(filter);
-  return { leaves, expr };
+  return { leaves, expr: filter === undefined ? () => 'true' : compile(filter) };
 }
 
 /** An attribute leaf's test of the value `v` (JSON, NULL when the user has none; a JSON null is no value). */
@@ -142,34 +145,43 @@ export function firstSeenSql(events: string, attributes: string, among?: string)
  * their records. A user's changes alternate +1, −1, starting with +1.
  */
 export function segmentChangesSql(c: CompiledFilter, o: ChangesSqlOptions): string {
-  const n = c.leaves.length;
-  // One column per leaf: a count's steps (d_i), or an attribute's value with its order (v_i, s_i).
-  const nulls = (i: number | undefined, values: string[] = []) =>
-    c.leaves.flatMap((l, k) => ('events' in l
-      ? [`${k === i ? values[0] : 'NULL'}::INTEGER AS d${k}`]
-      : [`${k === i ? values[0] : 'NULL'}::JSON AS v${k}`, `${k === i ? values[1] : 'NULL'}::BIGINT AS s${k}`]));
-  const select = (uid: string, t: string, ph: number, e: string, values: string[]) => `SELECT ${uid} AS uid, ${t} AS t, ${ph}::TINYINT AS ph, ${e} AS e${n ? ', ' : ''}${values.join(', ')}`;
-  const points: string[] = [select('uid', 'first_seen', 1, '1::TINYINT', nulls(undefined)) + ` FROM (${o.population})`];
+  // A point a record (or the user's first sighting) makes, with one column per leaf: a count's step
+  // (+1 in, −1 out of the window), an attribute's tested value (NULL for a NULL value, which takes
+  // no part, as in an evaluation at an instant) and its arrival order, a test of the user.
+  const columns = c.leaves.flatMap((l, i) => ('events' in l ? [`d${i}`] : 'attribute' in l ? [`b${i}`, `s${i}`] : [`b${i}`]));
+  const types: Record<string, string> = { d: 'INTEGER', b: 'BOOLEAN', s: 'BIGINT' };
+  const point = (uid: string, t: string, ph: number, e: string, values: Record<string, string>, from: string) =>
+    `SELECT ${uid} AS uid, ${t} AS t, ${ph}::TINYINT AS ph, ${e}::TINYINT AS e${columns.map((k) => `, (${values[k] ?? 'NULL'})::${types[k[0]]} AS ${k}`).join('')} FROM ${from}`;
+  const seen: Record<string, string> = {};
+  c.leaves.forEach((l, i) => {
+    if ('user' in l) seen[`b${i}`] = l.user('braze_id');
+  });
+  const points: string[] = [point('uid', 'first_seen', 1, '1', seen, `(${o.population})`)];
   c.leaves.forEach((l, i) => {
     if ('events' in l) {
-      points.push(select('uid', 'time', 1, 'NULL::TINYINT', nulls(i, ['1'])) + ` FROM ${o.events} WHERE ${l.events}`);
-      if (l.days !== undefined) {
-        points.push(select('uid', `time + ${sqlNumber(l.days * DAY)}`, 3, 'NULL::TINYINT', nulls(i, ['-1'])) + ` FROM ${o.events} WHERE ${l.events}`);
-      }
-    } else {
-      points.push(select('uid', 'time', 1, 'NULL::TINYINT', nulls(i, ['value', 'seq'])) + ` FROM ${o.attributes} WHERE name = ${sqlString(l.attribute)}`);
+      points.push(point('uid', 'time', 1, 'NULL', { [`d${i}`]: '1' }, `${o.events} WHERE ${l.events}`));
+      if (l.days !== undefined) points.push(point('uid', `time + ${sqlNumber(l.days * DAY)}`, 3, 'NULL', { [`d${i}`]: '-1' }, `${o.events} WHERE ${l.events}`));
+    } else if ('attribute' in l) {
+      const tested = `CASE WHEN value IS NOT NULL THEN coalesce(${l.test('value')}, false) END`;
+      points.push(point('uid', 'time', 1, 'NULL', { [`b${i}`]: tested, [`s${i}`]: 'seq' }, `${o.attributes} WHERE name = ${sqlString(l.attribute)}`));
     }
   });
   // Several records at one moment: the counts add up, an attribute takes the value that arrived last.
-  const grouped = c.leaves.map((l, i) => ('events' in l ? `sum(d${i}) AS d${i}` : `arg_max(v${i}, s${i}) AS v${i}`));
-  const running = c.leaves.map((l, i) => ('events' in l ? `sum(d${i}) OVER w AS d${i}` : `last_value(v${i} IGNORE NULLS) OVER w AS v${i}`));
-  const member = `coalesce(max(e) OVER w, 0) = 1`;
-  const test = c.expr((i) => ('events' in c.leaves[i] ? `st.d${i}` : `st.v${i}`), 'p.braze_id');
+  const grouped = c.leaves.map((l, i) => ('events' in l ? `sum(d${i}) AS d${i}` : 'attribute' in l ? `arg_max(b${i}, s${i}) AS b${i}` : `bool_or(b${i}) AS b${i}`));
+  // The state after each moment: counts so far, the last value, what is known of the user.
+  const running = c.leaves.map((l, i) => ('events' in l ? `sum(d${i}) OVER w AS d${i}` : 'attribute' in l ? `last_value(b${i} IGNORE NULLS) OVER w AS b${i}` : `bool_or(b${i}) OVER w AS b${i}`));
+  const truth = (i: number) => {
+    const l = c.leaves[i];
+    if ('events' in l) return l.test(`d${i}`);
+    if ('attribute' in l) return `coalesce(b${i}, ${l.test('NULL::JSON')})`;
+    return `coalesce(b${i}, false)`;
+  };
+  const list = (parts: string[]) => parts.map((p) => `, ${p}`).join('');
   return `WITH pts AS (${points.join('\n UNION ALL ')}),
-    moments AS (SELECT uid, t, ph, max(e) AS e${n ? ', ' : ''}${grouped.join(', ')} FROM pts GROUP BY uid, t, ph),
-    st AS (SELECT uid, t, ph, ${member} AS seen${n ? ', ' : ''}${running.join(', ')} FROM moments
+    moments AS (SELECT uid, t, ph, max(e) AS e${list(grouped)} FROM pts GROUP BY uid, t, ph),
+    st AS (SELECT uid, t, ph, coalesce(max(e) OVER w, 0) = 1 AS seen${list(running)} FROM moments
            WINDOW w AS (PARTITION BY uid ORDER BY t, ph ROWS UNBOUNDED PRECEDING)),
-    m AS (SELECT st.uid, st.t, st.ph, st.seen AND coalesce((${test}), false) AS member FROM st JOIN (${o.population}) p ON p.uid = st.uid),
+    m AS (SELECT uid, t, ph, seen AND coalesce((${c.expr(truth)}), false) AS member FROM st),
     flips AS (SELECT uid, t, ph, member, lag(member, 1, false) OVER (PARTITION BY uid ORDER BY t, ph) AS before FROM m)
     SELECT uid, ${dayOf('t', o.zone)} AS day, t, ph, CASE WHEN member THEN 1 ELSE -1 END::TINYINT AS delta FROM flips WHERE member <> before`;
 }
