@@ -1,9 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RECEIVED_EVENT_TYPES, dayNumber, parseSegmentFilter, seriesUnits, type SegmentFilter } from '@brazen/analytics';
 import type { RefreshOptions, SegmentInstant, Workspace } from '../types.ts';
-import type { KeptSegments } from '../ports.ts';
+import type { CounterQuery, KeptSegments, UnitTotals } from '../ports.ts';
 import type { Db } from './db.ts';
-import { compileFilter, firstSeenSql, segmentChangesSql, type CompiledFilter } from './segment-changes.ts';
+import { compileFilter, firstSeenSql, segmentChangesSql, sqlNumber, type CompiledFilter } from './segment-changes.ts';
+import { catchUpCounters, computeCounters, moveCounters, readCounters, SEGMENT_COUNTERS_DDL } from './segment-counters.ts';
 import { inTransaction, literal, one, rows } from './sql.ts';
 
 /**
@@ -38,6 +39,10 @@ interface KeptRow extends Marks {
   seg: number;
   filter: string;
   zone: string;
+  /** The day the counters of its members are kept for (segment-counters.ts); null: none kept. */
+  ref_day: number | null;
+  /** No user was first seen after this (epoch seconds; null when there is no user). */
+  seen_until: number | null;
 }
 
 /** A filter's key: its JSON with the keys of every object in order ('null' for every user). */
@@ -69,6 +74,8 @@ export function trackedFilters(ws: Workspace): Map<string, SegmentFilter | undef
 
 export interface KeptSegmentOptions {
   workspace: () => Promise<Workspace>;
+  /** Epoch milliseconds: a refresh keeps the members' counters for today. */
+  now: () => number;
   /** The workspace's time zone (local days). */
   zone: () => string;
 }
@@ -115,7 +122,7 @@ export class KeptSegmentStore implements KeptSegments {
   ) {}
 
   async prepare(): Promise<void> {
-    for (const ddl of KEPT_SEGMENTS_DDL) await this.db.writer.run(ddl);
+    for (const ddl of [...KEPT_SEGMENTS_DDL, ...SEGMENT_COUNTERS_DDL]) await this.db.writer.run(ddl);
     await this.load(this.db.writer);
     this.wanted = trackedFilters(await this.options.workspace());
   }
@@ -140,7 +147,20 @@ export class KeptSegmentStore implements KeptSegments {
    * ones caught up with the records added since. */
   async refresh(options: RefreshOptions = {}): Promise<number> {
     const computed = await this.define(options);
-    return computed + (options.stop?.() ? 0 : await this.catchUp(options));
+    if (options.stop?.()) return computed;
+    const caughtUp = await this.catchUp(options);
+    // The members' counters kept for today, so that the first series restricted to a segment reads them.
+    await this.data.run(async () => {
+      const conn = (this.catcher ??= await this.db.connect());
+      const zone = this.options.zone();
+      const [today] = seriesUnits('day', 1, this.options.now() / 1000, zone);
+      for (const row of this.kept.values()) {
+        if (row.zone !== zone || options.stop?.()) continue;
+        await inTransaction(conn, () => moveCountersTo(conn, row.seg, dayNumber(today.time), zone));
+      }
+      await this.load(conn);
+    });
+    return computed + caughtUp;
   }
 
   async close(): Promise<void> {
@@ -157,31 +177,59 @@ export class KeptSegmentStore implements KeptSegments {
   async sizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[] | undefined> {
     const row = await this.current(filter, instants.length);
     if (!row) return undefined;
-    const reader = this.db.reader;
-    const days = await rows<{ day: number; diff: number }>(reader, `SELECT day, diff::DOUBLE AS diff FROM segment_days WHERE seg = ${row.seg} ORDER BY day`);
-    const before = (day: number) => {
-      let sum = 0;
-      for (const d of days) if (d.day < day) sum += d.diff;
-      return sum;
-    };
-    const out: number[] = [];
-    for (const { at, inclusive } of instants) {
-      const [local] = seriesUnits('day', 1, at, row.zone);
-      const day = dayNumber(local.time);
-      let size = before(day);
-      // Not the end of a day (a local midnight, exclusive): the day's changes up to the instant.
-      if (inclusive || local.start !== at) {
-        const part = await one<{ n: number }>(
-          reader,
-          `SELECT coalesce(sum(delta), 0)::DOUBLE AS n FROM segment_changes
-           WHERE seg = ${row.seg} AND day = ${day} AND (t < $at OR (t = $at AND ph = 1 AND $inclusive))`,
-          { at, inclusive },
-        );
-        size += part?.n ?? 0;
+    const local = instants.map(({ at, inclusive }) => {
+      const [unit] = seriesUnits('day', 1, at, row.zone);
+      // The end of a day is a local midnight (exclusive): no change of that day counts yet.
+      return { at, inclusive, day: dayNumber(unit.time), partial: inclusive || unit.start !== at };
+    });
+    // One statement (one snapshot): the net change of every day, and the changes of the days of
+    // other instants up to each of them (as day −1 − i).
+    const parts = local.map((l, i) => (l.partial
+      ? `UNION ALL SELECT ${-1 - i}, coalesce(sum(delta), 0)::DOUBLE FROM segment_changes WHERE seg = ${row.seg} AND day = ${l.day}
+           AND (t < ${sqlNumber(l.at)}${l.inclusive ? ` OR (t = ${sqlNumber(l.at)} AND ph = 1)` : ''})`
+      : ''));
+    const found = (await this.db.reader.runAndReadAll(
+      `SELECT day, diff::DOUBLE FROM segment_days WHERE seg = ${row.seg} ${parts.join(' ')}`,
+    )).getRows() as Array<[number, number]>;
+    const days = found.filter(([day]) => day >= 0).sort((a, b) => a[0] - b[0]);
+    const partial = new Map(found.filter(([day]) => day < 0));
+    return local.map((l, i) => {
+      let size = partial.get(-1 - i) ?? 0;
+      for (const [day, diff] of days) {
+        if (day >= l.day) break;
+        size += diff;
       }
-      out.push(size);
+      return size;
+    });
+  }
+
+  /**
+   * A counter series of the members as of `at` (inclusive) of the segment with this filter, from
+   * its kept counters; undefined when it has none (hour units, or no tracked segment has this filter).
+   */
+  async counterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<UnitTotals[] | undefined> {
+    if (q.units.unit !== 'day' || q.units.list.length === 0) return undefined;
+    const row = await this.current(filter, 1);
+    // Members as of an instant are every user who matches the filter then, also users first seen
+    // after it (they have no data by then); the kept changes know users from when they were seen.
+    if (!row || q.units.zone !== row.zone || (row.seen_until !== null && at < row.seen_until)) return undefined;
+    const day = dayNumber(seriesUnits('day', 1, at, row.zone)[0].time);
+    const days = q.units.list.map((u) => dayNumber(u.time));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const read = await readCounters(this.db.reader, row.seg, day, q, days, at);
+      if (read) return read;
+      // The counters are kept for another day: moved to this one (and read again, in case another
+      // request moved them meanwhile).
+      try {
+        await this.data.run(async () => {
+          const conn = (this.catcher ??= await this.db.connect());
+          await inTransaction(conn, () => moveCountersTo(conn, row.seg, day, row.zone));
+        });
+      } catch {
+        return undefined;
+      }
     }
-    return out;
+    return undefined;
   }
 
   /** The kept segment of this filter, caught up with the data; undefined when none is (yet). */
@@ -256,11 +304,13 @@ export class KeptSegmentStore implements KeptSegments {
 
   /** Computes a segment's whole history into `seg`. */
   private async computeAll(conn: DuckDBConnection, seg: number, key: string, filter: SegmentFilter | undefined, zone: string, marks: Marks): Promise<void> {
-    await conn.run(`INSERT INTO kept_segments VALUES (${seg}, ${literal(key)}, ${literal(zone)}, ${TABLES.map((t) => marks[t]).join(', ')},
-      ${marks.event_rows}, ${marks.attribute_rows}, ${marks.user_rows})`);
+    const columns = Object.keys(marks) as Array<keyof Marks>;
+    await conn.run(`INSERT INTO kept_segments (seg, filter, zone, ${columns.join(', ')})
+      VALUES (${seg}, ${literal(key)}, ${literal(zone)}, ${columns.map((c) => marks[c]).join(', ')})`);
     const sql = segmentChangesSql(compiled(filter), { population: 'SELECT * FROM seg_population', events: 'events', attributes: 'attributes', zone });
     await conn.run(`INSERT INTO segment_changes SELECT ${seg}, uid, day, t, ph, delta FROM (${sql}) ORDER BY day, uid`);
     await conn.run(`INSERT INTO segment_days SELECT ${seg}, day, sum(delta) FROM segment_changes WHERE seg = ${seg} GROUP BY day`);
+    await conn.run(`UPDATE kept_segments SET seen_until = (SELECT max(first_seen) FROM seg_population) WHERE seg = ${seg}`);
   }
 
   /** Brings segments that have read the same rows up to date with the records added since. */
@@ -284,14 +334,16 @@ export class KeptSegmentStore implements KeptSegments {
       return group.length;
     }
     // The affected users' records, read once for every segment of the group.
-    await conn.run(`CREATE OR REPLACE TEMP TABLE seg_events AS SELECT uid, time, category, name, campaign_id, event_type FROM events
-      WHERE uid IN (SELECT uid FROM seg_affected)`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE seg_events AS
+      SELECT uid, time, category, name, campaign_id, event_type, app_id, quantity, revenue, rowid >= ${seen.events} AS fresh
+      FROM events WHERE uid IN (SELECT uid FROM seg_affected)`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE seg_attributes AS SELECT uid, name, value, time, seq FROM attributes
       WHERE uid IN (SELECT uid FROM seg_affected)`);
     await conn.run(`CREATE OR REPLACE TEMP TABLE seg_population AS ${firstSeenSql('seg_events', 'seg_attributes', 'SELECT uid FROM seg_affected')}`);
     for (const row of group) {
       const sql = segmentChangesSql(compiled(parseKey(row.filter)), { population: 'SELECT * FROM seg_population', events: 'seg_events', attributes: 'seg_attributes', zone });
       await conn.run(`CREATE OR REPLACE TEMP TABLE seg_new AS ${sql}`);
+      if (row.ref_day !== null) await catchUpCounters(conn, row.seg, row.ref_day, zone);
       // Each day's net change moves by the difference between the users' new and old changes.
       await conn.run(`INSERT INTO segment_days
         SELECT ${row.seg}, day, sum(d) FROM (
@@ -301,10 +353,20 @@ export class KeptSegmentStore implements KeptSegments {
         ON CONFLICT DO UPDATE SET diff = diff + EXCLUDED.diff`);
       await conn.run(`DELETE FROM segment_changes WHERE seg = ${row.seg} AND uid IN (SELECT uid FROM seg_affected)`);
       await conn.run(`INSERT INTO segment_changes SELECT ${row.seg}, uid, day, t, ph, delta FROM seg_new`);
-      await conn.run(`UPDATE kept_segments SET ${Object.entries(marks).map(([k, v]) => `${k} = ${v}`).join(', ')} WHERE seg = ${row.seg}`);
+      // The last first sighting can only have come earlier for the users it was (an upper bound).
+      await conn.run(`UPDATE kept_segments SET ${Object.entries(marks).map(([k, v]) => `${k} = ${v}`).join(', ')},
+        seen_until = greatest(seen_until, (SELECT max(first_seen) FROM seg_population)) WHERE seg = ${row.seg}`);
     }
     return group.length;
   }
+}
+
+/** Counters of `seg` kept for the start of `day`: computed, or moved from the day they were kept for. */
+async function moveCountersTo(conn: DuckDBConnection, seg: number, day: number, zone: string): Promise<void> {
+  const found = await one<{ ref_day: number | null }>(conn, `SELECT ref_day FROM kept_segments WHERE seg = ${seg}`);
+  if (!found || found.ref_day === day) return;
+  if (found.ref_day === null) await computeCounters(conn, seg, day, zone);
+  else await moveCounters(conn, seg, found.ref_day, day, zone);
 }
 
 async function newSegment(conn: DuckDBConnection): Promise<number> {
@@ -312,7 +374,9 @@ async function newSegment(conn: DuckDBConnection): Promise<number> {
 }
 
 async function dropSegment(conn: DuckDBConnection, seg: number): Promise<void> {
-  for (const table of ['segment_changes', 'segment_days', 'kept_segments']) await conn.run(`DELETE FROM ${table} WHERE seg = ${seg}`);
+  for (const table of ['segment_changes', 'segment_days', 'segment_counters', 'segment_movers', 'kept_segments']) {
+    await conn.run(`DELETE FROM ${table} WHERE seg = ${seg}`);
+  }
 }
 
 const compiledCache = new Map<string, CompiledFilter>();

@@ -24,7 +24,7 @@ import { dayOf } from './campaigns-sql.ts';
 const DAY = 86_400;
 const COUNT_SQL: Record<CountOp, string> = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
-const sqlNumber = (n: number): string => {
+export const sqlNumber = (n: number): string => {
   if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
   return String(n);
 };

@@ -96,7 +96,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
       users: () => this.users.nextUid,
       workspace: () => this.getWorkspace(),
     });
-    this.keptSegments = new KeptSegmentStore(db, { workspace: () => this.getWorkspace(), zone: () => this.settings.zone });
+    this.keptSegments = new KeptSegmentStore(db, { workspace: () => this.getWorkspace(), zone: () => this.settings.zone, now });
     this.users = new Users(db, this.kept, now);
     this.rollups = new Rollups(db, this.settings, this.kept, { sortConversionsAt: options.sortConversionsAt ?? campaigns.SORT_CONVERSIONS_AT });
     this.ingest = new Ingest(db, this.users, this.rollups, this.kept, this.settings);
@@ -277,7 +277,8 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   }
 
   async segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<UnitTotals[]> {
-    return totalsPerUnit(q.units.list, await segments.segmentCounterSeries(this.db.reader, q, filter, at));
+    return (await this.keptSegments.counterSeries(q, filter, at))
+      ?? totalsPerUnit(q.units.list, await segments.segmentCounterSeries(this.db.reader, q, filter, at));
   }
 
   findUsers(kind: UserIdKind, values: string[]): Promise<Map<string, string[]>> {
