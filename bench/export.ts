@@ -71,7 +71,7 @@ async function generate(dir: string, users: number): Promise<void> {
   writeFileSync(join(dir, 'ready'), String(users));
 }
 
-interface ServedExport {
+export interface ServedExport {
   users: number;
   seconds: number;
   cpuSeconds: number;
@@ -83,9 +83,10 @@ interface ServedExport {
 /** A figure of /proc/PID/status, in MB. */
 const procStatusMb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-/** `brazen serve` on the data folder; one segment export of everyone, timed from the request to
- * the job's end as /admin/exports reports it, with the server process's CPU and peak RSS. */
-async function serveExport(dir: string, memoryLimit: string): Promise<ServedExport> {
+/** `brazen serve` on the data folder; one segment export (of everyone unless another segment is
+ * named), started as soon as it listens, timed from the request to the job's end as /admin/exports
+ * reports it, with the server process's CPU and peak RSS. */
+export async function serveExport(dir: string, memoryLimit: string, segmentId = 'everyone'): Promise<ServedExport> {
   rmSync(join(dir, 'tmp'), { recursive: true, force: true });
   const db = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
   const c = await db.connect();
@@ -100,7 +101,7 @@ async function serveExport(dir: string, memoryLimit: string): Promise<ServedExpo
     const headers = { authorization: 'Bearer bench', 'content-type': 'application/json' };
     const cpuBefore = processCpuMs(pid);
     const started = performance.now();
-    const res = await fetch(`${url}/users/export/segment`, { method: 'POST', headers, body: JSON.stringify({ segment_id: 'everyone', output_format: 'gzip' }) });
+    const res = await fetch(`${url}/users/export/segment`, { method: 'POST', headers, body: JSON.stringify({ segment_id: segmentId, output_format: 'gzip' }) });
     if (res.status !== 201) throw new Error(`export refused: ${res.status} ${await res.text()}`);
     const prefix = ((await res.json()) as { object_prefix: string }).object_prefix;
     for (;;) {
@@ -121,6 +122,23 @@ async function serveExport(dir: string, memoryLimit: string): Promise<ServedExpo
   }
 }
 
+/** Every kept profile of the data folder forgotten (as in a folder made before they were kept). */
+export async function forgetProfiles(dir: string): Promise<void> {
+  const db = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
+  const c = await db.connect();
+  for (const table of ['profile_parts', 'profile_lines', 'profile_files']) await c.run(`DROP TABLE IF EXISTS ${table}`);
+  c.closeSync();
+  db.closeSync();
+  rmSync(join(dir, 'profiles'), { recursive: true, force: true });
+}
+
+/** What a quiet server does in the background, in a process of its own: every profile kept. */
+export function keepProfiles(dir: string): { kept: number; seconds: number } {
+  const keeper = spawnSync(process.execPath, ['--import', 'tsx', WORKER, dir], { encoding: 'utf8' });
+  if (keeper.status !== 0) throw new Error(`keeping profiles failed:\n${keeper.stdout}\n${keeper.stderr}`);
+  return JSON.parse(keeper.stdout.trim().split('\n').pop()!) as { kept: number; seconds: number };
+}
+
 export async function run(): Promise<void> {
   const users = envNumber('BENCH_EXPORT_USERS', 1_000_000);
   const dir = join(DATA_ROOT, `export-${users}`);
@@ -133,17 +151,10 @@ export async function run(): Promise<void> {
   // First export: no profile is kept yet, so the export computes them from the events on the way.
   // Then what a quiet server does in the background: every profile computed and kept. Then the
   // same export again, reading kept profiles; and once more with DuckDB held to 128MB.
-  const db = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
-  const c = await db.connect();
-  for (const table of ['profile_parts', 'profile_lines', 'profile_files']) await c.run(`DROP TABLE IF EXISTS ${table}`);
-  c.closeSync();
-  db.closeSync();
-  rmSync(join(dir, 'profiles'), { recursive: true, force: true });
+  await forgetProfiles(dir);
   const memory = process.env.BENCH_DUCKDB_MEMORY ?? '1GB';
   const cold = await serveExport(dir, memory);
-  const keeper = spawnSync(process.execPath, ['--import', 'tsx', WORKER, dir], { encoding: 'utf8' });
-  if (keeper.status !== 0) throw new Error(`keeping profiles failed:\n${keeper.stdout}\n${keeper.stderr}`);
-  const keeping = JSON.parse(keeper.stdout.trim().split('\n').pop()!) as { kept: number; seconds: number };
+  const keeping = keepProfiles(dir);
   const bounded = await serveExport(dir, '128MB');
   const result = await serveExport(dir, memory);
   const files = readdirSync(result.folder).filter((f) => f.endsWith('.gz')).map((f) => join(result.folder, f));

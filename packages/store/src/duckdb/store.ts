@@ -51,6 +51,10 @@ export interface DuckDbStoreOptions {
   /** Told before a one-time upgrade of a folder made by an earlier version that reads its stored
    * data (it may take a while on a big folder: 35 s on the 1M-user demo). */
   onUpgrade?: (what: string) => void;
+  /** Tracked segments' histories kept (kept-segments.ts; default true): false answers segment sizes
+   * and segment-restricted series from the records on every request, as before they were kept
+   * (`BRAZEN_KEPT_SEGMENTS=off` for the commands). */
+  keptSegments?: boolean;
 }
 
 /** Rows per row group of the data file (DuckDB's default is 122,880); see `DuckDbStore.open`. */
@@ -103,7 +107,10 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     // One staging read per group, so a group holds bodies of one format (a mix is rare).
     this.currents = new GroupCommit(db, (group) => this.ingest.storeCurrents(group), (b) => b.format, fileBytes);
     this.tracks = new GroupCommit(db, (group) => this.ingest.storeTrack(group));
-    this.defaultWorkspace = { name: DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this.kept, keptSegments: this.keptSegments };
+    this.defaultWorkspace = {
+      name: DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this.kept,
+      ...(options.keptSegments === false ? {} : { keptSegments: this.keptSegments }),
+    };
   }
 
   workspace(name: string = DEFAULT_WORKSPACE): WorkspaceStore {
@@ -273,12 +280,13 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   // ---------------------------------------------------------------- segments, users, user exports
 
   async segmentSizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]> {
-    return (await this.keptSegments.sizes(filter, instants)) ?? segments.segmentSizes(await this.db.connect(), filter, instants);
+    const kept = this.options.keptSegments === false ? undefined : await this.keptSegments.sizes(filter, instants);
+    return kept ?? segments.segmentSizes(await this.db.connect(), filter, instants);
   }
 
   async segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<UnitTotals[]> {
-    return (await this.keptSegments.counterSeries(q, filter, at))
-      ?? totalsPerUnit(q.units.list, await segments.segmentCounterSeries(this.db.reader, q, filter, at));
+    const kept = this.options.keptSegments === false ? undefined : await this.keptSegments.counterSeries(q, filter, at);
+    return kept ?? totalsPerUnit(q.units.list, await segments.segmentCounterSeries(this.db.reader, q, filter, at));
   }
 
   findUsers(kind: UserIdKind, values: string[]): Promise<Map<string, string[]>> {
@@ -328,7 +336,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
       if (this.settings.zone !== zoneBefore) await this.rollups.rebuildActivity();
       await campaigns.syncCampaignRollups(this.db.writer, ws, this.settings.zone);
     });
-    this.keptSegments.defined(ws);
+    if (this.options.keptSegments !== false) this.keptSegments.defined(ws);
   }
 
   createExportJob(job: ExportJob): Promise<void> {
@@ -380,6 +388,9 @@ export const duckdbEngine: Engine = {
   open(url: string, options: EngineOptions): Promise<Store> {
     const dataDir = url.replace(/^duckdb:(\/\/)?/i, '');
     if (dataDir === '') throw new StoreError('invalid_input', `--store ${url} names no folder: write duckdb:PATH`);
-    return DuckDbStore.open({ dataDir, now: options.now, memoryLimit: options.memoryLimit, onUpgrade: options.onUpgrade });
+    return DuckDbStore.open({
+      dataDir, now: options.now, memoryLimit: options.memoryLimit, onUpgrade: options.onUpgrade,
+      keptSegments: !/^(off|0|false|no)$/i.test(process.env.BRAZEN_KEPT_SEGMENTS ?? ''),
+    });
   },
 };
