@@ -89,6 +89,68 @@ describe('kept segment sizes', () => {
   });
 });
 
+describe('kept segment-restricted series', () => {
+  it('moves the series of the members now by the late records of their users, and nothing else', async () => {
+    const dir = folder();
+    const now = Date.parse('2024-03-31T12:00:00Z');
+    const open = () => DuckDbStore.open({ dataDir: dir, now: () => now });
+    let store = await open();
+    const twice: SegmentFilter = { custom_event: 'Played', op: 'gte', count: 2 };
+    await store.putWorkspace(tracked([twice]));
+    await ingest(store, [
+      customEvent('a1', 'u1', at('2024-03-10T10:00:00Z'), 'Played'),
+      customEvent('a2', 'u1', at('2024-03-12T10:00:00Z'), 'Played'),
+      customEvent('b1', 'u2', at('2024-03-15T09:00:00Z'), 'Played'),
+      session('s1', 'u1', at('2024-03-11T08:00:00Z')),
+      session('s2', 'u1', at('2024-03-20T08:00:00Z')),
+      session('s3', 'u2', at('2024-03-16T08:00:00Z')),
+      session('s4', 'u2', at('2024-03-25T08:00:00Z')),
+      session('s5', 'u3', at('2024-03-18T08:00:00Z')),
+    ]);
+    await store.workspace().keptSegments!.refresh();
+    const units = { unit: 'day' as const, zone: 'UTC', list: seriesUnits('day', 30, now / 1000, 'UTC') };
+    const sessions = { kind: 'session' as const, units };
+    const played = { kind: 'custom_event' as const, name: 'Played', units };
+    // Days Mar 2..31; a series as counts on the days given.
+    const series = (counts: Record<number, number>) =>
+      units.list.map((_, i) => ({ count: counts[i + 2] ?? 0, quantity: counts[i + 2] ?? 0, revenue: 0 }));
+    // Members now: u1 alone (Played twice); u2 played once, u3 never.
+    expect(await store.segmentCounterSeries(sessions, twice, now / 1000)).toEqual(series({ 11: 1, 20: 1 }));
+    expect(await store.segmentCounterSeries(played, twice, now / 1000)).toEqual(series({ 10: 1, 12: 1 }));
+    expect(await store.segmentSizes(twice, dayEnds(30, now / 1000, 'UTC'))).toEqual(units.list.map((_, i) => (i + 2 >= 12 ? 1 : 0)));
+    await store.close();
+    // The counters are kept for today (Mar 31, day 19,813 since 1970).
+    expect(await keptRefDays(dir)).toEqual([19_813]);
+
+    // Late records of Mar 17, two weeks back: u2 plays a second time (and is a member from then on),
+    // u1 has one more session, u3 plays once (still no member).
+    store = await open();
+    await ingest(store, [
+      customEvent('b2', 'u2', at('2024-03-17T12:00:00Z'), 'Played'),
+      session('s6', 'u1', at('2024-03-17T12:00:00Z')),
+      customEvent('c1', 'u3', at('2024-03-17T13:00:00Z'), 'Played'),
+    ]);
+    // Members now: u1 and u2, with every record of theirs (u2's from before the day they joined too).
+    expect(await store.segmentCounterSeries(sessions, twice, now / 1000)).toEqual(series({ 11: 1, 16: 1, 17: 1, 20: 1, 25: 1 }));
+    expect(await store.segmentCounterSeries(played, twice, now / 1000)).toEqual(series({ 10: 1, 12: 1, 15: 1, 17: 1 }));
+    // Sizes: 1 from the end of Mar 12, 2 from the end of Mar 17; the days before Mar 17 unchanged.
+    expect(await store.segmentSizes(twice, dayEnds(30, now / 1000, 'UTC'))).toEqual(units.list.map((_, i) => (i + 2 >= 17 ? 2 : i + 2 >= 12 ? 1 : 0)));
+    await store.close();
+    expect(await keptRefDays(dir)).toEqual([19_813]);
+  });
+});
+
+/** The day the members' counters of each kept segment are kept for, read from its file. */
+async function keptRefDays(dir: string): Promise<number[]> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run(`ATTACH '${join(dir, 'brazen.duckdb')}' AS b (READ_ONLY)`);
+  const found = (await c.runAndReadAll(`SELECT ref_day FROM b.kept_segments ORDER BY seg`)).getRows().map(([d]) => Number(d));
+  c.closeSync();
+  db.closeSync();
+  return found;
+}
+
 /** Filters of every leaf kind, at the edges of their windows, and nested. */
 const FILTERS: Array<SegmentFilter | undefined> = [
   undefined,
