@@ -1,6 +1,6 @@
-import { CURRENTS_EVENT_TYPES } from '@brazen/contract';
 import type { AttributeEntry, StoredEvent, StoredIdentity, StoredUser } from '../records.ts';
 import { byCodePoint } from '../text-order.ts';
+import { RECEIVED_EVENT_TYPES } from '../engagement/channels.ts';
 import { fieldText, lowerText } from '../currents/fields.ts';
 import { aliasOfValue, randomBucket } from '../identity/keys.ts';
 import { latestEntries } from '../attributes/fold.ts';
@@ -31,13 +31,11 @@ export interface ExportSelection {
   customAttributes?: readonly string[];
 }
 
-/** Event types whose record means the user received a message: a send, or the impression of an
- * in-app message (which has no send). */
-export const RECEIVED_TYPES: ReadonlySet<string> = new Set(
-  CURRENTS_EVENT_TYPES.filter((t) => t.action === 'send' || (t.channel === 'in_app_message' && t.action === 'impression')).map((t) => t.eventType),
-);
+/** One set of what "received a message" is (engagement's `RECEIVED_EVENT_TYPES`), for lookups. */
+const RECEIVED_TYPES: ReadonlySet<string> = new Set(RECEIVED_EVENT_TYPES);
 
-const TYPE = {
+/** Event types the export object reads by name (DuckDB's profile SQL reads the same ones). */
+export const PROFILE_EVENT_TYPES = {
   emailOpen: 'users.messages.email.Open',
   emailClick: 'users.messages.email.Click',
   pushOpen: 'users.messages.pushnotification.Open',
@@ -45,7 +43,8 @@ const TYPE = {
   control: 'users.campaigns.EnrollInControl',
   token: 'users.behaviors.pushnotification.TokenStateChange',
   cardClick: 'users.messages.newsfeedcard.Click',
-};
+} as const;
+const TYPE = PROFILE_EVENT_TYPES;
 
 /** `{...}` of the parts that are present. */
 const object = (...parts: Array<string | null>) => `{${parts.filter((p) => p !== null).join(',')}}`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { RECEIVED_EVENT_TYPES, STANDARD_ATTRIBUTES, TOP_LEVEL_ATTRIBUTES, workspaceNames } from '@brazen/analytics';
+import { PROFILE_EVENT_TYPES, RECEIVED_EVENT_TYPES, STANDARD_ATTRIBUTES, TOP_LEVEL_ATTRIBUTES, workspaceNames } from '@brazen/analytics';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
 import type { Workspace } from '../types.ts';
 import { randomBucketSql } from './segment-sql.ts';
@@ -14,15 +14,7 @@ import { literal, rows } from './sql.ts';
  * campaigns and Canvases received, News Feed cards clicked).
  */
 
-const TYPE = {
-  emailOpen: 'users.messages.email.Open',
-  emailClick: 'users.messages.email.Click',
-  pushOpen: 'users.messages.pushnotification.Open',
-  inAppClick: 'users.messages.inappmessage.Click',
-  control: 'users.campaigns.EnrollInControl',
-  token: 'users.behaviors.pushnotification.TokenStateChange',
-  cardClick: 'users.messages.newsfeedcard.Click',
-};
+const TYPE = PROFILE_EVENT_TYPES;
 
 const iso = (t: string) => `strftime(make_timestamp((${t} * 1000000)::BIGINT), '%Y-%m-%dT%H:%M:%S.%gZ')`;
 const str = (v: string) => `to_json(${v})::VARCHAR`;

@@ -1,5 +1,5 @@
-import type { AttributeLeaf, CountOp, Scalar, SegmentFilter } from '@brazen/analytics';
-import { randomBucketSql } from './segment-sql.ts';
+import type { CountOp, SegmentFilter } from '@brazen/analytics';
+import { attributeTest, COUNT_SQL, randomBucketSql, sqlNumber } from './segment-sql.ts';
 import { literal as sqlString } from './sql.ts';
 import { dayOf } from './campaigns-sql.ts';
 
@@ -22,12 +22,6 @@ import { dayOf } from './campaigns-sql.ts';
  */
 
 const DAY = 86_400;
-const COUNT_SQL: Record<CountOp, string> = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
-
-export const sqlNumber = (n: number): string => {
-  if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
-  return String(n);
-};
 
 /**
  * One leaf of a filter: what it reads and its test of what it read.
@@ -88,35 +82,6 @@ export function compileFilter(filter: SegmentFilter | undefined, receiptTypes: r
     });
   };
   return { leaves, expr: filter === undefined ? () => 'true' : compile(filter) };
-}
-
-/** An attribute leaf's test of the value `v` (JSON, NULL when the user has none; a JSON null is no value). */
-function attributeTest(f: AttributeLeaf, v: string): string {
-  const has = `coalesce(json_type(${v}), 'NULL') <> 'NULL'`;
-  switch (f.op) {
-    case 'exists': return has;
-    case 'not_exists': return `NOT (${has})`;
-    case 'eq': return `coalesce(${equals(v, f.value as Scalar)}, false)`;
-    case 'ne': return `NOT coalesce(${equals(v, f.value as Scalar)}, false)`;
-    case 'in': return `coalesce(${(f.value as Scalar[]).map((x) => `(${equals(v, x)})`).join(' OR ')}, false)`;
-    case 'contains': {
-      const text = sqlString(String(f.value));
-      return `coalesce((json_type(${v}) = 'VARCHAR' AND contains(${v}->>'$', ${text}))
-        OR (json_type(${v}) = 'ARRAY' AND list_contains(json_extract_string(${v}, '$[*]'), ${text})), false)`;
-    }
-    default: {
-      const op = COUNT_SQL[f.op];
-      return typeof f.value === 'number'
-        ? `coalesce(json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND TRY_CAST(${v}->>'$' AS DOUBLE) ${op} ${sqlNumber(f.value)}, false)`
-        : `coalesce(json_type(${v}) = 'VARCHAR' AND (${v}->>'$') ${op} ${sqlString(String(f.value))}, false)`;
-    }
-  }
-}
-
-function equals(v: string, value: Scalar): string {
-  if (typeof value === 'number') return `json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND TRY_CAST(${v}->>'$' AS DOUBLE) = ${sqlNumber(value)}`;
-  if (typeof value === 'boolean') return `json_type(${v}) = 'BOOLEAN' AND (${v}->>'$') = '${value}'`;
-  return `json_type(${v}) = 'VARCHAR' AND (${v}->>'$') = ${sqlString(value)}`;
 }
 
 export interface ChangesSqlOptions {

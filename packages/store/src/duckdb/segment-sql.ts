@@ -21,9 +21,9 @@ export interface SegmentSqlOptions {
 }
 
 const DAY = 86_400;
-const COUNT_SQL: Record<CountOp, string> = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+export const COUNT_SQL: Record<CountOp, string> = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
-const sqlNumber = (n: number): string => {
+export const sqlNumber = (n: number): string => {
   if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
   return String(n);
 };
@@ -111,25 +111,30 @@ class Builder {
   private attribute(f: AttributeLeaf): string {
     const l = this.cte(`SELECT uid, arg_max(value, {'t': time, 's': seq}) AS v FROM attributes
       WHERE name = ${sqlString(f.attribute)} AND ${this.timeWindow(undefined)} GROUP BY uid`);
-    const v = `${l}.v`;
-    const has = `coalesce(json_type(${v}), 'NULL') <> 'NULL'`;
-    switch (f.op) {
-      case 'exists': return has;
-      case 'not_exists': return `NOT (${has})`;
-      case 'eq': return `coalesce(${equals(v, f.value as Scalar)}, false)`;
-      case 'ne': return `NOT coalesce(${equals(v, f.value as Scalar)}, false)`;
-      case 'in': return `coalesce(${(f.value as Scalar[]).map((x) => `(${equals(v, x)})`).join(' OR ')}, false)`;
-      case 'contains': {
-        const text = sqlString(String(f.value));
-        return `coalesce((json_type(${v}) = 'VARCHAR' AND contains(${v}->>'$', ${text}))
-          OR (json_type(${v}) = 'ARRAY' AND list_contains(json_extract_string(${v}, '$[*]'), ${text})), false)`;
-      }
-      default: {
-        const op = COUNT_SQL[f.op];
-        return typeof f.value === 'number'
-          ? `coalesce(json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND TRY_CAST(${v}->>'$' AS DOUBLE) ${op} ${sqlNumber(f.value)}, false)`
-          : `coalesce(json_type(${v}) = 'VARCHAR' AND (${v}->>'$') ${op} ${sqlString(String(f.value))}, false)`;
-      }
+    return attributeTest(f, `${l}.v`);
+  }
+}
+
+/** An attribute leaf's test of the value `v` (JSON, NULL when the user has none; a JSON null is no
+ * value); kept segments (segment-changes.ts) test the same way. */
+export function attributeTest(f: AttributeLeaf, v: string): string {
+  const has = `coalesce(json_type(${v}), 'NULL') <> 'NULL'`;
+  switch (f.op) {
+    case 'exists': return has;
+    case 'not_exists': return `NOT (${has})`;
+    case 'eq': return `coalesce(${equals(v, f.value as Scalar)}, false)`;
+    case 'ne': return `NOT coalesce(${equals(v, f.value as Scalar)}, false)`;
+    case 'in': return `coalesce(${(f.value as Scalar[]).map((x) => `(${equals(v, x)})`).join(' OR ')}, false)`;
+    case 'contains': {
+      const text = sqlString(String(f.value));
+      return `coalesce((json_type(${v}) = 'VARCHAR' AND contains(${v}->>'$', ${text}))
+        OR (json_type(${v}) = 'ARRAY' AND list_contains(json_extract_string(${v}, '$[*]'), ${text})), false)`;
+    }
+    default: {
+      const op = COUNT_SQL[f.op];
+      return typeof f.value === 'number'
+        ? `coalesce(json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND TRY_CAST(${v}->>'$' AS DOUBLE) ${op} ${sqlNumber(f.value)}, false)`
+        : `coalesce(json_type(${v}) = 'VARCHAR' AND (${v}->>'$') ${op} ${sqlString(String(f.value))}, false)`;
     }
   }
 }
