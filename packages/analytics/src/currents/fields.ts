@@ -71,21 +71,17 @@ export function textAsInteger(text: string | null): number | null {
 
 /** Upper case, code point by code point (a character whose upper case is longer stays as it is:
  * `ß`), as SQL's `upper`. Currency codes are ASCII. */
-export function upperText(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const up = ch.toUpperCase();
-    out += [...up].length === 1 ? up : ch;
-  }
-  return out;
-}
+export const upperText = (text: string): string => eachCodePoint(text, (ch) => ch.toUpperCase());
 
 /** Lower case, code point by code point, as SQL's `lower`. */
-export function lowerText(text: string): string {
+export const lowerText = (text: string): string => eachCodePoint(text, (ch) => ch.toLowerCase());
+
+/** Each character changed by `change`, unless that makes more than one character of it. */
+function eachCodePoint(text: string, change: (ch: string) => string): string {
   let out = '';
   for (const ch of text) {
-    const low = ch.toLowerCase();
-    out += [...low].length === 1 ? low : ch;
+    const changed = change(ch);
+    out += [...changed].length === 1 ? changed : ch;
   }
   return out;
 }
