@@ -3,8 +3,8 @@ import { RECEIVED_EVENT_TYPES, dayNumber, parseSegmentFilter, seriesUnits, type 
 import type { RefreshOptions, SegmentInstant, Workspace } from '../types.ts';
 import type { CounterQuery, KeptSegments, UnitTotals } from '../ports.ts';
 import type { Db } from './db.ts';
-import { compileFilter, firstSeenSql, segmentChangesSql, type CompiledFilter } from './segment-changes.ts';
-import { sqlNumber } from './segment-sql.ts';
+import { compileFilter, segmentChangesSql, type CompiledFilter } from './segment-changes.ts';
+import { firstSeenSql, sqlNumber } from './segment-sql.ts';
 import { catchUpCounters, computeCounters, moveCounters, readCounters, SEGMENT_COUNTERS_DDL } from './segment-counters.ts';
 import { inTransaction, literal, one, rows } from './sql.ts';
 

@@ -95,16 +95,6 @@ export interface ChangesSqlOptions {
   zone: string;
 }
 
-/** Population with the time each user was first seen: the earliest of the profile's creation, its
- * first event and its first attribute (of the users `among` names, or all). */
-export function firstSeenSql(events: string, attributes: string, among?: string): string {
-  const where = among ? ` WHERE uid IN (${among})` : '';
-  return `SELECT u.uid, u.braze_id, least(u.created_at, coalesce(e.t, u.created_at), coalesce(a.t, u.created_at)) AS first_seen
-    FROM (SELECT uid, braze_id, created_at FROM users${where}) u
-    LEFT JOIN (SELECT uid, min(time) AS t FROM ${events} GROUP BY uid) e USING (uid)
-    LEFT JOIN (SELECT uid, min(time) AS t FROM ${attributes} GROUP BY uid) a USING (uid)`;
-}
-
 /**
  * `SELECT uid, day, t, ph, delta`: every change of membership of the population's users, from all
  * their records. A user's changes alternate +1, −1, starting with +1.

@@ -32,12 +32,17 @@ export const sqlNumber = (n: number): string => {
 export const randomBucketSql = (brazeId: string): string => `(('0x' || substr(md5(${brazeId}), 1, 8))::UBIGINT % 10000)::INTEGER`;
 
 /** Population with the time each user was first seen: the earliest of the profile's creation, its
- * first event and its first attribute. */
-export const FIRST_SEEN_SQL = `SELECT u.uid, u.braze_id,
-    least(u.created_at, coalesce(e.t, u.created_at), coalesce(a.t, u.created_at)) AS first_seen
-  FROM users u
-  LEFT JOIN (SELECT uid, min(time) AS t FROM events GROUP BY uid) e USING (uid)
-  LEFT JOIN (SELECT uid, min(time) AS t FROM attributes GROUP BY uid) a USING (uid)`;
+ * first event and its first attribute (of the users `among` names, or all). */
+export function firstSeenSql(events: string, attributes: string, among?: string): string {
+  const where = among ? ` WHERE uid IN (${among})` : '';
+  return `SELECT u.uid, u.braze_id, least(u.created_at, coalesce(e.t, u.created_at), coalesce(a.t, u.created_at)) AS first_seen
+    FROM (SELECT uid, braze_id, created_at FROM users${where}) u
+    LEFT JOIN (SELECT uid, min(time) AS t FROM ${events} GROUP BY uid) e USING (uid)
+    LEFT JOIN (SELECT uid, min(time) AS t FROM ${attributes} GROUP BY uid) a USING (uid)`;
+}
+
+/** Every stored user with the time they were first seen. */
+export const FIRST_SEEN_SQL = firstSeenSql('events', 'attributes');
 
 /** `SELECT uid FROM ...`: the members of the segment as of `at` (all users when there is no filter). */
 export function segmentMembersSql(filter: SegmentFilter | undefined, options: SegmentSqlOptions): string {
