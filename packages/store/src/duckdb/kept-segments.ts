@@ -1,12 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { RECEIVED_EVENT_TYPES, dayNumber, parseSegmentFilter, seriesUnits, type SegmentFilter } from '@brazen/analytics';
+import { dayNumber, seriesUnits, type SegmentFilter } from '@brazen/analytics';
 import type { RefreshOptions, SegmentInstant, Workspace } from '../types.ts';
 import type { CounterQuery, KeptSegments, UnitTotals } from '../ports.ts';
 import type { Db } from './db.ts';
-import { compileFilter, segmentChangesSql, type CompiledFilter } from './segment-changes.ts';
+import { segmentChangesSql } from './segment-changes.ts';
 import { firstSeenSql, sqlNumber } from './segment-sql.ts';
 import { catchUpCounters, computeCounters, moveCounters, readCounters, SEGMENT_COUNTERS_DDL } from './segment-counters.ts';
 import { inTransaction, literal, one, rows } from './sql.ts';
+import { compiled, filterKey, parseKey, trackedFilters } from './tracked-segments.ts';
 
 /**
  * Tracked segments kept the way Braze keeps them (the KeptSegments capability): each tracked
@@ -44,33 +45,6 @@ interface KeptRow extends Marks {
   ref_day: number | null;
   /** No user was first seen after this (epoch seconds; null when there is no user). */
   seen_until: number | null;
-}
-
-/** A filter's key: its JSON with the keys of every object in order ('null' for every user). */
-export function filterKey(filter: SegmentFilter | undefined): string {
-  const canonical = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canonical);
-    if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
-    }
-    return v;
-  };
-  return JSON.stringify(canonical(filter ?? null));
-}
-
-/** The tracked segments of a workspace document by filter key (archived ones and bad filters left out). */
-export function trackedFilters(ws: Workspace): Map<string, SegmentFilter | undefined> {
-  const out = new Map<string, SegmentFilter | undefined>();
-  for (const s of ws.segments ?? []) {
-    if (s.analytics_tracking_enabled !== true || s.archived === true) continue;
-    try {
-      const filter = s.filter === undefined || s.filter === null ? undefined : parseSegmentFilter(s.filter);
-      out.set(filterKey(filter), filter);
-    } catch {
-      // A bad filter answers 422 at the route; nothing to keep.
-    }
-  }
-  return out;
 }
 
 export interface KeptSegmentOptions {
@@ -379,19 +353,6 @@ async function dropSegment(conn: DuckDBConnection, seg: number): Promise<void> {
     await conn.run(`DELETE FROM ${table} WHERE seg = ${seg}`);
   }
 }
-
-const compiledCache = new Map<string, CompiledFilter>();
-function compiled(filter: SegmentFilter | undefined): CompiledFilter {
-  const key = filterKey(filter);
-  let c = compiledCache.get(key);
-  if (!c) compiledCache.set(key, (c = compileFilter(filter, RECEIVED_EVENT_TYPES)));
-  return c;
-}
-
-const parseKey = (key: string): SegmentFilter | undefined => {
-  const value = JSON.parse(key) as unknown;
-  return value === null ? undefined : parseSegmentFilter(value);
-};
 
 function numbers(r: KeptRow): KeptRow {
   const out = { ...r };
