@@ -1,4 +1,4 @@
-import { parseIsoInstant } from '@brazen/analytics';
+import { byCodePoint, parseIsoInstant } from '@brazen/analytics';
 import { CUSTOM_ATTRIBUTE_DATA_TYPES } from '@brazen/contract';
 import type { CustomAttributeSample, Workspace } from '@brazen/store';
 import { badRequest } from '../errors.ts';
@@ -40,10 +40,6 @@ export interface CustomAttributeItem {
   status: string;
   tag_names: string[];
 }
-
-/** Code-point order, as DuckDB sorts text (JavaScript's `<` compares UTF-16 code units, which puts
- * U+FF01 after U+1F600). UTF-8 bytes compare in code-point order. */
-export const byCodePoint = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /** A date as Braze's /users/track takes one (`2024-03-01`, `2024-03-01T10:00:00Z`, with an offset or
  * fractional seconds; brazen stores `{"$time": ...}` values in that form too). */
