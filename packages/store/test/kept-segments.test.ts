@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbStore, type CounterQuery, type SegmentInstant, type UnitTotals, type Workspace } from '@brazen/store';
 import { seriesUnits, type SegmentFilter } from '@brazen/analytics';
-import { at, customEvent, dayLabels, ingest, purchase, record, session, workspaceDoc, type CurrentsRecord } from './contract/support.ts';
+import { at, customEvent, dayLabels, ingest, pieceText, purchase, record, session, workspaceDoc, type CurrentsRecord } from './contract/support.ts';
 import { prng } from './naive.ts';
 
 // Kept segment histories (duckdb/kept-segments.ts): sizes read from them must be the sizes the
@@ -140,6 +140,26 @@ describe('kept segment-restricted series', () => {
   });
 });
 
+describe('kept segment export members', () => {
+  it('are the members as of the instant, an event still in its window at the very end of it', async () => {
+    const store = await DuckDbStore.open({ dataDir: folder() });
+    const today: SegmentFilter = { custom_event: 'Played', op: 'gte', count: 1, within_days: 1 };
+    await store.putWorkspace(tracked([today]));
+    const t = at('2024-03-10T10:00:00Z');
+    await ingest(store, [customEvent('a1', 'u1', t, 'Played'), customEvent('b1', 'u2', t + 600, 'Played'), session('s1', 'u3', t - 600)]);
+    await store.workspace().keptSegments!.refresh();
+    // A window of a day as of T keeps the events of [T − 1 day, T]: u1's leaves after T = t + 1 day.
+    expect(await members(store, today, t + 86_400)).toEqual(['u1', 'u2']);
+    expect(await members(store, today, t + 86_400 + 1)).toEqual(['u2']);
+    expect(await members(store, today, t + 86_400 + 600.5)).toEqual([]);
+    // A record stamped at the instant counts.
+    expect(await members(store, today, t + 600)).toEqual(['u1', 'u2']);
+    // Before u2 was first seen: the filter is evaluated from the records.
+    expect(await members(store, today, t + 300)).toEqual(['u1']);
+    await store.close();
+  });
+});
+
 /** The day the members' counters of each kept segment are kept for, read from its file. */
 async function keptRefDays(dir: string): Promise<number[]> {
   const db = await DuckDBInstance.create(':memory:');
@@ -249,6 +269,19 @@ function counterQueries(moment: number, zone: string): CounterQuery[] {
   ];
 }
 
+/** The braze_ids of an export's members of the segment with this filter as of `at`, in their order. */
+async function members(store: DuckDbStore, filter: SegmentFilter | undefined, at: number): Promise<string[]> {
+  const n = await store.snapshotExportMembers('job', filter, at);
+  const reader = await store.openExportProfiles('job', { fields: ['braze_id'] });
+  try {
+    const text = (await Promise.all((await reader.read(0, n, 100)).map(pieceText))).join('');
+    return text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { braze_id: string }).braze_id);
+  } finally {
+    reader.close();
+    await store.dropExportMembers('job');
+  }
+}
+
 /** Totals with revenue to the cent (sums of the same amounts in another order). */
 const cents = (totals: UnitTotals[]) => totals.map((t) => ({ ...t, revenue: Math.round(t.revenue * 100) / 100 }));
 
@@ -290,6 +323,14 @@ describe('kept segment sizes against sizes computed from the records', () => {
         if (b === 0) await kept.workspace().keptSegments!.refresh();
         for (const filter of FILTERS) {
           expect([filter, await kept.segmentSizes(filter, instants)]).toEqual([filter, await plain.segmentSizes(filter, instants)]);
+        }
+        // Export members as of moments after the records (every user seen by then), one exactly where
+        // the last Played event leaves a window of a day (it still counts then).
+        const lastPlayed = Math.max(...records.filter((r) => r.name === 'Played').map((r) => r.time as number));
+        for (const moment of [start + (DAYS + 0.6) * 86_400, lastPlayed + 86_400]) {
+          for (const filter of FILTERS) {
+            expect([filter, moment, await members(kept, filter, moment)]).toEqual([filter, moment, await members(plain, filter, moment)]);
+          }
         }
         // Series restricted to the members as of moments of several days after the records (the
         // kept counters move from day to day, back and forth), where members leave windows.

@@ -45,11 +45,12 @@ export async function exportJobs(conn: DuckDBConnection): Promise<ExportJob[]> {
   return found.map((r) => JSON.parse(r.doc) as ExportJob).sort((a, b) => a.createdAt - b.createdAt);
 }
 
-/** Replaces the job's member list in one statement, so a crash leaves either none or all of it. */
+/** Replaces the job's member list in one statement, so a crash leaves either none or all of it.
+ * `kept`: a query of the members' uids read from a kept segment instead of the filter evaluated. */
 export async function snapshotExportMembers(
-  conn: DuckDBConnection, jobId: string, filter: SegmentFilter | undefined, at: number,
+  conn: DuckDBConnection, jobId: string, filter: SegmentFilter | undefined, at: number, kept?: string,
 ): Promise<number> {
-  const members = segmentMembersSql(filter, { at, inclusive: true });
+  const members = kept ?? segmentMembersSql(filter, { at, inclusive: true });
   await inTransaction(conn, async () => {
     const key = exportJobKey(jobId);
     await conn.run(`DELETE FROM export_ranks WHERE job = ${key}`);

@@ -207,6 +207,19 @@ export class KeptSegmentStore implements KeptSegments {
     return undefined;
   }
 
+  /**
+   * A query of the uids of the members as of `at` (inclusive) of the segment with this filter, from
+   * its kept changes (a user is a member when their changes up to then add up to 1); undefined when
+   * no tracked segment has this filter, its history is not computed yet, or a user was first seen
+   * after `at` (members then count users not seen yet, whom the changes know only from then).
+   */
+  async membersSql(filter: SegmentFilter | undefined, at: number): Promise<string | undefined> {
+    const row = await this.current(filter, 1);
+    if (!row || (row.seen_until !== null && at < row.seen_until)) return undefined;
+    return `SELECT uid FROM segment_changes WHERE seg = ${row.seg} AND (t < ${sqlNumber(at)} OR (t = ${sqlNumber(at)} AND ph = 1))
+      GROUP BY uid HAVING sum(delta) = 1`;
+  }
+
   /** The kept segment of this filter, caught up with the data; undefined when none is (yet). */
   private async current(filter: SegmentFilter | undefined, instants: number): Promise<KeptRow | undefined> {
     const key = filterKey(filter);

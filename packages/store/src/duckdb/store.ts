@@ -297,8 +297,9 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     return profiles.userProfiles(await this.db.connect(), await this.getWorkspace(), brazeIds, options, this.kept.kept);
   }
 
-  snapshotExportMembers(jobId: string, filter: SegmentFilter | undefined, at: number): Promise<number> {
-    return this.db.serialized(() => exportJobs.snapshotExportMembers(this.db.writer, jobId, filter, at));
+  async snapshotExportMembers(jobId: string, filter: SegmentFilter | undefined, at: number): Promise<number> {
+    const kept = this.options.keptSegments === false ? undefined : await this.keptSegments.membersSql(filter, at);
+    return this.db.serialized(() => exportJobs.snapshotExportMembers(this.db.writer, jobId, filter, at, kept));
   }
 
   openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles> {
