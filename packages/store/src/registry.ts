@@ -1,4 +1,5 @@
 import type { Store } from './ports.ts';
+import type { Leases } from './leases.ts';
 
 /** How an engine is opened: the part of the `--store` URL after `NAME:` and the process's settings. */
 export interface EngineOptions {
@@ -8,6 +9,9 @@ export interface EngineOptions {
   memoryLimit?: string;
   /** Told before a long one-time upgrade of stored data. */
   onUpgrade?: (what: string) => void;
+  /** Leases shared by the brazen processes of one store (Redis); an engine that several processes
+   * share needs them, one process alone uses leases in memory. */
+  leases?: Leases;
 }
 
 export interface Engine {

@@ -1,0 +1,135 @@
+/**
+ * Who a batch's records and objects are about: identities looked up across the shards, users made
+ * for names nobody has yet (their braze_id derived from the naming identity), and the identities a
+ * batch adds. One `UserBook` serves one batch, under the workspace's write lease.
+ */
+import type { StoredIdentity } from '@brazen/analytics';
+import type { EngineContext } from './context.ts';
+import {
+  identityKey, resolveCurrentsUsers, resolveTrackUsers, type CurrentsNaming, type IdentityKey, type IdentityKind, type NewUsers, type TrackNaming,
+} from './pending/index.ts';
+import { join, sql } from './sql.ts';
+
+/** Arrival order of a workspace's users, events and attributes, shared by every brazen process:
+ * the high-water mark is a catalog document, moved on under the write lease before rows use it. */
+export class Sequence {
+  private next = 0;
+  private reserved = 0;
+
+  private constructor(private readonly ctx: EngineContext, private readonly ws: string) {}
+
+  static async start(ctx: EngineContext, ws: string): Promise<Sequence> {
+    const s = new Sequence(ctx, ws);
+    const found = await ctx.docs.get(ws, 'sequence', '');
+    s.next = s.reserved = found ? Number(found.body) + 1 : 1;
+    return s;
+  }
+
+  take(): number {
+    return this.next++;
+  }
+
+  /** Records the numbers taken (before any row that carries one is written). */
+  async commit(): Promise<void> {
+    if (this.next === this.reserved) return;
+    await this.ctx.docs.put([{ ws: this.ws, kind: 'sequence', id: '', body: String(this.next - 1) }]);
+    this.reserved = this.next;
+  }
+}
+
+export interface UserRow {
+  user: string;
+  createdAt: number;
+  seq: number;
+}
+
+export interface IdentityRow {
+  kind: IdentityKind;
+  value: string;
+  user: string;
+  /** The user's own sequence number (an email or phone names the most recent user). */
+  seq: number;
+}
+
+export class UserBook {
+  /** Identity key -> the user it names (the most recent one for an email or phone) and that user's seq. */
+  private readonly known = new Map<string, { user: string; seq: number }>();
+  private readonly seqOf = new Map<string, number>();
+  readonly newUsers: UserRow[] = [];
+  readonly newIdentities: IdentityRow[] = [];
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly ws: string,
+    private readonly sequence: Sequence,
+  ) {}
+
+  /** Looks up the identities of `keys` (every shard). */
+  async load(keys: readonly IdentityKey[]): Promise<void> {
+    const wanted = [...new Set(keys.filter((k) => !this.known.has(k.key)).map((k) => k.value))];
+    const kinds = [...new Set(keys.map((k) => k.kind))];
+    for (let i = 0; i < wanted.length; i += 20_000) {
+      const values = wanted.slice(i, i + 20_000);
+      const rows = await this.ctx.db.query<{ kind: IdentityKind; value: string; latest_user: string; latest_seq: number }>(
+        sql`SELECT kind, value, argMax(user, seq) AS latest_user, max(seq) AS latest_seq FROM ${this.ctx.db.table('identities')}
+            WHERE ws = ${this.ws} AND kind IN (${join(kinds.map((k) => sql`${k}`))}) AND value IN (${join(values.map((v) => sql`${v}`))})
+            GROUP BY kind, value`,
+      );
+      for (const r of rows) {
+        this.known.set(identityKey(r.kind, r.value).key, { user: r.latest_user, seq: r.latest_seq });
+        this.seqOf.set(r.latest_user, r.latest_seq);
+      }
+    }
+  }
+
+  userOf(key: IdentityKey): string | undefined {
+    return this.known.get(key.key)?.user;
+  }
+
+  /** Takes what a resolution made: the new users (numbered in order) and identities. */
+  apply(made: NewUsers): void {
+    for (const user of made.users) {
+      const seq = this.sequence.take();
+      this.newUsers.push({ user, createdAt: this.ctx.now() / 1000, seq });
+      this.seqOf.set(user, seq);
+    }
+    for (const i of made.identities) this.add(i);
+  }
+
+  /** Records an identity of its user (once per batch): an email, phone or device may name several
+   * users; the most recently made one is the one it means. */
+  add(identity: StoredIdentity): void {
+    const pair = `${identity.kind}\u0000${identity.value}\u0000${identity.user}`;
+    if (this.pairs.has(pair)) return;
+    this.pairs.add(pair);
+    const seq = this.seqOf.get(identity.user) ?? 0;
+    this.newIdentities.push({ ...identity, seq });
+    const key = identityKey(identity.kind, identity.value).key;
+    const current = this.known.get(key);
+    if (!current || current.seq <= seq) this.known.set(key, { user: identity.user, seq });
+  }
+
+  private readonly pairs = new Set<string>();
+
+  /** The user of each Currents naming (made where nobody has either name). */
+  resolveCurrents(namings: readonly CurrentsNaming[]): (naming: CurrentsNaming) => string {
+    const made = resolveCurrentsUsers(namings, (k) => this.userOf(k));
+    this.apply(made);
+    return made.userOf;
+  }
+
+  /** The user of each /users/track naming, in order (undefined: nobody, not to be made). */
+  resolveTrack(namings: readonly TrackNaming[]): Array<string | undefined> {
+    const made = resolveTrackUsers(namings, (k) => this.userOf(k));
+    this.apply(made);
+    return made.resolved;
+  }
+
+  /** Identity keys of Currents namings, for `load`. */
+  static currentsKeys(namings: readonly CurrentsNaming[]): IdentityKey[] {
+    return namings.flatMap((n) => [
+      ...(n.userId ? [identityKey('braze_id', n.userId)] : []),
+      ...(n.externalUserId ? [identityKey('external_id', n.externalUserId)] : []),
+    ]);
+  }
+}

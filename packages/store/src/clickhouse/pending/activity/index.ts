@@ -1,0 +1,2 @@
+export * from './activity-index.ts';
+export * from './activity.ts';

@@ -1,0 +1,2 @@
+export * from './standard.ts';
+export * from './fold.ts';

@@ -1,0 +1,3 @@
+export * from './behaviors.ts';
+export * from './figures.ts';
+export * from './attribution.ts';

@@ -1,0 +1,4 @@
+export * from './avro.ts';
+export * from './body.ts';
+export * from './fields.ts';
+export * from './records.ts';

@@ -1,0 +1,3 @@
+export * from './channels.ts';
+export * from './refinements.ts';
+export * from './rows.ts';

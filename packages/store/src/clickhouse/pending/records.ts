@@ -1,0 +1,1 @@
+export type { AttributeEntry, RecordedData, StoredEvent, StoredIdentity, StoredUser } from '@brazen/analytics';

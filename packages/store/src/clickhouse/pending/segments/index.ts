@@ -1,0 +1,3 @@
+export * from './filter.ts';
+export * from './describe.ts';
+export * from './evaluate.ts';

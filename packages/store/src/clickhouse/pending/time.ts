@@ -1,0 +1,1 @@
+export { dayLabel, dayNumber, isValidTimeZone, localDay, parseIsoInstant, seriesUnits, type SeriesUnit, type Unit } from '@brazen/analytics';

@@ -1,0 +1,98 @@
+/**
+ * Which shard keeps a user, and writing rows there. A user's shard is
+ * `jumpConsistentHash(reinterpretAsUInt64(MD5(ws || '\0' || user)), shards)`: the same in
+ * TypeScript (here) and in ClickHouse SQL (the README's rebalancing statement), and a jump hash, so
+ * that growing from N to N+1 shards moves only a 1/(N+1) share of the users.
+ *
+ * Rows go to the shard's `_local` table directly, in TabSeparated (cheaper to write here and to read
+ * there than JSON): never through the Distributed table, whose insert would forward them again.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ClickHouseConnection } from './client.ts';
+import { queryError } from './errors.ts';
+
+const MULTIPLIER = 2862933555777941757n;
+const MASK = (1n << 64n) - 1n;
+
+/** Lamping and Veach's jump consistent hash, as ClickHouse's jumpConsistentHash computes it. */
+export function jumpConsistentHash(key: bigint, buckets: number): number {
+  let b = -1n;
+  let j = 0n;
+  const n = BigInt(buckets);
+  while (j < n) {
+    b = j;
+    key = (key * MULTIPLIER + 1n) & MASK;
+    j = BigInt(Math.floor(Number(b + 1n) * (2 ** 31 / (Number(key >> 33n) + 1))));
+  }
+  return Number(b);
+}
+
+/** 0-based shard of a user among `shards`. */
+export function shardOf(ws: string, user: string, shards: number): number {
+  if (shards <= 1) return 0;
+  const digest = createHash('md5').update(ws).update('\0').update(user).digest();
+  return jumpConsistentHash(digest.readBigUInt64LE(0), shards);
+}
+
+/** Groups items by the shard of their user (index = shard, 0-based). */
+export function byShard<T>(ws: string, shards: number, items: Iterable<T>, userOf: (item: T) => string): T[][] {
+  const out: T[][] = Array.from({ length: shards }, () => []);
+  const cache = new Map<string, number>();
+  for (const item of items) {
+    const user = userOf(item);
+    let shard = cache.get(user);
+    if (shard === undefined) cache.set(user, (shard = shardOf(ws, user, shards)));
+    out[shard].push(item);
+  }
+  return out;
+}
+
+export type TsvValue = string | number | null | undefined;
+
+const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_SPECIALS = /[\\\t\n\r\0]/g;
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+
+/** A value as a TabSeparated field: `\N` for null, backslash escapes in text. */
+export function tsvField(value: TsvValue): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`${value} cannot be stored`);
+    return String(value);
+  }
+  return TSV_SPECIAL.test(value) ? value.replace(TSV_SPECIALS, (c) => TSV_ESCAPES[c]) : value;
+}
+
+/** Rows (their values in the columns' order) as TabSeparated text. */
+export function tsvRows(rows: readonly (readonly TsvValue[])[]): string {
+  let text = '';
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) text += (i === 0 ? '' : '\t') + tsvField(row[i]);
+    text += '\n';
+  }
+  return text;
+}
+
+/**
+ * Inserts rows into `table`_local of node `node` (its columns listed, in order). One statement: on
+ * the node, the rows and whatever views derive from them land together.
+ */
+export async function insertLocal(
+  db: ClickHouseConnection, node: number, table: string, columns: readonly string[], rows: readonly (readonly TsvValue[])[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const target = db.table(table).text;
+  const text = tsvRows(rows);
+  try {
+    await db.nodes[node].client.insert({
+      table: target,
+      columns: columns as [string, ...string[]],
+      values: Readable.from([Buffer.from(text)], { objectMode: false }),
+      format: 'TabSeparated',
+      clickhouse_settings: db.profile.insert,
+    });
+  } catch (error) {
+    throw queryError(error, `INSERT INTO ${target}`);
+  }
+}
