@@ -13,7 +13,7 @@ import type { ExportJob, ExportJobPatch } from '../segment-types.ts';
 import { StoreError } from '../errors.ts';
 import { holding, type Leases } from '../leases.ts';
 import type { ClickHouseConnection } from './client.ts';
-import { sql } from './sql.ts';
+import { join, sql } from './sql.ts';
 
 export interface StoredDocument {
   id: string;
@@ -36,12 +36,17 @@ export class Documents {
   }
 
   async list(ws: string, kind: string, id?: string): Promise<StoredDocument[]> {
-    const rows = await this.db.query<{ id: string; latest: number; made: number; text: string; gone: number }>(
-      sql`SELECT id, max(version) AS latest, min(version) AS made, argMax(body, version) AS text, argMax(deleted, version) AS gone
-          FROM ${this.db.table('catalog')} WHERE ws = ${ws} AND kind = ${kind} ${id === undefined ? sql`` : sql`AND id = ${id}`}
-          GROUP BY id ORDER BY made, id`,
+    return (await this.read(ws, [kind], id)).map(({ kind: _, ...doc }) => doc);
+  }
+
+  /** Documents of several kinds in one query (of one id, when given). */
+  async read(ws: string, kinds: readonly string[], id?: string): Promise<Array<StoredDocument & { kind: string }>> {
+    const rows = await this.db.query<{ kind: string; id: string; latest: number; made: number; text: string; gone: number }>(
+      sql`SELECT kind, id, max(version) AS latest, min(version) AS made, argMax(body, version) AS text, argMax(deleted, version) AS gone
+          FROM ${this.db.table('catalog')} WHERE ws = ${ws} AND kind IN (${join(kinds.map((k) => sql`${k}`))}) ${id === undefined ? sql`` : sql`AND id = ${id}`}
+          GROUP BY kind, id ORDER BY made, id`,
     );
-    return rows.filter((r) => r.gone === 0).map((r) => ({ id: r.id, version: r.latest, made: r.made, body: r.text }));
+    return rows.filter((r) => r.gone === 0).map((r) => ({ kind: r.kind, id: r.id, version: r.latest, made: r.made, body: r.text }));
   }
 
   async get(ws: string, kind: string, id: string): Promise<StoredDocument | undefined> {
@@ -66,6 +71,8 @@ export interface ActivityState {
   zone: string;
 }
 
+const activityStateOf = (found: StoredDocument | undefined): ActivityState => (found ? (JSON.parse(found.body) as ActivityState) : { gen: 0, zone: 'UTC' });
+
 /** What the engine derives from a workspace document: `apply` brings it in line with a new document
  * (under the workspace's write lease, before the document is stored), `tidy` drops what an earlier
  * generation left once the new one is stored. */
@@ -89,8 +96,18 @@ export class ClickHouseCatalog implements Catalog {
   }
 
   async activityState(): Promise<ActivityState> {
-    const found = await this.docs.get(this.ws, 'activity', '');
-    return found ? (JSON.parse(found.body) as ActivityState) : { gen: 0, zone: 'UTC' };
+    return activityStateOf(await this.docs.get(this.ws, 'activity', ''));
+  }
+
+  /** What a batch of writes reads first: the document, the activity state and the sequence's mark. */
+  async writeState(): Promise<{ doc: Workspace; activity: ActivityState; sequence: number }> {
+    const found = new Map((await this.docs.read(this.ws, ['workspace', 'activity', 'sequence'], '')).map((d) => [d.kind, d]));
+    const doc = found.get('workspace');
+    return {
+      doc: doc ? (JSON.parse(doc.body) as Workspace) : structuredClone(EMPTY_WORKSPACE),
+      activity: activityStateOf(found.get('activity')),
+      sequence: Number(found.get('sequence')?.body ?? 0),
+    };
   }
 
   /** The lease a workspace's writes of records and of its document are serialized under. */

@@ -24,7 +24,7 @@ export class ClickHouseData implements AnalyticsData {
     private readonly ws: string,
     private readonly catalog: ClickHouseCatalog,
   ) {
-    this.ingestion = new Ingestion(ctx, ws, catalog.writeLease, async () => ({ doc: await catalog.getWorkspace(), activity: await catalog.activityState() }));
+    this.ingestion = new Ingestion(ctx, ws, catalog.writeLease, () => catalog.writeState());
   }
 
   /** Resolves once the writes pushed so far are stored. */

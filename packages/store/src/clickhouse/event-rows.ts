@@ -32,23 +32,17 @@ export async function writeEvents(ctx: EngineContext, node: number, ws: string, 
   await insertLocal(ctx.db, node, 'events_local', EVENT_COLUMNS, events.map((e) => eventRow(ws, e)));
 }
 
-/** Of the (user, id) pairs given, those stored on the shard `node` (pairs of users of that shard). */
-export async function storedIds(ctx: EngineContext, node: number, ws: string, pairs: ReadonlyArray<{ user: string; id: string }>): Promise<Set<string>> {
+/** Of the ids given, those stored (on any shard). */
+export async function storedIds(ctx: EngineContext, ws: string, ids: readonly string[]): Promise<Set<string>> {
   const found = new Set<string>();
-  for (let i = 0; i < pairs.length; i += 20_000) {
-    const part = pairs.slice(i, i + 20_000);
-    const users = [...new Set(part.map((p) => p.user))];
-    const rows = await ctx.db.query<{ user: string; id: string }>(
-      sql`SELECT DISTINCT user, id FROM ${ctx.db.table('events_local')}
-          WHERE ws = ${ws} AND user IN (${join(users.map((u) => sql`${u}`))}) AND id IN (${join(part.map((p) => sql`${p.id}`))})`,
-      { node },
+  for (let i = 0; i < ids.length; i += 20_000) {
+    const rows = await ctx.db.query<{ id: string }>(
+      sql`SELECT DISTINCT id FROM ${ctx.db.table('event_ids')} WHERE ws = ${ws} AND id IN (${join(ids.slice(i, i + 20_000).map((id) => sql`${id}`))})`,
     );
-    for (const r of rows) found.add(pairKey(r.user, r.id));
+    for (const r of rows) found.add(r.id);
   }
   return found;
 }
-
-export const pairKey = (user: string, id: string) => `${user}\u0000${id}`;
 
 /** Selected columns of `events` back as StoredEvents. */
 export const EVENT_SELECT = sql`user, id, event_type, category, time, app_id, name, campaign_id, message_variation_id, canvas_id,

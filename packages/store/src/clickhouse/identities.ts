@@ -13,16 +13,12 @@ import { join, sql } from './sql.ts';
 /** Arrival order of a workspace's users, events and attributes, shared by every brazen process:
  * the high-water mark is a catalog document, moved on under the write lease before rows use it. */
 export class Sequence {
-  private next = 0;
-  private reserved = 0;
+  private next: number;
+  private reserved: number;
 
-  private constructor(private readonly ctx: EngineContext, private readonly ws: string) {}
-
-  static async start(ctx: EngineContext, ws: string): Promise<Sequence> {
-    const s = new Sequence(ctx, ws);
-    const found = await ctx.docs.get(ws, 'sequence', '');
-    s.next = s.reserved = found ? Number(found.body) + 1 : 1;
-    return s;
+  /** `last`: the highest number taken so far (the catalog's mark, read under the write lease). */
+  constructor(private readonly ctx: EngineContext, private readonly ws: string, last: number) {
+    this.next = this.reserved = last + 1;
   }
 
   take(): number {

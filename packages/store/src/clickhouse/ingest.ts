@@ -15,11 +15,11 @@ import { holding } from '../leases.ts';
 import { activityRows, writeActivity, type SessionDay } from './activity.ts';
 import type { ActivityState } from './catalog.ts';
 import type { EngineContext } from './context.ts';
-import { pairKey, storedIds, writeEvents, type EventToStore } from './event-rows.ts';
+import { storedIds, writeEvents, type EventToStore } from './event-rows.ts';
 import { Sequence, UserBook } from './identities.ts';
 import {
-  attributeIdentity, CurrentsBodyError, currencyRates, currentsBatch, DEVICE_ID_CATEGORIES, identityKey, identityKeys, localDayOf,
-  parseCurrentsBody, trackedEvent, type CurrencyRates, type CurrentsRecord,
+  attributeIdentity, CurrentsBodyError, currencyRates, currentsBatch, DEVICE_ID_CATEGORIES, identityKeys, localDayOf,
+  parseCurrentsBody, trackedEvent, type CurrencyRates,
 } from './pending/index.ts';
 import { byShard, insertLocal, type TsvValue } from './shards.ts';
 import { attributeEntries, LatestAttributes } from './attribute-writes.ts';
@@ -43,7 +43,7 @@ export class Ingestion {
     private readonly ctx: EngineContext,
     private readonly ws: string,
     private readonly writeLease: string,
-    private readonly workspace: () => Promise<{ doc: Workspace; activity: ActivityState }>,
+    private readonly writeState: () => Promise<{ doc: Workspace; activity: ActivityState; sequence: number }>,
   ) {}
 
   ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
@@ -69,9 +69,9 @@ export class Ingestion {
 
   private async store(requests: WriteRequest[]): Promise<WriteResult[]> {
     return holding(this.ctx.leases, this.writeLease, async (stillHeld) => {
-      const { doc, activity } = await this.workspace();
-      const settings: BatchSettings = { rates: currencyRates(doc.currency_rates), activity };
-      const sequence = await Sequence.start(this.ctx, this.ws);
+      const state = await this.writeState();
+      const settings: BatchSettings = { rates: currencyRates(state.doc.currency_rates), activity: state.activity };
+      const sequence = new Sequence(this.ctx, this.ws, state.sequence);
       const batch = new Batch(this.ctx, this.ws, settings, sequence);
       const results: WriteResult[] = [];
       // Requests of a batch in their order; runs of the same kind are planned together.
@@ -114,13 +114,11 @@ class Batch {
 
   async addCurrents(values: unknown[]): Promise<CurrentsResult> {
     const read = currentsBatch(values, this.settings.rates);
-    const fresh = read.records.filter(({ record }) => !this.ids.has(record.event.id));
-    const refs = fresh.map(({ record }) => record);
-    await this.book.load(UserBook.currentsKeys(refs));
-    // A stored record's user is known (its identities were written before it): look for it there.
-    const known = fresh.map(({ record }) => ({ record, user: this.knownUser(record) }));
-    const stored = await this.storedAmong(known.flatMap((k) => (k.user === undefined ? [] : [{ user: k.user, id: k.record.event.id }])));
-    const toStore = known.filter((k) => k.user === undefined || !stored.has(pairKey(k.user, k.record.event.id))).map((k) => k.record);
+    const fresh = read.records.filter(({ record }) => !this.ids.has(record.event.id)).map(({ record }) => record);
+    // The stored ids and the users named, side by side (the names of records stored already are
+    // looked up too: one round trip fewer).
+    const [stored] = await Promise.all([storedIds(this.ctx, this.ws, fresh.map((r) => r.event.id)), this.book.load(UserBook.currentsKeys(fresh))]);
+    const toStore = fresh.filter((r) => !stored.has(r.event.id));
     const userOf = this.book.resolveCurrents(toStore);
     for (const record of toStore) {
       const user = userOf(record);
@@ -151,18 +149,6 @@ class Batch {
     return { attributesProcessed: batch.attributes.length, eventsProcessed: batch.events.length, purchasesProcessed: batch.purchases.length, errors: [] };
   }
 
-  private knownUser(record: CurrentsRecord): string | undefined {
-    const b = record.userId === '' ? undefined : this.book.userOf(identityKey('braze_id', record.userId));
-    const e = record.externalUserId === '' ? undefined : this.book.userOf(identityKey('external_id', record.externalUserId));
-    return b ?? e;
-  }
-
-  private async storedAmong(pairs: Array<{ user: string; id: string }>): Promise<Set<string>> {
-    const groups = byShard(this.ws, this.ctx.shards, pairs, (p) => p.user);
-    const found = await Promise.all(groups.map((g, node) => (g.length === 0 ? new Set<string>() : storedIds(this.ctx, node, this.ws, g))));
-    return new Set(found.flatMap((s) => [...s]));
-  }
-
   private addEvent(event: StoredEvent): void {
     this.events.push({ event, seq: this.sequence.take() });
     if (event.category === 'session_start') {
@@ -186,9 +172,11 @@ class Batch {
     await this.sequence.commit();
     await Promise.all(
       Array.from({ length: n }, async (_, node) => {
-        await insertLocal(this.ctx.db, node, 'users_local', ['ws', 'user', 'created_at', 'seq'], users[node].map((u): TsvValue[] => [this.ws, u.user, u.createdAt, u.seq]));
-        await insertLocal(this.ctx.db, node, 'identities_local', ['ws', 'kind', 'value', 'user', 'seq'], identities[node].map((i): TsvValue[] => [this.ws, i.kind, i.value, i.user, i.seq]));
-        await insertLocal(this.ctx.db, node, 'attributes_local', ['ws', 'user', 'name', 'value', 'time', 'seq'], attributes[node].map((a): TsvValue[] => [this.ws, a.user, a.name, JSON.stringify(a.value ?? null), a.time, a.seq]));
+        await Promise.all([
+          insertLocal(this.ctx.db, node, 'users_local', ['ws', 'user', 'created_at', 'seq'], users[node].map((u): TsvValue[] => [this.ws, u.user, u.createdAt, u.seq])),
+          insertLocal(this.ctx.db, node, 'identities_local', ['ws', 'kind', 'value', 'user', 'seq'], identities[node].map((i): TsvValue[] => [this.ws, i.kind, i.value, i.user, i.seq])),
+          insertLocal(this.ctx.db, node, 'attributes_local', ['ws', 'user', 'name', 'value', 'time', 'seq'], attributes[node].map((a): TsvValue[] => [this.ws, a.user, a.name, JSON.stringify(a.value ?? null), a.time, a.seq])),
+        ]);
         stillHeld();
         await writeActivity(this.ctx, node, activity[node]);
         await writeEvents(this.ctx, node, this.ws, events[node]);

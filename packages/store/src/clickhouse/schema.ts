@@ -25,7 +25,7 @@ import type { Migration } from './migrations.ts';
 import { identifier, raw, sql, type Sql } from './sql.ts';
 
 /** Tables written per shard and read through a Distributed table (or a view). */
-export const SHARDED_TABLES = ['events', 'counters', 'names', 'users', 'identities', 'user_identities', 'attributes', 'activity', 'daily'] as const;
+export const SHARDED_TABLES = ['events', 'event_ids', 'counters', 'names', 'users', 'identities', 'user_identities', 'attributes', 'activity', 'daily'] as const;
 export type ShardedTable = (typeof SHARDED_TABLES)[number];
 
 /** X over X_local: Distributed on a cluster (no sharding key: brazen never inserts through it), a view elsewhere. */
@@ -52,6 +52,11 @@ export const STORE_MIGRATIONS: Migration[] = [
             counter String, payload String)
           ENGINE = ReplacingMergeTree ORDER BY (ws, user, id)`,
       readThrough(db, 'events'),
+      // Every stored record's id, for a batch to find the ones stored already (whoever they are of).
+      sql`CREATE TABLE IF NOT EXISTS ${db.table('event_ids_local')} (ws String, id String) ENGINE = ReplacingMergeTree ORDER BY (ws, id)`,
+      sql`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db.table('event_ids_mv')} TO ${db.table('event_ids_local')} AS
+          SELECT ws, id FROM ${db.table('events_local')}`,
+      readThrough(db, 'event_ids'),
       // label: the name (custom events, purchases) or '' and, for the totals over every name, \x01;
       // app: the app or '' and \x01 for the totals over every app.
       sql`CREATE TABLE IF NOT EXISTS ${db.table('counters_local')} (

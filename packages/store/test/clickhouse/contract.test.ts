@@ -1,4 +1,10 @@
-import { runStoreContract } from '../store-contract.ts';
+import { runStoreContract } from '../contract/index.ts';
 import { onEveryTarget } from './engine-targets.ts';
 
-onEveryTarget('store contract', (target, newStore) => runStoreContract(`clickhouse-${target}`, { newStore: (dir) => newStore(dir) }));
+/** The store contract, unchanged, on one 18.16 server, a cluster of two 18.16 shards and chdb. */
+onEveryTarget('store contract', (target, newStore) =>
+  runStoreContract({
+    name: `clickhouse (${target})`,
+    open: (dir) => newStore(dir),
+    skip: [{ reason: 'ClickHouse computes export objects from the records when asked: no KeptProfiles capability', concerns: ['kept-profiles'] }],
+  }));
