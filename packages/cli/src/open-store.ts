@@ -1,8 +1,9 @@
-import { openStore as openEngine, registerEngine, duckdbEngine, referenceEngine, type Store } from '@brazen/store';
+import { clickhouseEngines, openStore as openEngine, redactStoreUrl, registerEngine, duckdbEngine, referenceEngine, type Leases, type Store } from '@brazen/store';
 
 registerEngine(duckdbEngine);
 // The oracle (slow, in memory, kept as JSON): `--store reference:PATH`, to compare an engine with.
 registerEngine(referenceEngine);
+for (const engine of clickhouseEngines) registerEngine(engine);
 
 /** `--memory-limit` of the commands that write a store directly (demo, import). */
 export const MEMORY_LIMIT_HELP = "DuckDB's memory limit (e.g. 1GB; default BRAZEN_MEMORY_LIMIT, else 80% of the machine's memory)";
@@ -16,15 +17,15 @@ export const storeUrl = (store: string | undefined, dataDir: string): string => 
 
 /** Opens the store a URL names (default: the data folder's), with a readable message when another
  * process holds it. */
-export async function openStore(url: string, memoryLimit?: string): Promise<Store> {
-  const where = url.replace(/^duckdb:/, '');
+export async function openStore(url: string, memoryLimit?: string, leases?: Leases): Promise<Store> {
+  const where = redactStoreUrl(url.replace(/^duckdb:/, ''));
   try {
-    return await openEngine(url, { onUpgrade: sayUpgrade(where), ...(memoryLimit ? { memoryLimit } : {}) });
+    return await openEngine(url, { onUpgrade: sayUpgrade(where), ...(memoryLimit ? { memoryLimit } : {}), ...(leases ? { leases } : {}) });
   } catch (error) {
     const text = (error as Error).message;
     if (/lock/i.test(text)) {
       throw new Error(`the data folder ${where} is in use by another process (a running brazen serve?): stop it, or send the data through it with --url and --key`);
     }
-    throw new Error(`cannot open the store ${url}: ${text}`);
+    throw new Error(`cannot open the store ${where}: ${text}`);
   }
 }

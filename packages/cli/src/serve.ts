@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import type { Workspace } from '@brazen/store';
+import { redactStoreUrl, RedisLeases, type Workspace } from '@brazen/store';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter, type CompatName } from '@brazen/server';
 import { memorySize, portNumber, positiveInteger, seconds, uint32 } from './options.ts';
 import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
@@ -33,6 +33,8 @@ export interface ServeOptions {
   s3Endpoint?: string;
   s3Region?: string;
   pollInterval: number;
+  /** With --redis: time to live of an export job's lease (seconds). */
+  leaseSeconds?: number;
 }
 
 export function serveCommand(program: Command): void {
@@ -42,10 +44,11 @@ export function serveCommand(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', (value: string): number | string => portNumber(value), process.env.PORT ?? '4000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('-d, --data <dir>', 'data folder (one DuckDB file lives there; the server keeps its export files there too)', process.env.BRAZEN_DATA ?? '.brazen')
-    .option('--store <url>', 'where the data lives: duckdb:PATH (default: the data folder)', process.env.BRAZEN_STORE)
+    .option('--store <url>', 'where the data lives: duckdb:PATH (default: the data folder), clickhouse://[USER[:PASSWORD]@]HOST:HTTP_PORT[,HOST:PORT...]/DATABASE[?cluster=NAME] (BRAZEN_CLICKHOUSE_USER, BRAZEN_CLICKHOUSE_PASSWORD), chdb:PATH', process.env.BRAZEN_STORE)
     .option('-w, --workspace <file>', 'workspace JSON document to apply at start (SPEC §5)')
     .option('--log <level>', 'log level: fatal, error, warn, info, debug', 'info')
-    .option('--redis <url>', 'count rate limits in Redis (redis://host:port), for several servers sharing a store', process.env.BRAZEN_REDIS_URL)
+    .option('--redis <url>', 'Redis (redis://host:port) shared by several servers on one store: rate limits, and the leases of ingestion batches and export jobs', process.env.BRAZEN_REDIS_URL)
+    .option('--lease-seconds <seconds>', 'with --redis: how long a server holds an export job without renewing it (another server takes over a dead one\'s jobs after this)', seconds(3600), 30)
     .option('--no-rate-limits', 'turn off the per-key rate limits')
     .addOption(
       new Option('--compat <profile>', "Braze's limits to hold: current (today's docs: /users/export/ids 250 a minute and 50 ids) or legacy (75 ids, the older rate limits)")
@@ -101,14 +104,16 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
   const port = portFrom(options.port);
   const dataDir = resolve(options.data);
   const url = storeUrl(options.store, dataDir);
-  const store = await openStore(url, options.memoryLimit);
+  // Several brazen processes sharing a store share Redis: rate limits, and the leases that make one
+  // process at a time store a workspace's batch or run an export job.
+  const { Redis } = options.redis ? await import('ioredis') : { Redis: undefined };
+  const leases = Redis && options.redis ? new RedisLeases(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
+  const store = await openStore(url, options.memoryLimit, leases);
   const workspace = store.workspace();
   const demo = options.demo
     ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY)
     : undefined;
-  const rateCounter = options.redis
-    ? new RedisRateCounter(new (await import('ioredis')).Redis(options.redis, { maxRetriesPerRequest: 2 }))
-    : undefined;
+  const rateCounter = Redis && options.redis ? new RedisRateCounter(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
   const app = await buildApp({
     store,
     tmpDir: join(dataDir, 'tmp'),
@@ -118,7 +123,11 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
     faults: options.faults ? { seed: options.faultsSeed ?? 1 } : undefined,
     rateCounter,
     metrics: new Metrics(true),
-    exports: { callback: { allowPrivate: options.allowPrivateCallbacks === true } },
+    exports: {
+      callback: { allowPrivate: options.allowPrivateCallbacks === true },
+      // With other processes on the store, each looks now and then for jobs whose process died.
+      ...(leases ? { leases, leaseMs: (options.leaseSeconds ?? 30) * 1000, pollMs: Math.max(500, ((options.leaseSeconds ?? 30) * 1000) / 3) } : {}),
+    },
     profiles: { idleMs: options.keepProfilesAfter === 0 ? false : options.keepProfilesAfter * 1000 },
   });
   if (options.workspace) {
@@ -144,7 +153,7 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
     await store.keys.addApiKey({ name: 'BRAZEN_API_KEY', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
   }
   const address = await app.listen({ port, host: options.host });
-  process.stdout.write(`brazen listening on ${address} (store: ${store.engine} at ${url.replace(/^duckdb:/, '')})\n`);
+  process.stdout.write(`brazen listening on ${address} (store: ${store.engine} at ${redactStoreUrl(url.replace(/^duckdb:/, ''))})\n`);
   follower?.start();
   if (demo) await printDemoWelcome(app, workspace, address, demo);
   else if (!key) process.stdout.write('No BRAZEN_API_KEY given: set one to call the API (BRAZEN_API_KEY=... brazen serve).\n');
@@ -154,6 +163,7 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
       process.stdout.write(`brazen: ${signal}, shutting down\n`);
       await app.close();
       await store.close();
+      await leases?.close();
       done();
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { onClickHouse } from './test-store.ts';
 import { at, currents, ndjson, startHarness, type Harness } from './harness.ts';
 
 const NDJSON = { 'content-type': 'application/x-ndjson' };
@@ -205,7 +206,8 @@ const inApp = (id: string, name: string, figures: Record<string, number> = {}) =
 // (every conversion then found incrementally, receipts arriving after the purchases they convert),
 // also when the conversion tables are rewritten in time order as they grow (from 8 rows, not 1M).
 const MODES = ['in one batch', 'one record at a time, newest first', 'one record at a time, newest first, conversion tables sorted as they grow'];
-describe.each(MODES)('campaigns and sends, data %s', (mode) => {
+// The third mode is DuckDB's own (its conversion tables' layout).
+describe.each(onClickHouse ? MODES.slice(0, 2) : MODES)('campaigns and sends, data %s', (mode) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ now: Date.UTC(2024, 2, 31, 12), sortConversionsAt: mode === MODES[2] ? 8 : undefined });

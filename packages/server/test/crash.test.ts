@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckDbStore } from '@brazen/store';
 import { exited, startServerProcess } from './cli-process.ts';
+import { openTestStore, serveStoreArgs } from './test-store.ts';
 
 const KEY = 'crash-test-key';
 const DAY0 = Date.UTC(2024, 0, 1) / 1000;
@@ -13,7 +13,8 @@ describe('durability', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps every acknowledged record when the server is killed with SIGKILL right after', async () => {
-    const server = await startServerProcess(dir, KEY);
+    const storeArgs = await serveStoreArgs(dir);
+    const server = await startServerProcess(dir, KEY, storeArgs);
     const acknowledged: string[] = [];
     // Five small batches, which DuckDB commits through its WAL, and one of 40,000 records, whose
     // full row groups it writes straight to the data file before the commit.
@@ -39,7 +40,7 @@ describe('durability', () => {
     await exited(server.child);
 
     // A new process on the same folder finds every acknowledged record and the rollups agree.
-    const again = await startServerProcess(dir, KEY);
+    const again = await startServerProcess(dir, KEY, storeArgs);
     const sessions = await fetch(`${again.url}/sessions/data_series?length=6&ending_at=2024-01-06`, {
       headers: { authorization: `Bearer ${KEY}` },
     });
@@ -49,8 +50,8 @@ describe('durability', () => {
     again.child.kill('SIGTERM');
     expect(await exited(again.child)).toBe(0);
 
-    const store = await DuckDbStore.open({ dataDir: dir });
-    expect(await store.recordCount()).toBe(acknowledged.length);
+    const store = await openTestStore({ dir });
+    expect(await store.workspace().data.recordCount()).toBe(acknowledged.length);
     await store.close();
   });
 });

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import { DuckDbStore } from '@brazen/store';
+import type { Store } from '@brazen/store';
+import { openTestStore } from './test-store.ts';
 import { buildApp, hashKey, loggerOptions, type AppOptions } from '@brazen/server';
 import { expectedDraws } from './seeded.ts';
 
@@ -12,13 +13,13 @@ const T = Date.UTC(2024, 2, 1, 10, 20, 30);
 const MINUTE_END = T / 1000 + 30;
 
 let app: FastifyInstance | undefined;
-let store: DuckDbStore | undefined;
+let store: Store | undefined;
 const logLines: string[] = [];
 
 async function start(options: Partial<AppOptions> = {}): Promise<FastifyInstance> {
-  store = await DuckDbStore.open({ dataDir: ':memory:' });
+  store = await openTestStore({ dir: ':memory:' });
   for (const name of ['tester', 'victim']) {
-    await store.addApiKey({ name, workspace: 'default', hash: hashKey(name), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
+    await store.keys.addApiKey({ name, workspace: 'default', hash: hashKey(name), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
   }
   const sink = new Writable({ write: (chunk, _enc, done) => (logLines.push(chunk.toString()), done()) });
   app = await buildApp({ store, now: () => T, logger: { ...(loggerOptions('info') as object), stream: sink } as never, ...options });

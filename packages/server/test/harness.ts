@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type AnalyticsData, type Store } from '@brazen/store';
+import { onClickHouse, openTestStore } from './test-store.ts';
 import { buildApp, hashKey, type AppOptions } from '@brazen/server';
 
 export const KEY = 'test-key-all-permissions';
@@ -20,14 +21,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A server on a fresh DuckDB store in a temporary folder, with a fixed clock and an all-permission key. */
+/** A server on a fresh store in a temporary folder (DuckDB, or the engine BRAZEN_TEST_STORE names),
+ * with a fixed clock and an all-permission key. */
 export async function startHarness(
   options: { now?: number; dataDir?: string; sortConversionsAt?: number; rateLimits?: AppOptions['rateLimits']; connector?: AppOptions['connector'] } = {},
 ): Promise<Harness> {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'brazen-test-'));
   const now = options.now ?? Date.UTC(2024, 2, 31, 12);
-  const store = await DuckDbStore.open({ dataDir: dir, now: () => now, sortConversionsAt: options.sortConversionsAt });
-  await store.addApiKey({ name: 'test', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
+  const store = onClickHouse
+    ? await openTestStore({ dir, now: () => now })
+    : await DuckDbStore.open({ dataDir: dir, now: () => now, sortConversionsAt: options.sortConversionsAt });
+  await store.keys.addApiKey({ name: 'test', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
   const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits, connector: options.connector });
   const auth = { authorization: `Bearer ${KEY}` };
   return {

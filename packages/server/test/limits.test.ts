@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ALL_PERMISSIONS, endpoints } from '@brazen/contract';
-import { DuckDbStore } from '@brazen/store';
+import type { Store } from '@brazen/store';
+import { openTestStore } from './test-store.ts';
 import { buildApp, hashKey, type CompatName } from '@brazen/server';
 
 /**
@@ -68,11 +69,11 @@ const LEGACY: Row[] = CURRENT.map(([method, path]): Row => {
 const KEY = 'limits-key';
 const clock = { now: T };
 let app: FastifyInstance | undefined;
-let store: DuckDbStore | undefined;
+let store: Store | undefined;
 
 async function start(compat?: CompatName): Promise<FastifyInstance> {
-  store = await DuckDbStore.open({ dataDir: ':memory:' });
-  await store.addApiKey({ name: 'limits', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
+  store = await openTestStore({ dir: ':memory:' });
+  await store.keys.addApiKey({ name: 'limits', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
   app = await buildApp({ store, now: () => clock.now * 1000, compat });
   return app;
 }

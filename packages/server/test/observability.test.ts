@@ -1,20 +1,21 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_PERMISSIONS, endpoints, type Endpoint } from '@brazen/contract';
-import { DuckDbStore } from '@brazen/store';
+import type { Store } from '@brazen/store';
+import { openTestStore } from './test-store.ts';
 import { buildApp, hashKey, loggerOptions } from '@brazen/server';
 import type { FastifyInstance } from 'fastify';
 import { at, currents, ndjson } from './harness.ts';
 
 describe('permissions, health, metrics and logs', () => {
   let app: FastifyInstance;
-  let store: DuckDbStore;
+  let store: Store;
   const lines: string[] = [];
   beforeAll(async () => {
-    store = await DuckDbStore.open({ dataDir: ':memory:' });
-    await store.addApiKey({ name: 'all', workspace: 'default', hash: hashKey('all'), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
+    store = await openTestStore({ dir: ':memory:' });
+    await store.keys.addApiKey({ name: 'all', workspace: 'default', hash: hashKey('all'), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
     for (const p of ALL_PERMISSIONS) {
-      await store.addApiKey({ name: `without ${p}`, workspace: 'default', hash: hashKey(`without:${p}`), permissions: ALL_PERMISSIONS.filter((x) => x !== p), createdAt: '2024-01-01T00:00:00Z' });
+      await store.keys.addApiKey({ name: `without ${p}`, workspace: 'default', hash: hashKey(`without:${p}`), permissions: ALL_PERMISSIONS.filter((x) => x !== p), createdAt: '2024-01-01T00:00:00Z' });
     }
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(chunk.toString()), done()) });
     app = await buildApp({ store, logger: { ...(loggerOptions('info') as object), stream: sink } as never, rateLimits: false });

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import { DuckDbStore } from '@brazen/store';
+import type { Store } from '@brazen/store';
+import { openTestStore } from './test-store.ts';
 import { buildApp, hashKey, RedisRateCounter, type RateLimitConfig } from '@brazen/server';
 import type { FastifyInstance } from 'fastify';
 
@@ -17,9 +18,9 @@ const LIMITS: RateLimitConfig = {
 const T = Date.UTC(2024, 2, 1, 10, 20) / 1000;
 
 async function appWith(options: Parameters<typeof buildApp>[0] extends infer O ? Partial<O> : never, clock: { now: number }) {
-  const store = await DuckDbStore.open({ dataDir: ':memory:' });
+  const store = await openTestStore({ dir: ':memory:' });
   for (const key of ['key-a', 'key-b']) {
-    await store.addApiKey({ name: key, workspace: 'default', hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
+    await store.keys.addApiKey({ name: key, workspace: 'default', hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: '2024-01-01T00:00:00Z' });
   }
   const app = await buildApp({ store, now: () => clock.now * 1000, rateLimits: LIMITS, ...options });
   return { app, store };
@@ -36,7 +37,7 @@ const headers = (res: { headers: Record<string, unknown> }) => [
 describe('rate limits (in memory, injected clock)', () => {
   const clock = { now: T };
   let app: FastifyInstance;
-  let store: DuckDbStore;
+  let store: Store;
   beforeAll(async () => ({ app, store } = await appWith({}, clock)));
   afterAll(async () => {
     await app.close();

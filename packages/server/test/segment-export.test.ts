@@ -10,7 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import S3rver from 's3rver';
 import type { FastifyInstance } from 'fastify';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import { DuckDbStore } from '@brazen/store';
+import { openTestStore, serveStoreArgs } from './test-store.ts';
 import { buildApp, hashKey } from '@brazen/server';
 import { exited, startServerProcess } from './cli-process.ts';
 
@@ -24,8 +24,8 @@ async function startExportServer() {
   const dir = mkdtempSync(join(tmpdir(), 'brazen-export-'));
   const clock = { now: NOW };
   const sleeps: number[] = [];
-  const store = await DuckDbStore.open({ dataDir: dir, now: () => clock.now });
-  await store.addApiKey({ name: 'test', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(NOW).toISOString() });
+  const store = await openTestStore({ dir, now: () => clock.now });
+  await store.keys.addApiKey({ name: 'test', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(NOW).toISOString() });
   const app = await buildApp({
     store, now: () => clock.now, tmpDir: join(dir, 'tmp'),
     exports: { callback: { sleep: async (ms) => void sleeps.push(ms), allowPrivate: true } },
@@ -309,7 +309,8 @@ describe('an export cut by kill -9', () => {
   it('finishes once after a restart: every user exactly once, in the same files', async () => {
     const users = 60_000;
     const auth = { authorization: `Bearer ${KEY}` };
-    let server = await startServerProcess(dir, KEY);
+    const storeArgs = await serveStoreArgs(dir);
+    let server = await startServerProcess(dir, KEY, storeArgs);
     const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { ...auth, 'content-type': 'application/json', ...(init.headers ?? {}) } });
     expect((await call('/currents', { method: 'POST', body: usersNdjson(users, 0), headers: { 'content-type': 'application/x-ndjson' } })).status).toBe(201);
     expect((await call('/admin/workspace', { method: 'PUT', body: JSON.stringify({ segments: [{ id: 'all', name: 'All' }] }) })).status).toBe(200);
@@ -327,7 +328,7 @@ describe('an export cut by kill -9', () => {
     expect(state.status).toBe('running');
     expect(state.files_done).toBeLessThan(12);
 
-    server = await startServerProcess(dir, KEY);
+    server = await startServerProcess(dir, KEY, storeArgs);
     for (;;) {
       state = ((await (await call('/admin/exports')).json()) as { exports: typeof state[] }).exports[0];
       if (state.status !== 'running' && state.status !== 'pending') break;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, exited, startServerProcess, type ServerProcess } from './cli-process.ts';
+import { serveStoreArgs } from './test-store.ts';
 import { expectedDraws } from './seeded.ts';
 
 /** `brazen serve --faults --faults-seed N --compat legacy`, as a real process. */
@@ -26,7 +27,7 @@ describe('brazen serve: --faults, --faults-seed and --compat', () => {
   });
 
   it('with them, faults follow the seed and /users/export/ids takes 75 ids; without, neither', async () => {
-    const on = await startServerProcess(join(dir, 'on'), 'flags-key', ['--faults', '--faults-seed', '7', '--compat', 'legacy']);
+    const on = await startServerProcess(join(dir, 'on'), 'flags-key', ['--faults', '--faults-seed', '7', '--compat', 'legacy', ...(await serveStoreArgs(join(dir, 'on')))]);
     servers.push(on);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -38,7 +39,7 @@ describe('brazen serve: --faults, --faults-seed and --compat', () => {
     const legacy = await fetch(`${on.url}/users/export/ids`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(ids) });
     expect([legacy.status, legacy.headers.get('x-ratelimit-limit')]).toEqual([200, '250000']);
 
-    const off = await startServerProcess(join(dir, 'off'), 'flags-key');
+    const off = await startServerProcess(join(dir, 'off'), 'flags-key', await serveStoreArgs(join(dir, 'off')));
     servers.push(off);
     expect((await fetch(`${off.url}/kpi/dau/data_series?length=1`, { headers: { ...auth, 'x-brazen-fault': '502' } })).status).toBe(200);
     expect((await fetch(`${off.url}/admin/faults`, { headers: auth })).status).toBe(404);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ExportJob, ProfileText, Workspace, WorkspaceStore } from '@brazen/store';
+import { LeaseLostError, MemoryLeases, type ExportJob, type Lease, type Leases, type ProfileText, type Workspace, type WorkspaceStore } from '@brazen/store';
 import { postCallback, type CallbackOptions } from './callback.ts';
 import { LocalDestination, S3Destination, type ExportDestination, type S3Settings } from './destinations.ts';
 import { exportFile, exportFileName, USERS_PER_FILE } from './files.ts';
@@ -14,6 +14,15 @@ export interface ExportRunnerOptions {
   callback?: CallbackOptions;
   /** Called when a job changes state (tests wait on it). */
   onChange?: (job: ExportJob) => void;
+  /** Leases shared by the brazen processes of one store (Redis): a job is run by the process that
+   * holds its lease. In memory by default (one process). */
+  leases?: Leases;
+  /** Time to live of a job's lease, renewed every third of it while the job runs (default 30 s): a
+   * process that dies leaves its jobs to another one this long after. */
+  leaseMs?: number;
+  /** How often to look for jobs no process runs (a job whose process died), when several processes
+   * share the store; never when absent. */
+  pollMs?: number;
 }
 
 /**
@@ -25,6 +34,12 @@ export class ExportRunner {
   private queue: string[] = [];
   private running: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  private readonly leases: Leases;
+  private poll: NodeJS.Timeout | undefined;
+  /** The job being run. */
+  private current: string | undefined;
+  /** The lease of the job being run, and whether it is still held. */
+  private held: { lease: Lease; lost: boolean } | undefined;
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -32,13 +47,25 @@ export class ExportRunner {
     /** Epoch milliseconds. */
     private readonly now: () => number,
     private readonly options: ExportRunnerOptions,
-  ) {}
+  ) {
+    this.leases = options.leases ?? new MemoryLeases();
+  }
 
-  /** Picks up the jobs a previous run left unfinished. */
+  /** Picks up the jobs a previous run left unfinished (and, with `pollMs`, keeps looking for jobs
+   * whose process died). */
   async resume(): Promise<void> {
+    await this.pickUp(true);
+    if (this.options.pollMs && !this.poll) {
+      this.poll = setInterval(() => void this.pickUp(false).catch(() => undefined), this.options.pollMs);
+      this.poll.unref();
+    }
+  }
+
+  private async pickUp(tidy: boolean): Promise<void> {
     const now = this.now() / 1000;
     for (const job of await this.store.catalog.exportJobs()) {
       if (job.status === 'pending' || job.status === 'running' || (job.status === 'done' && job.callback === 'pending')) this.enqueue(job.id);
+      else if (!tidy) continue;
       // Files kept for a download URL go once the last URL given for them has expired.
       else if (job.destination === 'local' && job.status === 'done' && job.callback !== 'pending' && (job.finishedAt ?? now) + URL_TTL_SECONDS < now) {
         await LocalDestination.remove(this.folder(job.id));
@@ -47,7 +74,7 @@ export class ExportRunner {
   }
 
   enqueue(id: string): void {
-    if (this.abort.signal.aborted || this.queue.includes(id)) return;
+    if (this.abort.signal.aborted || this.queue.includes(id) || this.current === id) return;
     this.queue.push(id);
     this.running ??= this.drain().finally(() => {
       this.running = undefined;
@@ -56,6 +83,7 @@ export class ExportRunner {
 
   /** Waits for the current step, and keeps the rest for the next start. */
   async stop(): Promise<void> {
+    clearInterval(this.poll);
     this.abort.abort();
     this.queue = [];
     await this.running;
@@ -78,11 +106,16 @@ export class ExportRunner {
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.abort.signal.aborted) {
       const id = this.queue.shift()!;
+      this.current = id;
       try {
-        await this.run(id);
+        await this.runHolding(id);
       } catch (error) {
         if (this.abort.signal.aborted) return;
+        // Another process took the job over: it is its to finish.
+        if (error instanceof LeaseLostError) continue;
         await this.update(id, { status: 'failed', error: error instanceof Error ? error.message : String(error), finishedAt: this.now() / 1000 });
+      } finally {
+        this.current = undefined;
       }
     }
   }
@@ -91,7 +124,31 @@ export class ExportRunner {
     return (await this.store.catalog.exportJobs()).find((j) => j.id === id);
   }
 
+  /** Runs a job while holding its lease; a job whose lease another process holds is left to it. */
+  private async runHolding(id: string): Promise<void> {
+    const ttl = this.options.leaseMs ?? 30_000;
+    const lease = await this.leases.tryAcquire(`export:${this.store.name}:${id}`, ttl);
+    if (!lease) return;
+    const held: { lease: Lease; lost: boolean } = (this.held = { lease, lost: false });
+    const renewal = setInterval(() => {
+      lease.renew().then((ok) => (held.lost ||= !ok), () => (held.lost = true));
+    }, Math.max(10, Math.floor(ttl / 3)));
+    try {
+      await this.run(id);
+    } finally {
+      clearInterval(renewal);
+      this.held = undefined;
+      await lease.release().catch(() => undefined);
+    }
+  }
+
+  /** Throws once the job's lease was lost: nothing more may be written for it. */
+  private checkLease(): void {
+    if (this.held?.lost) throw new LeaseLostError(this.held.lease.name);
+  }
+
   private async update(id: string, patch: Partial<ExportJob>): Promise<void> {
+    this.checkLease();
     await this.store.catalog.updateExportJob(id, patch);
     const job = this.options.onChange && (await this.job(id));
     if (job) this.options.onChange?.(job);
@@ -164,6 +221,7 @@ export class ExportRunner {
         if (this.abort.signal.aborted) return false;
         // The batch's files side by side, then recorded once: after a crash, files written but not
         // recorded are made again, with the same bytes.
+        this.checkLease();
         await Promise.all(bodies.map((body, i) => dest.put(exportFileName(job.objectPrefix, first + i, job.outputFormat), body)));
         await this.update(job.id, { filesDone: first + count });
         const current = await this.job(job.id);
@@ -184,6 +242,7 @@ export class ExportRunner {
       const expires = Math.floor(this.now() / 1000) + URL_TTL_SECONDS;
       body.url = signedDownloadUrl(job.baseUrl, await this.store.catalog.secret('export_url'), job.id, job.objectPrefix, expires);
     }
+    this.checkLease();
     const result = await postCallback(job.callbackEndpoint!, body, this.abort.signal, this.options.callback);
     if (this.abort.signal.aborted && !result.delivered) return;
     await this.update(job.id, { callback: result.delivered ? 'sent' : 'failed', callbackAttempts: job.callbackAttempts + result.attempts });

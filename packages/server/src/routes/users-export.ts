@@ -7,7 +7,7 @@ import {
   adminExports, exportSegmentCancel, USER_EXPORT_FIELDS, usersExportGlobalControlGroup, usersExportIds, usersExportSegment,
 } from '@brazen/contract';
 import type { SegmentFilter } from '@brazen/analytics';
-import type { ExportJob, UserIdKind } from '@brazen/store';
+import { holding, type ExportJob, type UserIdKind } from '@brazen/store';
 import type { ApiContext } from '../context.ts';
 import { ApiError, badRequest } from '../errors.ts';
 import { exportFileName } from '../export/files.ts';
@@ -74,10 +74,12 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
     };
   });
 
-  // Checking for an export in progress and recording the new one happen one request at a time.
+  // Checking for an export in progress and recording the new one happen one request at a time (in
+  // every process sharing the store, when they share leases).
   let gate: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = gate.then(work, work);
+    const leases = options.leases;
+    const run = gate.then(() => (leases ? holding(leases, `export-start:${ctx.store.name}`, work, { waitMs: 30_000 }) : work()));
     gate = run.catch(() => undefined);
     return run;
   };

@@ -7,7 +7,7 @@
  * writes.
  */
 import { randomBytes } from 'node:crypto';
-import type { ApiKeyRecord, Workspace } from '../types.ts';
+import type { ApiKeyRecord, ImportedObject, Workspace } from '../types.ts';
 import type { Catalog, KeyCatalog } from '../ports.ts';
 import type { ExportJob, ExportJobPatch } from '../segment-types.ts';
 import { StoreError } from '../errors.ts';
@@ -41,24 +41,28 @@ export class Documents {
 
   /** Documents of several kinds in one query (of one id, when given). */
   async read(ws: string, kinds: readonly string[], id?: string): Promise<Array<StoredDocument & { kind: string }>> {
-    const rows = await this.db.query<{ kind: string; id: string; latest: number; made: number; text: string; gone: number }>(
-      sql`SELECT kind, id, max(version) AS latest, min(version) AS made, argMax(body, version) AS text, argMax(deleted, version) AS gone
+    const rows = await this.db.query<{ kind: string; id: string; latest: number; first: number; text: string; gone: number }>(
+      sql`SELECT kind, id, max(version) AS latest, min(made) AS first, argMax(body, version) AS text, argMax(deleted, version) AS gone
           FROM ${this.db.table('catalog')} WHERE ws = ${ws} AND kind IN (${join(kinds.map((k) => sql`${k}`))}) ${id === undefined ? sql`` : sql`AND id = ${id}`}
-          GROUP BY kind, id ORDER BY made, id`,
+          GROUP BY kind, id ORDER BY first, id`,
     );
-    return rows.filter((r) => r.gone === 0).map((r) => ({ kind: r.kind, id: r.id, version: r.latest, made: r.made, body: r.text }));
+    return rows.filter((r) => r.gone === 0).map((r) => ({ kind: r.kind, id: r.id, version: r.latest, made: r.first, body: r.text }));
   }
 
   async get(ws: string, kind: string, id: string): Promise<StoredDocument | undefined> {
     return (await this.list(ws, kind, id))[0];
   }
 
-  /** Writes documents in one insert (all or none of them). */
-  async put(docs: ReadonlyArray<{ ws: string; kind: string; id: string; body: string; after?: number; deleted?: boolean }>): Promise<void> {
+  /** Writes documents in one insert (all or none of them). A document written again says when it was
+   * first made (`made`, from the one it replaces; its own version when new). */
+  async put(docs: ReadonlyArray<{ ws: string; kind: string; id: string; body: string; after?: StoredDocument; deleted?: boolean }>): Promise<void> {
     if (docs.length === 0) return;
     await this.db.insert(
       'catalog',
-      docs.map((d) => ({ ws: d.ws, kind: d.kind, id: d.id, version: this.nextVersion(d.after), deleted: d.deleted ? 1 : 0, body: d.body })),
+      docs.map((d) => {
+        const version = this.nextVersion(d.after?.version);
+        return { ws: d.ws, kind: d.kind, id: d.id, version, made: d.after?.made ?? version, deleted: d.deleted ? 1 : 0, body: d.body };
+      }),
     );
   }
 }
@@ -138,13 +142,25 @@ export class ClickHouseCatalog implements Catalog {
       const found = await this.docs.get(this.ws, 'export_job', id);
       if (!found) throw new StoreError('invalid_input', `no export job ${id}`);
       const doc = { ...(JSON.parse(found.body) as ExportJob), ...patch };
-      await this.docs.put([{ ws: this.ws, kind: 'export_job', id, body: JSON.stringify(doc), after: found.version }]);
+      await this.docs.put([{ ws: this.ws, kind: 'export_job', id, body: JSON.stringify(doc), after: found }]);
     });
   }
 
   async exportJobs(): Promise<ExportJob[]> {
     // Oldest first: by the time of the request, then in the order the jobs were made.
     return (await this.docs.list(this.ws, 'export_job')).map((d) => JSON.parse(d.body) as ExportJob).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async importedObjects(prefix: string): Promise<ImportedObject[]> {
+    return (await this.docs.list(this.ws, 'import'))
+      .map((d) => JSON.parse(d.body) as ImportedObject)
+      .filter((o) => o.url.startsWith(prefix))
+      .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : a.importedAt - b.importedAt));
+  }
+
+  async recordImportedObject(object: ImportedObject): Promise<void> {
+    // One entry per object (URL and ETag): entered again, it replaces the entry.
+    await this.docs.put([{ ws: this.ws, kind: 'import', id: `${object.url}\n${object.etag}`, body: JSON.stringify(object) }]);
   }
 
   async secret(purpose: string): Promise<string> {

@@ -9,7 +9,7 @@ import type {
 import type { ExportProfiles, ProfileOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
 import type { CurrentsResult, CustomAttributeSample, TrackBatch, TrackResult } from '../types.ts';
 import type { ClickHouseCatalog } from './catalog.ts';
-import type { EngineContext } from './context.ts';
+import { unavailableWhenDown, type EngineContext } from './context.ts';
 import { Ingestion } from './ingest.ts';
 import { activitySeries, attributeSamples, counterSeries, hasName, names, recordCount } from './series.ts';
 import { cardEngagement, conversions, engagementDays, engagementStats, receipts } from './campaigns.ts';
@@ -27,88 +27,93 @@ export class ClickHouseData implements AnalyticsData {
     this.ingestion = new Ingestion(ctx, ws, catalog.writeLease, () => catalog.writeState());
   }
 
+  /** A call of the port: unavailable once the store is closed or when ClickHouse cannot be reached. */
+  private call<T>(work: () => Promise<T>): Promise<T> {
+    return unavailableWhenDown(this.ctx, work);
+  }
+
   /** Resolves once the writes pushed so far are stored. */
   idle(): Promise<void> {
     return this.ingestion.idle();
   }
 
   ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
-    return this.ingestion.ingestCurrents(body);
+    return this.call(async () => this.ingestion.ingestCurrents(body));
   }
 
   track(batch: TrackBatch): Promise<TrackResult> {
-    return this.ingestion.track(batch);
+    return this.call(async () => this.ingestion.track(batch));
   }
 
   recordCount(): Promise<number> {
-    return recordCount(this.ctx, this.ws);
+    return this.call(async () => recordCount(this.ctx, this.ws));
   }
 
   counterSeries(q: CounterQuery): Promise<UnitTotals[]> {
-    return counterSeries(this.ctx, this.ws, q);
+    return this.call(async () => counterSeries(this.ctx, this.ws, q));
   }
 
-  async activitySeries(q: ActivityQuery): Promise<number[]> {
-    return activitySeries(this.ctx, this.ws, (await this.catalog.activityState()).gen, q);
+  activitySeries(q: ActivityQuery): Promise<number[]> {
+    return this.call(async () => activitySeries(this.ctx, this.ws, (await this.catalog.activityState()).gen, q));
   }
 
   names(kind: CounterName, offset: number, limit: number): Promise<string[]> {
-    return names(this.ctx, this.ws, kind, offset, limit);
+    return this.call(async () => names(this.ctx, this.ws, kind, offset, limit));
   }
 
   hasName(kind: CounterName, name: string): Promise<boolean> {
-    return hasName(this.ctx, this.ws, kind, name);
+    return this.call(async () => hasName(this.ctx, this.ws, kind, name));
   }
 
   customAttributeSamples(): Promise<CustomAttributeSample[]> {
-    return attributeSamples(this.ctx, this.ws);
+    return this.call(async () => attributeSamples(this.ctx, this.ws));
   }
 
-  async messageStats(queries: MessageStatsQuery[]): Promise<MessageStatRow[][]> {
-    return engagementStats(this.ctx, this.ws, await this.catalog.getWorkspace(), queries);
+  messageStats(queries: MessageStatsQuery[]): Promise<MessageStatRow[][]> {
+    return this.call(async () => engagementStats(this.ctx, this.ws, await this.catalog.getWorkspace(), queries));
   }
 
-  async conversionStats(queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]> {
-    return conversions(this.ctx, this.ws, await this.catalog.getWorkspace(), queries);
+  conversionStats(queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]> {
+    return this.call(async () => conversions(this.ctx, this.ws, await this.catalog.getWorkspace(), queries));
   }
 
   receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan> {
-    return receipts(this.ctx, this.ws, src, obj, send);
+    return this.call(async () => receipts(this.ctx, this.ws, src, obj, send));
   }
 
-  async seriesDays(src: MessageSource, obj: string, scope: string): Promise<SeriesDays> {
-    return engagementDays(this.ctx, this.ws, await this.catalog.getWorkspace(), src, obj, scope);
+  seriesDays(src: MessageSource, obj: string, scope: string): Promise<SeriesDays> {
+    return this.call(async () => engagementDays(this.ctx, this.ws, await this.catalog.getWorkspace(), src, obj, scope));
   }
 
   cardStats(q: CardStatsQuery): Promise<CardStatRow[]> {
-    return cardEngagement(this.ctx, this.ws, q);
+    return this.call(async () => cardEngagement(this.ctx, this.ws, q));
   }
 
   segmentSizes(filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]> {
-    return sizes(this.ctx, this.ws, filter, instants);
+    return this.call(async () => sizes(this.ctx, this.ws, filter, instants));
   }
 
   segmentCounterSeries(q: CounterQuery, filter: SegmentFilter | undefined, at: number): Promise<UnitTotals[]> {
-    return memberTotals(this.ctx, this.ws, q, filter, at);
+    return this.call(async () => memberTotals(this.ctx, this.ws, q, filter, at));
   }
 
   findUsers(kind: UserIdKind, values: string[]): Promise<Map<string, string[]>> {
-    return findUsers(this.ctx, this.ws, kind, values);
+    return this.call(async () => findUsers(this.ctx, this.ws, kind, values));
   }
 
-  async userProfiles(brazeIds: string[], options: ProfileOptions): Promise<string[]> {
-    return userProfiles(this.ctx, this.ws, await this.catalog.getWorkspace(), brazeIds, options);
+  userProfiles(brazeIds: string[], options: ProfileOptions): Promise<string[]> {
+    return this.call(async () => userProfiles(this.ctx, this.ws, await this.catalog.getWorkspace(), brazeIds, options));
   }
 
   snapshotExportMembers(jobId: string, filter: SegmentFilter | undefined, at: number): Promise<number> {
-    return snapshotExportMembers(this.ctx, this.ws, jobId, filter, at);
+    return this.call(async () => snapshotExportMembers(this.ctx, this.ws, jobId, filter, at));
   }
 
-  async openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles> {
-    return openExportProfiles(this.ctx, this.ws, await this.catalog.getWorkspace(), jobId, options);
+  openExportProfiles(jobId: string, options: ProfileOptions): Promise<ExportProfiles> {
+    return this.call(async () => openExportProfiles(this.ctx, this.ws, await this.catalog.getWorkspace(), jobId, options));
   }
 
   dropExportMembers(jobId: string): Promise<void> {
-    return dropExportMembers(this.ctx, this.ws, jobId);
+    return this.call(async () => dropExportMembers(this.ctx, this.ws, jobId));
   }
 }

@@ -101,7 +101,8 @@ export const STORE_MIGRATIONS: Migration[] = [
           SELECT ws, gen, scope, day, toInt64(dau) AS dau, toInt64(new_users) AS new_users, toInt64(mau_diff) AS mau_diff
           FROM ${db.table('activity_local')} WHERE kind = 'delta'`,
       readThrough(db, 'daily'),
-      sql`CREATE TABLE IF NOT EXISTS ${db.table('catalog')} (ws String, kind String, id String, version UInt64, deleted UInt8, body String)
+      // made: the version of the document's first write (the order documents were made in).
+      sql`CREATE TABLE IF NOT EXISTS ${db.table('catalog')} (ws String, kind String, id String, version UInt64, made UInt64, deleted UInt8, body String)
           ENGINE = ReplacingMergeTree(version) ORDER BY (ws, kind, id)`,
       sql`CREATE TABLE IF NOT EXISTS ${db.table('export_members')} (ws String, job String, snapshot UInt64, rank UInt32, user String)
           ENGINE = ReplacingMergeTree ORDER BY (ws, job, snapshot, rank)`,

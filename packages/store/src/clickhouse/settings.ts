@@ -38,6 +38,8 @@ export const PROFILE_SETTINGS = [
   'session_timezone',
   'insert_deduplication_token',
   'max_query_size',
+  'max_ast_elements',
+  'max_expanded_ast_elements',
 ] as const;
 
 /** Statements carry their values as literals: a segment filter or a batch of ids can be long. */
@@ -69,6 +71,10 @@ export function settingsProfile(known: ReadonlySet<string>): SettingsProfile {
   if (known.has('output_format_json_quote_64bit_integers')) common.output_format_json_quote_64bit_integers = 1;
   // 256 KiB by default on every version, counted on the statement text, literals included.
   if (known.has('max_query_size')) common.max_query_size = String(MAX_QUERY_BYTES);
+  // A literal is an element of the statement's syntax tree (50,000 at most by default, on 18.16 an
+  // IN list of 60,000 ids is over): the query size above is the bound.
+  if (known.has('max_ast_elements')) common.max_ast_elements = String(MAX_QUERY_BYTES);
+  if (known.has('max_expanded_ast_elements')) common.max_expanded_ast_elements = String(MAX_QUERY_BYTES);
   // Dates and times travel as epoch seconds; pin the parser that 26.5 changed to best_effort.
   if (known.has('date_time_input_format')) common.date_time_input_format = 'basic';
   // chdb reads DateTime without a zone in the host's zone; brazen's columns name UTC anyway.

@@ -46,7 +46,7 @@ export class ClickHouseStore implements Store {
       await migrate(db, STORE_MIGRATIONS);
       const docs = new Documents(db);
       await checkShards(docs, db.nodes.length);
-      const ctx: EngineContext = { db, shards: db.nodes.length, leases: options.leases ?? new MemoryLeases(), docs, now: options.now ?? Date.now };
+      const ctx: EngineContext = { db, shards: db.nodes.length, leases: options.leases ?? new MemoryLeases(), docs, now: options.now ?? Date.now, state: { closed: false } };
       return new ClickHouseStore(ctx, options.leases === undefined);
     } catch (error) {
       await db.close();
@@ -79,7 +79,9 @@ export class ClickHouseStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.ctx.state.closed) return;
     await Promise.all([...this.workspaces.values()].map((w) => (w.data as ClickHouseData).idle()));
+    this.ctx.state.closed = true;
     if (this.ownsLeases) await this.ctx.leases.close();
     await this.ctx.db.close();
   }
