@@ -16,6 +16,7 @@ import type { EngineContext } from './context.ts';
 import { ClickHouseData } from './data.ts';
 import { ClickHouseStoreError } from './errors.ts';
 import { migrate } from './migrations.ts';
+import { sql } from './sql.ts';
 import { STORE_MIGRATIONS } from './schema.ts';
 import { dropOldActivity, rebuildActivity } from './time-zone.ts';
 import type { Workspace } from '../types.ts';
@@ -43,8 +44,12 @@ export class ClickHouseStore implements Store {
   static async open(options: ClickHouseStoreOptions): Promise<ClickHouseStore> {
     const db = await ClickHouseConnection.open(options.url, { env: options.env });
     try {
-      await migrate(db, STORE_MIGRATIONS);
       const docs = new Documents(db);
+      // Checked before the migrations too: a database opened with another number of nodes also
+      // differs in its read tables, which the migrations would report less plainly.
+      const made = await existingTables(db);
+      if (made.has('catalog')) await checkShards(docs, db.nodes.length);
+      await migrate(db, STORE_MIGRATIONS);
       await checkShards(docs, db.nodes.length);
       const ctx: EngineContext = { db, shards: db.nodes.length, leases: options.leases ?? new MemoryLeases(), docs, now: options.now ?? Date.now, state: { closed: false } };
       return new ClickHouseStore(ctx, options.leases === undefined);
@@ -85,6 +90,11 @@ export class ClickHouseStore implements Store {
     if (this.ownsLeases) await this.ctx.leases.close();
     await this.ctx.db.close();
   }
+}
+
+async function existingTables(db: ClickHouseConnection): Promise<Set<string>> {
+  const rows = await db.query<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = ${db.database}`);
+  return new Set(rows.map((r) => r.name));
 }
 
 /** Users are placed by the number of shards: a database written with another number must be
