@@ -7,6 +7,7 @@
 import { ActivityIndex, type ActivityTuple } from '@brazen/analytics';
 import type { EngineContext } from './context.ts';
 import { insertLocal, type TsvValue } from './shards.ts';
+import type { Probe } from './probe.ts';
 import { join, sql } from './sql.ts';
 
 /** A session day of a user: scope '' is every app, else the app. */
@@ -19,7 +20,7 @@ export interface SessionDay {
 export const ACTIVITY_COLUMNS = ['ws', 'gen', 'kind', 'scope', 'user', 'day', 'dau', 'new_users', 'mau_diff'] as const;
 
 /** The activity rows (new days and the deltas they make) of one shard's users for `days`. */
-export async function activityRows(ctx: EngineContext, node: number, ws: string, gen: number, days: readonly SessionDay[]): Promise<TsvValue[][]> {
+export async function activityRows(ctx: EngineContext, probe: Probe, ws: string, gen: number, days: readonly SessionDay[]): Promise<TsvValue[][]> {
   if (days.length === 0) return [];
   const local = ctx.db.table('activity_local');
   // ActivityIndex numbers users; this batch's users get 0, 1, 2, ...
@@ -27,25 +28,24 @@ export async function activityRows(ctx: EngineContext, node: number, ws: string,
   for (const d of days) if (!number.has(d.user)) number.set(d.user, number.size);
   const users = [...number.keys()];
   const scopes = [...new Set(days.map((d) => d.scope))];
-  const userSet = sql`user IN (${join(users.map((u) => sql`${u}`))})`;
+  const userTable = await probe.table([['user', 'String']], users.map((u) => [u]));
+  const userSet = sql`user IN (SELECT user FROM ${userTable})`;
   const scopeSet = sql`scope IN (${join(scopes.map((s) => sql`${s}`))})`;
   const where = sql`ws = ${ws} AND gen = ${gen} AND kind = 'day' AND ${scopeSet} AND ${userSet}`;
   const index = new ActivityIndex();
-  const spans = await ctx.db.query<{ scope: string; user: string; first: number; last: number }>(
+  const spans = await probe.query<{ scope: string; user: string; first: number; last: number }>(
     sql`SELECT scope, user, min(day) AS first, max(day) AS last FROM ${local} WHERE ${where} GROUP BY scope, user`,
-    { node },
   );
   for (const s of spans) index.load(s.scope, number.get(s.user)!, s.first, s.last);
   const tuples: ActivityTuple[] = days.map((d) => ({ scope: d.scope, uid: number.get(d.user)!, day: d.day }));
   const history = new Map<string, number[]>();
   const { needHistory } = index.plan(tuples);
   if (needHistory.length > 0) {
-    const found = await ctx.db.query<{ scope: string; user: string; days: number[] }>(
+    const historyTable = await probe.table([['user', 'String']], [...new Set(needHistory.map((h) => users[h.uid]))].map((u) => [u]));
+    const found = await probe.query<{ scope: string; user: string; days: number[] }>(
       sql`SELECT scope, user, arraySort(groupUniqArray(day)) AS days FROM ${local}
-          WHERE ws = ${ws} AND gen = ${gen} AND kind = 'day' AND ${scopeSet}
-            AND user IN (${join([...new Set(needHistory.map((h) => users[h.uid]))].map((u) => sql`${u}`))})
+          WHERE ws = ${ws} AND gen = ${gen} AND kind = 'day' AND ${scopeSet} AND user IN (SELECT user FROM ${historyTable})
           GROUP BY scope, user`,
-      { node },
     );
     for (const f of found) history.set(`${f.scope}\u0000${number.get(f.user)}`, f.days);
   }

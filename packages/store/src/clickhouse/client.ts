@@ -8,7 +8,8 @@
  * the database (`table()`): chdb ignores the client's `database` option.
  */
 import { createClient, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { ClickHouseStoreError, queryError } from './errors.ts';
 import { capabilitiesOf, parseVersion, PROFILE_SETTINGS, settingsProfile, type Capabilities, type ServerVersion, type SettingsProfile } from './settings.ts';
 import { identifier, literal, sql, type Sql } from './sql.ts';
@@ -20,6 +21,8 @@ export interface ClickHouseNode {
   /** 1-based shard number in the cluster (1 for a single server or chdb). */
   readonly shard: number;
   readonly client: ClickHouseClient;
+  /** A client of its own in session `id` (temporary tables live in a session; chdb has one). */
+  readonly sessionClient: (id: string) => ClickHouseClient;
 }
 
 export interface StatementOptions {
@@ -127,10 +130,10 @@ export class ClickHouseConnection {
     const timeout = options.requestTimeoutMs ?? 300_000;
     const chdb = target.kind === 'chdb' ? await chdbConnection(target.path) : undefined;
     // One client per node; made again with the settings profile once the server is known.
-    const clientOf = (index: number, settings: ClickHouseSettings): ClickHouseClient =>
-      target.kind === 'chdb' ? createClient({ connection: chdb, clickhouse_settings: settings, log: QUIET }) : serverClient(target, index, settings, timeout);
+    const clientOf = (index: number, settings: ClickHouseSettings, session?: string): ClickHouseClient =>
+      target.kind === 'chdb' ? createClient({ connection: chdb, clickhouse_settings: settings, log: QUIET }) : serverClient(target, index, settings, timeout, session);
     const names = target.kind === 'chdb' ? [`chdb:${target.path}`] : target.nodes.map((n) => `${target.protocol}://${n.host}:${n.port}`);
-    const probes: ClickHouseNode[] = names.map((name, i) => ({ name, shard: i + 1, client: clientOf(i, {}) }));
+    const probes: ClickHouseNode[] = names.map((name, i) => ({ name, shard: i + 1, client: clientOf(i, {}), sessionClient: () => clientOf(i, {}) }));
     try {
       const found = await Promise.all(probes.map((n) => probe(n)));
       const versions = new Set(found.map((p) => p.version));
@@ -142,7 +145,7 @@ export class ClickHouseConnection {
       const profile = settingsProfile(known);
       const shards = target.kind === 'server' && target.cluster ? await shardNumbers(probes, target.cluster) : probes.map((n) => n.shard);
       const nodes = names
-        .map((name, i) => ({ name, shard: shards[i], client: clientOf(i, profile.common) }))
+        .map((name, i) => ({ name, shard: shards[i], client: clientOf(i, profile.common), sessionClient: (id: string) => clientOf(i, profile.common, id) }))
         .sort((a, b) => a.shard - b.shard);
       const connection = new ClickHouseConnection(target, nodes, version, capabilitiesOf(version, known), profile);
       if (target.kind === 'server') await Promise.all(probes.map((n) => n.client.close()));
@@ -152,6 +155,57 @@ export class ClickHouseConnection {
       if (target.kind === 'server') await Promise.allSettled(probes.map((n) => n.client.close()));
       throw error instanceof ClickHouseStoreError ? error : queryError(error, 'connect');
     }
+  }
+}
+
+/**
+ * Statements of one node in a session of their own, one at a time: temporary tables made in it are
+ * seen by its later statements (a batch's sets of ids sent once as a table, instead of as thousands
+ * of literals that 18.16 parses slowly). Closing it drops them.
+ */
+export class ClickHouseSession {
+  private readonly client: ClickHouseClient;
+
+  constructor(readonly connection: ClickHouseConnection, readonly node: number) {
+    this.client = connection.nodes[node].sessionClient(`brazen-${randomUUID()}`);
+  }
+
+  async query<T extends object>(statement: Sql): Promise<T[]> {
+    try {
+      const result = await this.client.query({ query: statement.text, format: 'JSON' });
+      const body = await result.json<T>();
+      return coerceRows(body.meta ?? [], body.data);
+    } catch (error) {
+      throw queryError(error, statement.text);
+    }
+  }
+
+  async command(statement: Sql): Promise<void> {
+    try {
+      await this.client.command({ query: statement.text });
+    } catch (error) {
+      throw queryError(error, statement.text);
+    }
+  }
+
+  /** TabSeparated text into a (temporary) table of the session. */
+  async insertText(table: Sql, columns: readonly string[], text: string): Promise<void> {
+    try {
+      await this.client.insert({
+        table: table.text,
+        columns: columns as [string, ...string[]],
+        values: Readable.from([Buffer.from(text)], { objectMode: false }),
+        format: 'TabSeparated',
+        clickhouse_settings: this.connection.profile.insert,
+      });
+    } catch (error) {
+      throw queryError(error, `INSERT INTO ${table.text}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    // chdb's connection is shared: only a server's client of its own is closed.
+    if (this.connection.engine === 'server') await this.client.close();
   }
 }
 
@@ -188,9 +242,12 @@ async function chdbConnection(path: string): Promise<ChdbConnection> {
   return connection;
 }
 
-function serverClient(target: Extract<ClickHouseTarget, { kind: 'server' }>, index: number, settings: ClickHouseSettings, requestTimeoutMs: number): ClickHouseClient {
+function serverClient(
+  target: Extract<ClickHouseTarget, { kind: 'server' }>, index: number, settings: ClickHouseSettings, requestTimeoutMs: number, session?: string,
+): ClickHouseClient {
   const n = target.nodes[index];
   return createClient({
+    ...(session ? { session_id: session } : {}),
     url: `${target.protocol}://${n.host}:${n.port}`,
     username: target.user,
     password: target.password,

@@ -8,7 +8,8 @@ import type { EngineContext } from './context.ts';
 import {
   identityKey, resolveCurrentsUsers, resolveTrackUsers, type CurrentsNaming, type IdentityKey, type IdentityKind, type NewUsers, type TrackNaming,
 } from './pending/index.ts';
-import { join, sql } from './sql.ts';
+import type { Probe } from './probe.ts';
+import { sql } from './sql.ts';
 
 /** Arrival order of a workspace's users, events and attributes, shared by every brazen process:
  * the high-water mark is a catalog document, moved on under the write lease before rows use it. */
@@ -60,21 +61,19 @@ export class UserBook {
     private readonly sequence: Sequence,
   ) {}
 
-  /** Looks up the identities of `keys` (every shard). */
-  async load(keys: readonly IdentityKey[]): Promise<void> {
-    const wanted = [...new Set(keys.filter((k) => !this.known.has(k.key)).map((k) => k.value))];
-    const kinds = [...new Set(keys.map((k) => k.kind))];
-    for (let i = 0; i < wanted.length; i += 20_000) {
-      const values = wanted.slice(i, i + 20_000);
-      const rows = await this.ctx.db.query<{ kind: IdentityKind; value: string; latest_user: string; latest_seq: number }>(
-        sql`SELECT kind, value, argMax(user, seq) AS latest_user, max(seq) AS latest_seq FROM ${this.ctx.db.table('identities')}
-            WHERE ws = ${this.ws} AND kind IN (${join(kinds.map((k) => sql`${k}`))}) AND value IN (${join(values.map((v) => sql`${v}`))})
-            GROUP BY kind, value`,
-      );
-      for (const r of rows) {
-        this.known.set(identityKey(r.kind, r.value).key, { user: r.latest_user, seq: r.latest_seq });
-        this.seqOf.set(r.latest_user, r.latest_seq);
-      }
+  /** Looks up the identities of `keys` (every shard); `probe` is a session on the first node. */
+  async load(keys: readonly IdentityKey[], probe: Probe): Promise<void> {
+    const wanted = [...new Map(keys.filter((k) => !this.known.has(k.key)).map((k) => [k.key, k])).values()];
+    if (wanted.length === 0) return;
+    const table = await probe.table([['kind', 'String'], ['value', 'String']], wanted.map((k) => [k.kind, k.value]));
+    const rows = await probe.query<{ kind: IdentityKind; value: string; latest_user: string; latest_seq: number }>(
+      sql`SELECT kind, value, argMax(user, seq) AS latest_user, max(seq) AS latest_seq FROM ${this.ctx.db.table('identities')}
+          WHERE ws = ${this.ws} AND (kind, value) GLOBAL IN (SELECT kind, value FROM ${table})
+          GROUP BY kind, value`,
+    );
+    for (const r of rows) {
+      this.known.set(identityKey(r.kind, r.value).key, { user: r.latest_user, seq: r.latest_seq });
+      this.seqOf.set(r.latest_user, r.latest_seq);
     }
   }
 

@@ -7,7 +7,7 @@
  * counters). A batch that fails half-way is safe to send again: what a shard already has is found
  * (identities, stored ids, active days) and not written twice.
  */
-import type { AttributeEntry, StoredEvent } from '@brazen/analytics';
+import type { AttributeEntry } from '@brazen/analytics';
 import type { CurrentsBody } from '../ports.ts';
 import { StoreError } from '../errors.ts';
 import type { AttributeRecord, CurrentsResult, RejectedObject, TrackBatch, TrackResult, UserRef, Workspace } from '../types.ts';
@@ -19,10 +19,11 @@ import { storedIds, writeEvents, type EventToStore } from './event-rows.ts';
 import { Sequence, UserBook } from './identities.ts';
 import {
   attributeIdentity, CurrentsBodyError, currencyRates, currentsBatch, DEVICE_ID_CATEGORIES, identityKeys, localDayOf,
-  parseCurrentsBody, trackedEvent, type CurrencyRates,
+  parseCurrentsBody, trackedEvent, unreadableLineMessage, type CurrencyRates, type CurrentsBatch, type CurrentsNaming, type CurrentsRecord,
 } from './pending/index.ts';
-import { byShard, insertLocal, type TsvValue } from './shards.ts';
+import { byShard, insertLocal, shardOf, type TsvValue } from './shards.ts';
 import { attributeEntries, LatestAttributes } from './attribute-writes.ts';
+import { Probe } from './probe.ts';
 import { WriteQueue } from './write-queue.ts';
 
 /** What a batch reads of the workspace, under the lease. */
@@ -31,13 +32,24 @@ interface BatchSettings {
   activity: ActivityState;
 }
 
-type WriteRequest = { kind: 'currents'; values: unknown[] } | { kind: 'track'; batch: TrackBatch };
+/** A Currents request: its records, their texts (NDJSON), and their reading under the currency
+ * rates named by `ratesKey` (read as it arrives, outside the lease, with the rates last seen; read
+ * again in its batch if the workspace's rates changed meanwhile). */
+interface CurrentsRequest {
+  kind: 'currents';
+  values: unknown[];
+  texts?: string[];
+  read?: { ratesKey: string; batch: CurrentsBatch };
+}
+type WriteRequest = CurrentsRequest | { kind: 'track'; batch: TrackBatch };
 type WriteResult = CurrentsResult | TrackResult;
 
 const DEVICE_CATEGORIES: ReadonlySet<string> = new Set(DEVICE_ID_CATEGORIES);
 
 export class Ingestion {
   private readonly queue = new WriteQueue<WriteRequest, WriteResult>((batch) => this.store(batch), { maxRequests: 64, maxWeight: 500_000 });
+  /** The workspace's currency rates as last read (records are read with them as they arrive). */
+  private rates: { key: string; rates: CurrencyRates } | undefined;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -48,14 +60,16 @@ export class Ingestion {
 
   ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
     if (!(body.bytes instanceof Uint8Array)) return collect(body.bytes).then((bytes) => this.ingestCurrents({ ...body, bytes }));
-    let values: unknown[];
+    let parsed: { values: unknown[]; texts?: string[] };
     try {
-      values = parseCurrentsBody(body.bytes, body.format);
+      parsed = body.format === 'ndjson' ? ndjsonRecords(body.bytes) : { values: parseCurrentsBody(body.bytes, body.format) };
     } catch (error) {
       if (error instanceof CurrentsBodyError) return Promise.reject(new StoreError('invalid_input', error.message));
       return Promise.reject(error);
     }
-    return this.queue.push({ kind: 'currents', values }, Math.max(1, values.length)) as Promise<CurrentsResult>;
+    const request: CurrentsRequest = { kind: 'currents', ...parsed };
+    if (this.rates) request.read = { ratesKey: this.rates.key, batch: currentsBatch(parsed.values, this.rates.rates) };
+    return this.queue.push(request, Math.max(1, parsed.values.length)) as Promise<CurrentsResult>;
   }
 
   track(batch: TrackBatch): Promise<TrackResult> {
@@ -70,16 +84,26 @@ export class Ingestion {
   private async store(requests: WriteRequest[]): Promise<WriteResult[]> {
     return holding(this.ctx.leases, this.writeLease, async (stillHeld) => {
       const state = await this.writeState();
-      const settings: BatchSettings = { rates: currencyRates(state.doc.currency_rates), activity: state.activity };
+      const ratesKey = JSON.stringify(state.doc.currency_rates ?? {});
+      if (this.rates?.key !== ratesKey) this.rates = { key: ratesKey, rates: currencyRates(state.doc.currency_rates) };
+      const settings: BatchSettings = { rates: this.rates.rates, activity: state.activity };
       const sequence = new Sequence(this.ctx, this.ws, state.sequence);
       const batch = new Batch(this.ctx, this.ws, settings, sequence);
-      const results: WriteResult[] = [];
-      // Requests of a batch in their order; runs of the same kind are planned together.
-      for (const request of requests) {
-        results.push(request.kind === 'currents' ? await batch.addCurrents(request.values) : await batch.addTrack(request.batch));
+      try {
+        const results: WriteResult[] = [];
+        // The requests of a batch in their order.
+        for (const request of requests) {
+          if (request.kind === 'track') results.push(await batch.addTrack(request.batch));
+          else {
+            const read = request.read?.ratesKey === ratesKey ? request.read.batch : currentsBatch(request.values, settings.rates);
+            results.push(await batch.addCurrents(request.values.length, read, request.texts));
+          }
+        }
+        await batch.write(stillHeld);
+        return results;
+      } finally {
+        await batch.close();
       }
-      await batch.write(stillHeld);
-      return results;
     }, { purpose: 'storing records' });
   }
 }
@@ -93,9 +117,10 @@ async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 /** The rows of one batch, planned request by request, then written shard by shard. */
 class Batch {
   private readonly book: UserBook;
-  private readonly events: EventToStore[] = [];
+  /** Events and session days of each shard's users. */
+  private readonly events: EventToStore[][];
   private readonly attributes: AttributeEntry[] = [];
-  private readonly sessionDays: SessionDay[] = [];
+  private readonly sessionDays: SessionDay[][];
   /** Ids of the batch's Currents records (a later request's record with one is a duplicate). */
   private readonly ids = new Set<string>();
   private readonly dayOf: (time: number) => number;
@@ -108,27 +133,33 @@ class Batch {
     private readonly sequence: Sequence,
   ) {
     this.book = new UserBook(ctx, ws, sequence);
+    this.events = Array.from({ length: ctx.shards }, () => []);
+    this.sessionDays = Array.from({ length: ctx.shards }, () => []);
     this.latest = new LatestAttributes(ctx, ws);
     this.dayOf = memoizedDayOf(settings.activity.zone);
   }
 
-  async addCurrents(values: unknown[]): Promise<CurrentsResult> {
-    const read = currentsBatch(values, this.settings.rates);
-    const fresh = read.records.filter(({ record }) => !this.ids.has(record.event.id)).map(({ record }) => record);
-    // The stored ids and the users named, side by side (the names of records stored already are
-    // looked up too: one round trip fewer).
-    const [stored] = await Promise.all([storedIds(this.ctx, this.ws, fresh.map((r) => r.event.id)), this.book.load(UserBook.currentsKeys(fresh))]);
-    const toStore = fresh.filter((r) => !stored.has(r.event.id));
-    const userOf = this.book.resolveCurrents(toStore);
-    for (const record of toStore) {
+  /** `records` of a request, read by the rules; `texts`: each record's own JSON text (NDJSON lines),
+   * kept as its payload. */
+  async addCurrents(records: number, read: CurrentsBatch, texts?: string[]): Promise<CurrentsResult> {
+    // The first record of each id in the batch; those stored already are found, the rest stored.
+    const fresh = read.records.filter(({ record }) => !this.ids.has(record.event.id));
+    const namings = distinctNamings(fresh);
+    const [stored] = await Promise.all([
+      storedIds(this.ctx, this.ws, fresh.map((r) => r.record.event.id), this.probe('ids', 0)),
+      this.book.load(UserBook.currentsKeys(namings), this.probe('names', 0)),
+    ]);
+    const toStore = stored.size === 0 ? fresh : fresh.filter((r) => !stored.has(r.record.event.id));
+    const userOf = this.book.resolveCurrents(stored.size === 0 ? namings : distinctNamings(toStore));
+    for (const { index, record } of toStore) {
       const user = userOf(record);
       this.ids.add(record.event.id);
-      this.addEvent({ ...record.event, user });
+      this.addEvent(record.event, user, texts?.[index]);
       const { deviceId, category } = record.event;
       if (deviceId !== null && DEVICE_CATEGORIES.has(category)) this.book.add({ kind: 'device_id', value: deviceId, user });
     }
     const errors: RejectedObject[] = read.errors.map((e) => ({ type: 'currents', index: e.index, message: e.message }));
-    return { stored: toStore.length, duplicates: values.length - errors.length - toStore.length, errors };
+    return { stored: toStore.length, duplicates: records - errors.length - toStore.length, errors };
   }
 
   async addTrack(batch: TrackBatch): Promise<TrackResult> {
@@ -137,9 +168,9 @@ class Batch {
       ...batch.events.map((e) => ({ user: e.user, create: true })),
       ...batch.purchases.map((p) => ({ user: p.user, create: true })),
     ];
-    await this.book.load(refs.flatMap((r) => identityKeys(r.user)));
+    await this.book.load(refs.flatMap((r) => identityKeys(r.user)), this.probe('names', 0));
     const users = this.book.resolveTrack(refs);
-    [...batch.events, ...batch.purchases].forEach((e, i) => this.addEvent({ ...trackedEvent(e, this.settings.rates), user: users[batch.attributes.length + i]! }));
+    [...batch.events, ...batch.purchases].forEach((e, i) => this.addEvent(trackedEvent(e, this.settings.rates), users[batch.attributes.length + i]!));
     const attributes = batch.attributes.flatMap((record: AttributeRecord, i) => (users[i] === undefined ? [] : [{ record, user: users[i] }]));
     for (const entry of await attributeEntries(this.latest, attributes, () => this.sequence.take())) {
       this.attributes.push(entry);
@@ -149,12 +180,35 @@ class Batch {
     return { attributesProcessed: batch.attributes.length, eventsProcessed: batch.events.length, purchasesProcessed: batch.purchases.length, errors: [] };
   }
 
-  private addEvent(event: StoredEvent): void {
-    this.events.push({ event, seq: this.sequence.take() });
+  /** Sessions of the batch (one at a time each): what it looks up, sent as temporary tables. */
+  private readonly probes = new Map<string, Probe>();
+
+  private probe(use: string, node: number): Probe {
+    const key = `${use} ${node}`;
+    let found = this.probes.get(key);
+    if (!found) this.probes.set(key, (found = Probe.open(this.ctx.db, node)));
+    return found;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.probes.values()].map((p) => p.close()));
+  }
+
+  private readonly shardOfUser = new Map<string, number>();
+
+  private shardOf(user: string): number {
+    let shard = this.shardOfUser.get(user);
+    if (shard === undefined) this.shardOfUser.set(user, (shard = shardOf(this.ws, user, this.ctx.shards)));
+    return shard;
+  }
+
+  private addEvent(event: EventToStore['event'], user: string, payloadText?: string): void {
+    const shard = this.shardOf(user);
+    this.events[shard].push({ event, user, seq: this.sequence.take(), payloadText });
     if (event.category === 'session_start') {
       const day = this.dayOf(event.time);
-      this.sessionDays.push({ scope: '', user: event.user, day });
-      if (event.appId !== null) this.sessionDays.push({ scope: event.appId, user: event.user, day });
+      this.sessionDays[shard].push({ scope: '', user, day });
+      if (event.appId !== null) this.sessionDays[shard].push({ scope: event.appId, user, day });
     }
   }
 
@@ -164,10 +218,10 @@ class Batch {
     const users = byShard(this.ws, n, this.book.newUsers, (u) => u.user);
     const identities = byShard(this.ws, n, this.book.newIdentities, (i) => i.user);
     const attributes = byShard(this.ws, n, this.attributes, (a) => a.user);
-    const days = byShard(this.ws, n, this.sessionDays, (d) => d.user);
-    const events = byShard(this.ws, n, this.events, (e) => e.event.user);
+    const days = this.sessionDays;
+    const events = this.events;
     const { gen } = this.settings.activity;
-    const activity = await Promise.all(days.map((d, node) => activityRows(this.ctx, node, this.ws, gen, d)));
+    const activity = await Promise.all(days.map((d, node) => activityRows(this.ctx, this.probe('activity', node), this.ws, gen, d)));
     stillHeld();
     await this.sequence.commit();
     await Promise.all(
@@ -183,6 +237,38 @@ class Batch {
       }),
     );
   }
+}
+
+/**
+ * The records of an NDJSON body and each one's own text (kept as its payload: no second
+ * serialisation). The rule is the body's (`parseCurrentsBody`): a line holding only spaces is no
+ * record, a line that is not JSON refuses the body, naming the line.
+ */
+function ndjsonRecords(bytes: Uint8Array): { values: unknown[]; texts: string[] } {
+  const lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split('\n');
+  const values: unknown[] = [];
+  const texts: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^[ \t\r]*$/.test(line)) continue;
+    try {
+      values.push(JSON.parse(line));
+    } catch {
+      throw new CurrentsBodyError(unreadableLineMessage(i + 1));
+    }
+    texts.push(line);
+  }
+  return { values, texts };
+}
+
+/** Each way of naming a user once (a batch names a user by the same ids in many records). */
+function distinctNamings(records: ReadonlyArray<{ record: CurrentsRecord }>): CurrentsNaming[] {
+  const seen = new Map<string, CurrentsNaming>();
+  for (const { record: r } of records) {
+    const key = `${r.userId}\u0000${r.externalUserId}`;
+    if (!seen.has(key)) seen.set(key, { userId: r.userId, externalUserId: r.externalUserId });
+  }
+  return [...seen.values()];
 }
 
 /** The local day of a time, looked up once per 15-minute UTC bucket: every zone's offset is a

@@ -21,15 +21,15 @@ export async function counterSeries(ctx: EngineContext, ws: string, q: CounterQu
   const label = q.name ?? (q.kind === 'session' || q.kind === 'uninstall' ? '' : EVERY);
   const starts = units.map((u) => Math.floor(u.start / 900));
   const end = Math.ceil(units[units.length - 1].end / 900);
-  const rows = await ctx.db.query<{ unit: number; count: number; units: number; usd: number }>(
-    sql`SELECT arrayCount(s -> s <= bucket, ${starts}) - 1 AS unit, sum(n) AS count, sum(quantity) AS units, sum(revenue) AS usd
+  const rows = await ctx.db.query<{ unit: number; count: number; quantity: number; revenue: number }>(
+    sql`SELECT arrayCount(s -> s <= bucket, ${starts}) - 1 AS unit, sum(n) AS count, sum(units) AS quantity, sum(usd) AS revenue
         FROM ${ctx.db.table('counters')}
         WHERE ws = ${ws} AND kind = ${q.kind} AND label = ${label} AND app = ${q.appId ?? EVERY}
           AND bucket >= ${starts[0]} AND bucket < ${end}
         GROUP BY unit`,
   );
   const totals = units.map(() => ({ count: 0, quantity: 0, revenue: 0 }));
-  for (const r of rows) totals[r.unit] = { count: r.count, quantity: r.units, revenue: r.usd };
+  for (const r of rows) totals[r.unit] = { count: r.count, quantity: r.quantity, revenue: r.revenue };
   return totals;
 }
 

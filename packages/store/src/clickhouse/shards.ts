@@ -75,15 +75,20 @@ export function tsvRows(rows: readonly (readonly TsvValue[])[]): string {
 }
 
 /**
- * Inserts rows into `table`_local of node `node` (its columns listed, in order). One statement: on
+ * Inserts rows into table `table` of node `node` (its columns listed, in order). One statement: on
  * the node, the rows and whatever views derive from them land together.
  */
 export async function insertLocal(
   db: ClickHouseConnection, node: number, table: string, columns: readonly string[], rows: readonly (readonly TsvValue[])[],
 ): Promise<void> {
   if (rows.length === 0) return;
+  await insertText(db, node, table, columns, tsvRows(rows));
+}
+
+/** TabSeparated text (rows written by the caller) into a table of node `node`. */
+export async function insertText(db: ClickHouseConnection, node: number, table: string, columns: readonly string[], text: string): Promise<void> {
+  if (text.length === 0) return;
   const target = db.table(table).text;
-  const text = tsvRows(rows);
   try {
     await db.nodes[node].client.insert({
       table: target,
