@@ -22,6 +22,15 @@ export const chdbMissing = (() => {
 
 const ci = process.env.CI === 'true';
 
+/** The ClickHouse legs (the store contract on every target, the server suite, two instances) run
+ * behind this switch: .ci/run sets it for legs of their own; a newcomer's `npm test` leaves it off. */
+export const clickHouseLeg = process.env.BRAZEN_CLICKHOUSE_TESTS === '1';
+
+/** `describe` of a slow ClickHouse leg: skipped, with the way to run it in the title, unless switched on. */
+export function describeLeg(title: string, body: () => void): void {
+  describe.skipIf(!clickHouseLeg)(clickHouseLeg ? title : `${title} [a leg of its own: BRAZEN_CLICKHOUSE_TESTS=1, as .ci/run does]`, body);
+}
+
 /** `describe` that needs `clickhouse-server` or chdb; skipped with its reason outside CI. */
 export function describeWith(engine: 'server' | 'chdb', title: string, body: () => void): void {
   const reason = engine === 'server' ? serverMissing : chdbMissing;

@@ -102,8 +102,13 @@ function namer(book: NameBook, events: readonly StoredEvent[]): (kind: NamedKind
     if (defined !== undefined) return defined;
     if (!(kind in NAMES_IN_RECORDS)) return null;
     const where = NAMES_IN_RECORDS[kind as keyof typeof NAMES_IN_RECORDS];
-    const first = events.find((e) => e[where.id] === id);
-    return first ? fieldText(first.payload, where.name) : null;
+    // A record of it that carries no name (a conversion) does not take the name away.
+    for (const e of events) {
+      if (e[where.id] !== id) continue;
+      const named = fieldText(e.payload, where.name);
+      if (named !== null) return named;
+    }
+    return null;
   };
 }
 
