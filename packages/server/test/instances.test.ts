@@ -164,9 +164,6 @@ describe.skipIf(!slow)('two brazen processes on a two-shard ClickHouse cluster',
     const differ: string[] = [];
     let turn = 0;
     for (const r of list) {
-      // The core's rules count machine opens of Canvas steps (ClickHouse uses them already); DuckDB on
-      // main does once the engine-neutral core lands, and this exception goes with it.
-      if (r.path === '/canvas/data_series' && r.query?.include_step_breakdown === 'true') continue;
       const want = await send(duck, r);
       expect(want.status, `${r.path}: ${want.body}`).toBe(200);
       for (const server of [ch[turn++ % 2], ch[turn % 2]]) {

@@ -6,7 +6,7 @@
 import type { AttributeEntry } from '@brazen/analytics';
 import type { AttributeRecord } from '../types.ts';
 import type { EngineContext } from './context.ts';
-import { foldAttributeUpdate, isLater } from './pending/index.ts';
+import { foldAttributeUpdate, isLater } from '@brazen/analytics';
 import { join, sql } from './sql.ts';
 
 /** The latest entries of the (user, name) pairs a batch reads, as the batch goes. */

@@ -7,7 +7,7 @@
 import type { CardStatRow, CardStatsQuery, ConversionStatRow, MessageSource, MessageStatRow, MessageStatsQuery, ReceiptSpan, SeriesDays } from '../campaign-types.ts';
 import type { Workspace } from '../types.ts';
 import type { EngineContext } from './context.ts';
-import { cardStats, conversionStats, messageStats, receiptSpan, seriesDays } from './pending/index.ts';
+import { cardStats, conversionStats, messageStats, receiptSpan, seriesDays } from '@brazen/analytics';
 import { mapSlices } from './slices.ts';
 import { join, sql, type Sql } from './sql.ts';
 

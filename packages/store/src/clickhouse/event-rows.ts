@@ -1,7 +1,7 @@
 /** Stored events as rows of `events_local`, and back. */
 import type { StoredEvent } from '@brazen/analytics';
 import type { EngineContext } from './context.ts';
-import { COUNTER_KIND_OF_CATEGORY } from './pending/index.ts';
+import { COUNTER_KIND_OF_CATEGORY } from '@brazen/analytics';
 import { insertText, tsvField } from './shards.ts';
 import type { Probe } from './probe.ts';
 import { sql } from './sql.ts';

@@ -6,8 +6,8 @@
 import type { StoredIdentity } from '@brazen/analytics';
 import type { EngineContext } from './context.ts';
 import {
-  identityKey, resolveCurrentsUsers, resolveTrackUsers, type CurrentsNaming, type IdentityKey, type IdentityKind, type NewUsers, type TrackNaming,
-} from './pending/index.ts';
+  identityKey, resolveCurrentsUsers, resolveTrackUsers, type CurrentsNaming, type IdentityKey, type IdentityKind, type TrackNaming,
+} from '@brazen/analytics';
 import type { Probe } from './probe.ts';
 import { sql } from './sql.ts';
 
@@ -81,14 +81,12 @@ export class UserBook {
     return this.known.get(key.key)?.user;
   }
 
-  /** Takes what a resolution made: the new users (numbered in order) and identities. */
-  apply(made: NewUsers): void {
-    for (const user of made.users) {
-      const seq = this.sequence.take();
-      this.newUsers.push({ user, createdAt: this.ctx.now() / 1000, seq });
-      this.seqOf.set(user, seq);
-    }
-    for (const i of made.identities) this.add(i);
+  /** Makes a user with this braze_id (the engine's handle of a user), numbered in the order made. */
+  private make(user: string): string {
+    const seq = this.sequence.take();
+    this.newUsers.push({ user, createdAt: this.ctx.now() / 1000, seq });
+    this.seqOf.set(user, seq);
+    return user;
   }
 
   /** Records an identity of its user (once per batch): an email, phone or device may name several
@@ -106,18 +104,27 @@ export class UserBook {
 
   private readonly pairs = new Set<string>();
 
-  /** The user of each Currents naming (made where nobody has either name). */
+  /** The user of each Currents naming (made where nobody has either name): analytics' rule. */
   resolveCurrents(namings: readonly CurrentsNaming[]): (naming: CurrentsNaming) => string {
-    const made = resolveCurrentsUsers(namings, (k) => this.userOf(k));
-    this.apply(made);
-    return made.userOf;
+    const found = namings.map((n) => ({
+      ...n,
+      byBrazeId: n.userId ? this.userOf(identityKey('braze_id', n.userId)) : undefined,
+      byExternalId: n.externalUserId ? this.userOf(identityKey('external_id', n.externalUserId)) : undefined,
+    }));
+    const resolved = resolveCurrentsUsers<string>(found, (brazeId) => this.make(brazeId));
+    for (const i of resolved.identities) this.add(i);
+    return resolved.userOf;
   }
 
-  /** The user of each /users/track naming, in order (undefined: nobody, not to be made). */
+  /** The user of each /users/track naming, in order (undefined: nobody, not to be made): analytics' rule. */
   resolveTrack(namings: readonly TrackNaming[]): Array<string | undefined> {
-    const made = resolveTrackUsers(namings, (k) => this.userOf(k));
-    this.apply(made);
-    return made.resolved;
+    const resolved = resolveTrackUsers<string>(namings, {
+      find: (k) => this.userOf(k),
+      make: (brazeId) => this.make(brazeId),
+      newer: (a, b) => (this.seqOf.get(a) ?? 0) > (this.seqOf.get(b) ?? 0),
+    });
+    for (const i of resolved.identities) this.add(i);
+    return resolved.resolved;
   }
 
   /** Identity keys of Currents namings, for `load`. */

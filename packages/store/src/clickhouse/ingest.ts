@@ -10,7 +10,7 @@
 import type { AttributeEntry } from '@brazen/analytics';
 import type { CurrentsBody } from '../ports.ts';
 import { StoreError } from '../errors.ts';
-import type { AttributeRecord, CurrentsResult, RejectedObject, TrackBatch, TrackResult, UserRef, Workspace } from '../types.ts';
+import type { AttributeRecord, CurrentsResult, RejectedObject, TrackBatch, TrackResult, Workspace } from '../types.ts';
 import { holding } from '../leases.ts';
 import { activityRows, writeActivity, type SessionDay } from './activity.ts';
 import type { ActivityState } from './catalog.ts';
@@ -18,9 +18,9 @@ import type { EngineContext } from './context.ts';
 import { storedIds, writeEvents, type EventToStore } from './event-rows.ts';
 import { Sequence, UserBook } from './identities.ts';
 import {
-  attributeIdentity, CurrentsBodyError, currencyRates, currentsBatch, DEVICE_ID_CATEGORIES, identityKeys, localDayOf,
-  parseCurrentsBody, trackedEvent, unreadableLineMessage, type CurrencyRates, type CurrentsBatch, type CurrentsNaming, type CurrentsRecord,
-} from './pending/index.ts';
+  attributeIdentity, CurrentsBodyError, currencyRates, currentsBatch, DEVICE_ID_CATEGORIES, identitiesGiven, identityKeys, localDayOf,
+  parseCurrentsBody, trackedEvent, unreadableLineMessage, type CurrencyRates, type CurrentsBatch, type CurrentsNaming, type CurrentsRecord, type TrackNaming,
+} from '@brazen/analytics';
 import { byShard, insertLocal, shardOf, type TsvValue } from './shards.ts';
 import { attributeEntries, LatestAttributes } from './attribute-writes.ts';
 import { Probe } from './probe.ts';
@@ -163,12 +163,12 @@ class Batch {
   }
 
   async addTrack(batch: TrackBatch): Promise<TrackResult> {
-    const refs: Array<{ user: UserRef; create: boolean }> = [
-      ...batch.attributes.map((a) => ({ user: a.user, create: !a.updateExistingOnly })),
+    const refs: TrackNaming[] = [
+      ...batch.attributes.map((a) => ({ user: a.user, create: !a.updateExistingOnly, gives: identitiesGiven(a.values) })),
       ...batch.events.map((e) => ({ user: e.user, create: true })),
       ...batch.purchases.map((p) => ({ user: p.user, create: true })),
     ];
-    await this.book.load(refs.flatMap((r) => identityKeys(r.user)), this.probe('names', 0));
+    await this.book.load(refs.flatMap((r) => [...identityKeys(r.user), ...(r.gives ?? [])]), this.probe('names', 0));
     const users = this.book.resolveTrack(refs);
     [...batch.events, ...batch.purchases].forEach((e, i) => this.addEvent(trackedEvent(e, this.settings.rates), users[batch.attributes.length + i]!));
     const attributes = batch.attributes.flatMap((record: AttributeRecord, i) => (users[i] === undefined ? [] : [{ record, user: users[i] }]));

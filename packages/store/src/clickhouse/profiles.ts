@@ -9,7 +9,7 @@ import type { ExportProfiles, ProfileOptions, UserIdKind } from '../segment-type
 import type { Workspace } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import type { EngineContext } from './context.ts';
-import { byCodePoint, nameBook, segmentMembers, userExportText } from './pending/index.ts';
+import { byCodePoint, nameBook, segmentMembers, userExportText } from '@brazen/analytics';
 import { insertLocal } from './shards.ts';
 import { mapSlices, readUsers } from './slices.ts';
 import { join, sql } from './sql.ts';

@@ -7,7 +7,7 @@ import type { SegmentFilter } from '@brazen/analytics';
 import type { CounterQuery, UnitTotals } from '../ports.ts';
 import type { SegmentInstant } from '../segment-types.ts';
 import type { EngineContext } from './context.ts';
-import { segmentCounterTotals, segmentSizes } from './pending/index.ts';
+import { segmentCounterTotals, segmentSizes } from '@brazen/analytics';
 import { mapSlices } from './slices.ts';
 
 export async function sizes(ctx: EngineContext, ws: string, filter: SegmentFilter | undefined, instants: SegmentInstant[]): Promise<number[]> {

@@ -9,7 +9,7 @@ import type { ActivityQuery, CounterName, CounterQuery, UnitTotals } from '../po
 import type { CustomAttributeSample } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import type { EngineContext } from './context.ts';
-import { customAttributeSamples } from './pending/index.ts';
+import { customAttributeSamples } from '@brazen/analytics';
 import { sql } from './sql.ts';
 
 /** The label of the totals over every name, and the app of the totals over every app. */

@@ -1,7 +1,7 @@
 /**
  * Which shard keeps a user, and writing rows there. A user's shard is
  * `jumpConsistentHash(reinterpretAsUInt64(MD5(ws || '\0' || user)), shards)`: the same in
- * TypeScript (here) and in ClickHouse SQL (the README's rebalancing statement), and a jump hash, so
+ * TypeScript (here) and in ClickHouse SQL (the README's placement function), and a jump hash, so
  * that growing from N to N+1 shards moves only a 1/(N+1) share of the users.
  *
  * Rows go to the shard's `_local` table directly, in TabSeparated (cheaper to write here and to read

@@ -7,7 +7,7 @@
 import type { AttributeEntry, RecordedData, StoredEvent, StoredIdentity, StoredUser } from '@brazen/analytics';
 import type { EngineContext } from './context.ts';
 import { EVENT_SELECT, storedEvent, type EventRecordRow } from './event-rows.ts';
-import type { UserRecords } from './pending/index.ts';
+import type { UserRecords } from '@brazen/analytics';
 import { byShard } from './shards.ts';
 import { join, sql, type Sql } from './sql.ts';
 

@@ -98,7 +98,7 @@ async function existingTables(db: ClickHouseConnection): Promise<Set<string>> {
 }
 
 /** Users are placed by the number of shards: a database written with another number must be
- * rebalanced first (README: growing the cluster). */
+ * placed again first (README, Deploying on ClickHouse: Growing). */
 async function checkShards(docs: Documents, shards: number): Promise<void> {
   const found = await docs.get('', 'layout', 'shards');
   if (!found) {
@@ -106,7 +106,7 @@ async function checkShards(docs: Documents, shards: number): Promise<void> {
     return;
   }
   if (Number(found.body) !== shards) {
-    throw new ClickHouseStoreError('cluster', `the database's users are placed on ${found.body} shards and the URL names ${shards}: rebalance them first (README, "Growing the cluster")`);
+    throw new ClickHouseStoreError('cluster', `the database's users are placed on ${found.body} shards and the URL names ${shards}: a database keeps its number of shards (README, Deploying on ClickHouse: Growing)`);
   }
 }
 

@@ -7,7 +7,7 @@
 import { ActivityIndex, type ActivityTuple } from '@brazen/analytics';
 import { ACTIVITY_COLUMNS } from './activity.ts';
 import type { EngineContext } from './context.ts';
-import { localDayOf } from './pending/index.ts';
+import { localDayOf } from '@brazen/analytics';
 import { insertLocal, type TsvValue } from './shards.ts';
 import { sql } from './sql.ts';
 

@@ -10,9 +10,5 @@ describeLeg('ClickHouse', () => onEveryTarget('store contract', (target, newStor
     skip: [
       { reason: 'ClickHouse computes export objects from the records when asked: no KeptProfiles capability', concerns: ['kept-profiles'] },
       { reason: 'ClickHouse computes segment sizes from the records when asked: no KeptSegments capability', concerns: ['kept-segments'] },
-      {
-        reason: 'defect of the core rule this engine shares (reported to core-a, DuckDB skips it too): an email or phone an attribute sets names its user only once its batch is stored',
-        tests: ['names a user by an email or phone an earlier object gave it, in the same batch or an earlier one'],
-      },
     ],
   })));

@@ -1,2 +1,0 @@
-export * from './activity-index.ts';
-export * from './activity.ts';

@@ -1,2 +1,0 @@
-export * from './standard.ts';
-export * from './fold.ts';

@@ -1,3 +1,0 @@
-export * from './behaviors.ts';
-export * from './figures.ts';
-export * from './attribution.ts';

@@ -1,4 +1,0 @@
-export * from './avro.ts';
-export * from './body.ts';
-export * from './fields.ts';
-export * from './records.ts';

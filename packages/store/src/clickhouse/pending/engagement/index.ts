@@ -1,3 +1,0 @@
-export * from './channels.ts';
-export * from './refinements.ts';
-export * from './rows.ts';

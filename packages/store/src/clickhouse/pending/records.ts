@@ -1,1 +1,0 @@
-export type { AttributeEntry, RecordedData, StoredEvent, StoredIdentity, StoredUser } from '@brazen/analytics';

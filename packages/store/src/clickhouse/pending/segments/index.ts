@@ -1,3 +1,0 @@
-export * from './filter.ts';
-export * from './describe.ts';
-export * from './evaluate.ts';

@@ -1,1 +1,0 @@
-export { dayLabel, dayNumber, isValidTimeZone, localDay, parseIsoInstant, seriesUnits, type SeriesUnit, type Unit } from '@brazen/analytics';
