@@ -20,7 +20,7 @@ import { ALL_PERMISSIONS } from '@brazen/contract';
 import { ClickHouseStore, DuckDbStore, type Store } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
 import { startClickHouseCluster } from '../packages/store/test/clickhouse/servers.ts';
-import { currentsBodies } from './core.ts';
+import { currentsBodies, SERIES_QUERIES } from './core.ts';
 import { DATA_ROOT, envNumber, fmt, freshDir, percentile, processCpuMs } from './_lib.ts';
 
 const KEY = 'bench-key';
@@ -86,20 +86,7 @@ async function brazenOn(name: string, store: Store, files: string[], tmp: string
   return { rate, latency, cpuMs };
 }
 
-const SERIES: Array<[string, string]> = [
-  ['/kpi/dau/data_series', 'length=100'],
-  ['/kpi/mau/data_series', 'length=100'],
-  ['/kpi/new_users/data_series', 'length=100'],
-  ['/kpi/uninstalls/data_series', 'length=100'],
-  ['/sessions/data_series', 'length=100'],
-  ['/sessions/data_series', 'length=100&unit=hour'],
-  ['/sessions/data_series', 'length=100&app_id=app_ios'],
-  ['/events/data_series', 'length=100&event=event_c'],
-  ['/events/data_series', 'length=100&event=event_c&unit=hour'],
-  ['/purchases/revenue_series', 'length=100'],
-  ['/purchases/revenue_series', 'length=100&product=product_7'],
-  ['/purchases/quantity_series', 'length=100'],
-];
+const SERIES = SERIES_QUERIES;
 
 async function seriesLatency(base: string, auth: Record<string, string>): Promise<Array<[string, number, number]>> {
   const endingAt = new Date((START + (DAYS - 1) * DAY) * 1000).toISOString();

@@ -19,6 +19,22 @@ const PRODUCTS = Array.from({ length: 50 }, (_, i) => `product_${i}`);
 const APPS = ['app_ios', 'app_android', 'app_web'];
 const PLATFORMS = ['ios', 'android', 'web'];
 
+/** The series every benchmark asks at length 100: KPIs, sessions, events and purchases. */
+export const SERIES_QUERIES: Array<[string, string]> = [
+  ['/kpi/dau/data_series', 'length=100'],
+  ['/kpi/mau/data_series', 'length=100'],
+  ['/kpi/new_users/data_series', 'length=100'],
+  ['/kpi/uninstalls/data_series', 'length=100'],
+  ['/sessions/data_series', 'length=100'],
+  ['/sessions/data_series', 'length=100&unit=hour'],
+  ['/sessions/data_series', 'length=100&app_id=app_ios'],
+  ['/events/data_series', 'length=100&event=event_c'],
+  ['/events/data_series', 'length=100&event=event_c&unit=hour'],
+  ['/purchases/revenue_series', 'length=100'],
+  ['/purchases/revenue_series', 'length=100&product=product_7'],
+  ['/purchases/quantity_series', 'length=100'],
+];
+
 /** Time-ordered Currents records as Currents delivers them, one NDJSON body at a time. */
 export function* currentsBodies(total: number, batch: number, users: number): Generator<string> {
   const rand = prng(42);
@@ -143,20 +159,7 @@ export async function run(): Promise<void> {
 
   // Series latency at length 100.
   const endingAt = new Date((START + (DAYS - 1) * DAY) * 1000).toISOString();
-  const queries: Array<[string, string]> = [
-    ['/kpi/dau/data_series', 'length=100'],
-    ['/kpi/mau/data_series', 'length=100'],
-    ['/kpi/new_users/data_series', 'length=100'],
-    ['/kpi/uninstalls/data_series', 'length=100'],
-    ['/sessions/data_series', 'length=100'],
-    ['/sessions/data_series', 'length=100&unit=hour'],
-    ['/sessions/data_series', 'length=100&app_id=app_ios'],
-    ['/events/data_series', 'length=100&event=event_c'],
-    ['/events/data_series', 'length=100&event=event_c&unit=hour'],
-    ['/purchases/revenue_series', 'length=100'],
-    ['/purchases/revenue_series', 'length=100&product=product_7'],
-    ['/purchases/quantity_series', 'length=100'],
-  ];
+  const queries = SERIES_QUERIES;
   const rounds = envNumber('BENCH_ROUNDS', 200);
   console.log(`series latency over HTTP, length 100, ${rounds} requests each (target p99 <= 25 ms):`);
   for (const [path, query] of queries) {

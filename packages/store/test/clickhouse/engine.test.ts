@@ -15,9 +15,8 @@ import { connectClickHouse } from '../../src/clickhouse/client.ts';
 import { shardOf } from '../../src/clickhouse/shards.ts';
 import { raw, sql } from '../../src/clickhouse/sql.ts';
 import type { EventRow } from '../../src/clickhouse/layout.ts';
-import { prng } from '../naive.ts';
 import { onEveryTarget, type EngineTarget } from './engine-targets.ts';
-import { expectedFigures, makeRecords } from './layout-fixture.ts';
+import { expectedFigures, makeRecords, shuffled } from './layout-fixture.ts';
 
 const ZONE = 'Asia/Kolkata';
 const START = Date.parse('2024-03-01T00:00:00Z') / 1000;
@@ -33,16 +32,6 @@ function currents(r: EventRow): Record<string, unknown> {
 }
 
 const body = (rows: EventRow[]) => ({ bytes: new TextEncoder().encode(rows.map((r) => JSON.stringify(currents(r))).join('\n')), format: 'ndjson' as const });
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const random = prng(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 /** Batches of the records shuffled, a third of them sent a second time in a later batch. */
 function batchesWithReplays(seed: number): EventRow[][] {

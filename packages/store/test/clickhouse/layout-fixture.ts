@@ -108,3 +108,14 @@ export function expectedFigures(records: readonly EventRow[], app = '') {
   }
   return { sessionsByDay, sessionsByQuarter, playedByDay, revenueByDay, gemsQuantityByQuarter, dau, mau, newUsers, firstDay: isoOf(lo), lastDay: isoOf(hi) };
 }
+
+/** The items in a seeded random order. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const random = prng(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}

@@ -10,24 +10,13 @@ import { connectClickHouse, type ClickHouseConnection } from '../../src/clickhou
 import { eventsWriteTable, LAYOUT_MIGRATIONS, readSeries, refreshRollups, type EventRow, type SeriesQuery } from '../../src/clickhouse/layout.ts';
 import { migrate } from '../../src/clickhouse/migrations.ts';
 import { raw, sql } from '../../src/clickhouse/sql.ts';
-import { prng } from '../naive.ts';
-import { expectedFigures, makeRecords } from './layout-fixture.ts';
+import { expectedFigures, makeRecords, shuffled } from './layout-fixture.ts';
 import { chdbUrl, describeOnServers, describeWith } from './targets.ts';
 
 const WS = "ws 'one'";
 const START = Date.parse('2024-03-01T00:00:00Z') / 1000;
 const records = makeRecords({ ws: WS, zone: 'Asia/Kolkata', users: 80, events: 4000, start: START, days: 70, seed: 7 });
 const LOCAL_TABLES = ['events_local', 'user_days_local', 'first_seen_local', 'series_local'];
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const random = prng(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 async function ingest(db: ClickHouseConnection, batch: EventRow[]): Promise<void> {
   await db.insert(eventsWriteTable(db), batch);
