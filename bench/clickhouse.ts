@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { ClickHouseStore, DuckDbStore, type Store } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
+import { ingestTimes } from '../packages/store/src/clickhouse/timings.ts';
 import { startClickHouseCluster } from '../packages/store/test/clickhouse/servers.ts';
 import { currentsBodies, SERIES_QUERIES } from './core.ts';
 import { DATA_ROOT, envNumber, fmt, freshDir, percentile, processCpuMs } from './_lib.ts';
@@ -67,12 +68,14 @@ async function ingest(label: string, files: string[], post: (body: BodyInit, ind
 }
 
 /** Ingestion into brazen over HTTP on `store`; then the series latencies. */
-async function brazenOn(name: string, store: Store, files: string[], tmp: string): Promise<{ rate: number; latency: Array<[string, number, number]>; cpuMs: number }> {
+async function brazenOn(name: string, store: Store, files: string[], tmp: string, serverPids: number[] = []): Promise<{ rate: number; latency: Array<[string, number, number]>; cpuMs: number; serverCpuMs: number; wallMs: number }> {
   await store.keys.addApiKey({ name: 'bench', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
   const app = await buildApp({ store, tmpDir: tmp, now: () => (START + DAYS * DAY) * 1000, profiles: { idleMs: false }, rateLimits: false });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const auth = { authorization: `Bearer ${KEY}` };
   const cpu = processCpuMs(process.pid);
+  const serverCpu = serverPids.reduce((n, pid) => n + processCpuMs(pid), 0);
+  const started = performance.now();
   const rate = await ingest(name, files, async (body) => {
     const res = await fetch(`${base}/currents`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body });
     const json = (await res.json()) as { events_processed: number; errors?: unknown[] };
@@ -80,10 +83,12 @@ async function brazenOn(name: string, store: Store, files: string[], tmp: string
     return json.events_processed;
   });
   const cpuMs = processCpuMs(process.pid) - cpu;
+  const serverCpuMs = serverPids.reduce((n, pid) => n + processCpuMs(pid), 0) - serverCpu;
+  const wallMs = performance.now() - started;
   const latency = await seriesLatency(base, auth);
   await app.close();
   await store.close();
-  return { rate, latency, cpuMs };
+  return { rate, latency, cpuMs, serverCpuMs, wallMs };
 }
 
 const SERIES = SERIES_QUERIES;
@@ -132,15 +137,22 @@ export async function run(): Promise<void> {
     }
     await statement(`CREATE TABLE own.raw AS own.raw_local ENGINE = Distributed(${cluster.name}, 'own', 'raw_local', cityHash64(user_id))`);
     const params = new URLSearchParams({ query: 'INSERT INTO own.raw FORMAT JSONEachRow', input_format_skip_unknown_fields: '1', insert_distributed_sync: '1' });
+    const pids = cluster.nodes.map((n) => n.pid);
+    const shardsCpu = () => pids.reduce((n, pid) => n + processCpuMs(pid), 0);
+    const ownStart = shardsCpu();
     const own = await ingest('ClickHouse JSONEachRow', files, async (body, index) => {
       const res = await fetch(`${node}/?${params}`, { method: 'POST', body });
       if (!res.ok) throw new Error(await res.text());
       return Math.min(batch, total - index * batch);
     });
     console.log(`ClickHouse's own JSONEachRow insert of the NDJSON into the two shards (Distributed, sync): ${fmt(own)} rows/s`);
-
-    const ch = await brazenOn('brazen on ClickHouse', await ClickHouseStore.open({ url: url('brazen') }), files, freshDir('clickhouse-tmp'));
-    console.log(`brazen on ClickHouse, POST /currents end to end over HTTP: ${fmt(ch.rate)} events/s = ${fmt(ch.rate / own, 2)}x ClickHouse's own insert (target >= 0.5x); brazen's CPU ${fmt(ch.cpuMs / 1000, 1)} s`);
+    console.log(`  the two shards' CPU for it: ${fmt((shardsCpu() - ownStart) / 1000, 1)} s`);
+    ingestTimes.clear();
+    const ch = await brazenOn('brazen on ClickHouse', await ClickHouseStore.open({ url: url('brazen') }), files, freshDir('clickhouse-tmp'), pids);
+    console.log(`brazen on ClickHouse, POST /currents end to end over HTTP: ${fmt(ch.rate)} events/s = ${fmt(ch.rate / own, 2)}x ClickHouse's own insert (target >= 0.5x)`);
+    console.log(`  ${fmt(ch.wallMs / 1000, 1)} s wall; CPU: brazen's process ${fmt(ch.cpuMs / 1000, 1)} s, the two shards ${fmt(ch.serverCpuMs / 1000, 1)} s`);
+    console.log("  where the engine's time goes (wall ms summed over batches; two requests in flight, so phases overlap):");
+    for (const [phase, ms] of [...ingestTimes].sort((a, b) => b[1] - a[1])) console.log(`    ${fmt(ms).padStart(9)} ms  ${phase}`);
     const duck = await brazenOn('brazen on DuckDB', await DuckDbStore.open({ dataDir: freshDir('clickhouse-duckdb') }), files, freshDir('clickhouse-duckdb-tmp'));
     console.log(`brazen on DuckDB, POST /currents end to end over HTTP: ${fmt(duck.rate)} events/s`);
 

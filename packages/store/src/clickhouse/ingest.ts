@@ -25,6 +25,7 @@ import { byShard, insertLocal, shardOf, type TsvValue } from './shards.ts';
 import { attributeEntries, LatestAttributes } from './attribute-writes.ts';
 import { Probe } from './probe.ts';
 import { WriteQueue } from './write-queue.ts';
+import { addTime, timed } from './timings.ts';
 
 /** What a batch reads of the workspace, under the lease. */
 interface BatchSettings {
@@ -61,6 +62,7 @@ export class Ingestion {
   ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
     if (!(body.bytes instanceof Uint8Array)) return collect(body.bytes).then((bytes) => this.ingestCurrents({ ...body, bytes }));
     let parsed: { values: unknown[]; texts?: string[] };
+    const started = performance.now();
     try {
       parsed = body.format === 'ndjson' ? ndjsonRecords(body.bytes) : { values: parseCurrentsBody(body.bytes, body.format) };
     } catch (error) {
@@ -69,6 +71,7 @@ export class Ingestion {
     }
     const request: CurrentsRequest = { kind: 'currents', ...parsed };
     if (this.rates) request.read = { ratesKey: this.rates.key, batch: currentsBatch(parsed.values, this.rates.rates) };
+    addTime('parse and read the records (outside the lease)', started);
     return this.queue.push(request, Math.max(1, parsed.values.length)) as Promise<CurrentsResult>;
   }
 
@@ -82,8 +85,10 @@ export class Ingestion {
   }
 
   private async store(requests: WriteRequest[]): Promise<WriteResult[]> {
+    const waiting = performance.now();
     return holding(this.ctx.leases, this.writeLease, async (stillHeld) => {
-      const state = await this.writeState();
+      addTime('wait for the write lease', waiting);
+      const state = await timed('catalog: workspace, activity state, sequence', () => this.writeState());
       const ratesKey = JSON.stringify(state.doc.currency_rates ?? {});
       if (this.rates?.key !== ratesKey) this.rates = { key: ratesKey, rates: currencyRates(state.doc.currency_rates) };
       const settings: BatchSettings = { rates: this.rates.rates, activity: state.activity };
@@ -145,10 +150,11 @@ class Batch {
     // The first record of each id in the batch; those stored already are found, the rest stored.
     const fresh = read.records.filter(({ record }) => !this.ids.has(record.event.id));
     const namings = distinctNamings(fresh);
-    const [stored] = await Promise.all([
+    const [stored] = await timed('look up stored ids and users (side by side)', () => Promise.all([
       storedIds(this.ctx, this.ws, fresh.map((r) => r.record.event.id), this.probe('ids', 0)),
       this.book.load(UserBook.currentsKeys(namings), this.probe('names', 0)),
-    ]);
+    ]));
+    const planning = performance.now();
     const toStore = stored.size === 0 ? fresh : fresh.filter((r) => !stored.has(r.record.event.id));
     const userOf = this.book.resolveCurrents(stored.size === 0 ? namings : distinctNamings(toStore));
     for (const { index, record } of toStore) {
@@ -158,6 +164,7 @@ class Batch {
       const { deviceId, category } = record.event;
       if (deviceId !== null && DEVICE_CATEGORIES.has(category)) this.book.add({ kind: 'device_id', value: deviceId, user });
     }
+    addTime('resolve users, plan rows', planning);
     const errors: RejectedObject[] = read.errors.map((e) => ({ type: 'currents', index: e.index, message: e.message }));
     return { stored: toStore.length, duplicates: records - errors.length - toStore.length, errors };
   }
@@ -221,10 +228,11 @@ class Batch {
     const days = this.sessionDays;
     const events = this.events;
     const { gen } = this.settings.activity;
-    const activity = await Promise.all(days.map((d, node) => activityRows(this.ctx, this.probe('activity', node), this.ws, gen, d)));
+    const activity = await timed('activity: read the users\' days, compute DAU/MAU/new-user deltas', () =>
+      Promise.all(days.map((d, node) => activityRows(this.ctx, this.probe('activity', node), this.ws, gen, d))));
     stillHeld();
-    await this.sequence.commit();
-    await Promise.all(
+    await timed('catalog: sequence mark', () => this.sequence.commit());
+    await timed('insert rows on the shards (side by side)', () => Promise.all(
       Array.from({ length: n }, async (_, node) => {
         await Promise.all([
           insertLocal(this.ctx.db, node, 'users_local', ['ws', 'user', 'created_at', 'seq'], users[node].map((u): TsvValue[] => [this.ws, u.user, u.createdAt, u.seq])),
@@ -235,7 +243,7 @@ class Batch {
         await writeActivity(this.ctx, node, activity[node]);
         await writeEvents(this.ctx, node, this.ws, events[node]);
       }),
-    );
+    ));
   }
 }
 
