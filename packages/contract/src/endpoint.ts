@@ -10,6 +10,8 @@ export interface Endpoint {
   permission: string;
   summary: string;
   tag: string;
+  /** Path parameters (`:name` in `path`). */
+  params?: TSchema;
   querystring?: TSchema;
   body?: TSchema;
   /** Schema of the successful answer. */

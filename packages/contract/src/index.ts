@@ -26,6 +26,7 @@ export * from './sessions.ts';
 export * from './events.ts';
 export * from './custom-data.ts';
 export * from './faults.ts';
+export * from './workspaces.ts';
 export * from './purchases.ts';
 export * from './segments.ts';
 export * from './campaigns.ts';

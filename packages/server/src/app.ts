@@ -9,7 +9,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Store } from '@brazen/store';
 import { parseIsoInstant } from '@brazen/analytics';
 import { installAuth } from './auth.ts';
-import { ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { counterRoutes } from './routes/counters.ts';
@@ -27,11 +26,13 @@ import { installRateLimits } from './limits/hook.ts';
 import { MemoryRateCounter, RateLimiter, type RateCounter, type RateLimitConfig } from './limits/rate-limit.ts';
 import { COMPAT_PROFILES, type CompatName } from './limits/profiles.ts';
 import { Metrics, installObservability } from './observability.ts';
-import { FaultInjector } from './faults/injector.ts';
+import { FaultInjectors } from './faults/injector.ts';
 import { installFaults } from './faults/hook.ts';
 import { faultRoutes } from './routes/faults.ts';
-import { keptWork, ProfileKeeper, type ProfileKeeperOptions } from './export/profile-keeper.ts';
+import type { ProfileKeeper, ProfileKeeperOptions } from './export/profile-keeper.ts';
 import { randomUUID } from 'node:crypto';
+import { WorkspaceContexts } from './workspaces.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
 
 export interface AppOptions {
   store: Store;
@@ -66,9 +67,9 @@ export interface AppOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Brings kept user profiles up to date while the server is quiet (tests wait on it); only
-     * when the engine keeps profiles. */
-    profileKeeper?: ProfileKeeper;
+    /** Brings the default workspace's kept user profiles up to date while the server is quiet
+     * (tests wait on it); only when the engine keeps profiles. */
+    readonly profileKeeper?: ProfileKeeper;
   }
 }
 
@@ -124,8 +125,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const queryAjv = newAjv('array');
   const bodyAjv = newAjv(false);
   app.setValidatorCompiler(({ schema, httpPart }) => whenFirstUsed(() => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema)));
-  const workspace = options.store.workspace();
-  const ctx = new ApiContext(workspace, options.store.keys, options.now ?? Date.now);
+  const now = options.now ?? Date.now;
+  // Each request is served by its key's workspace: its data, definitions, exports and kept profiles.
+  const workspaces = new WorkspaceContexts(options.store, {
+    now,
+    exports: { dir: join(tmpDir, 'exports'), ...options.exports },
+    profiles: options.profiles,
+    log: app.log,
+  });
+  app.decorate('workspaces', workspaces);
+  app.decorate('exportRunner', { getter: () => workspaces.context().exports });
+  app.decorate('profileKeeper', { getter: () => workspaces.keeper() });
 
   await app.register(swagger, {
     openapi: {
@@ -142,48 +152,44 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installAuth(app, options.store.keys);
-  const now = options.now ?? Date.now;
   const compat = COMPAT_PROFILES[options.compat ?? 'current'];
   if (options.rateLimits !== false) {
     const limiter = new RateLimiter(options.rateLimits ?? compat.rateLimits, options.rateCounter ?? new MemoryRateCounter());
     installRateLimits(app, limiter, now);
     app.addHook('onClose', () => limiter.close());
   }
-  installObservability(app, workspace.catalog, options.metrics ?? new Metrics(false));
+  installObservability(app, () => workspaces.context().catalog, options.metrics ?? new Metrics(false));
   if (options.faults) {
-    const injector = new FaultInjector(options.faults.seed ?? 1);
-    installFaults(app, { injector, rateLimits: options.rateLimits || compat.rateLimits, now, metrics: app.metrics });
-    faultRoutes(app, injector);
+    const injectors = new FaultInjectors(options.faults.seed ?? 1);
+    installFaults(app, { injectors, rateLimits: options.rateLimits || compat.rateLimits, now, metrics: app.metrics });
+    faultRoutes(app, injectors);
   }
 
   // An engine that keeps segments or profiles brings them up to date while the server is quiet: any
-  // request makes the server busy; a write (ingestion, a workspace) may leave them behind.
-  const kept = keptWork(workspace);
-  if (kept) {
-    const keeper = new ProfileKeeper(kept, { busy: () => app.exportRunner.busy, ...options.profiles });
-    app.decorate('profileKeeper', keeper);
-    app.addHook('onRequest', async () => keeper.request());
-    app.addHook('onResponse', async (request, reply) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) keeper.changed();
-    });
-    app.addHook('onReady', async () => keeper.changed());
-    app.addHook('onClose', async () => keeper.stop());
-  }
+  // request makes the server busy; a write (ingestion, a workspace) may leave its workspace's behind.
+  app.addHook('onRequest', async () => workspaces.requestArrived());
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.apiKey && request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) workspaces.dataChanged(request.apiKey.workspace);
+  });
+  // Export jobs left unfinished are picked up, and profiles kept, in every workspace.
+  app.addHook('onReady', async () => workspaces.startAll());
+  app.addHook('onClose', async () => workspaces.closeAll());
 
-  kpiRoutes(app, ctx);
-  counterRoutes(app, ctx);
-  customDataRoutes(app, ctx);
-  ingestRoutes(app, ctx, {
+  kpiRoutes(app);
+  counterRoutes(app);
+  customDataRoutes(app);
+  ingestRoutes(app, {
     currentsBodyLimit: options.currentsBodyLimit ?? 512 * 1024 * 1024,
     connectorBodyLimit: options.connector?.bodyLimit ?? 64 * 1024 * 1024,
     connectorMaxPending: options.connector?.maxPendingBatches ?? 256,
   });
-  adminRoutes(app, ctx);
-  segmentRoutes(app, ctx);
-  usersExportRoutes(app, ctx, { dir: join(tmpDir, 'exports'), ...options.exports }, compat);
-  campaignRoutes(app, ctx);
-  canvasRoutes(app, ctx);
-  feedRoutes(app, ctx);
+  adminRoutes(app);
+  workspaceRoutes(app);
+  segmentRoutes(app);
+  usersExportRoutes(app, compat);
+  campaignRoutes(app);
+  canvasRoutes(app);
+  feedRoutes(app);
   consoleRoutes(app);
   return app;
 }

@@ -22,6 +22,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     apiKey?: ApiKeyRecord;
   }
+  interface FastifyInstance {
+    /** Forgets the keys this server has cached, after keys were removed. */
+    forgetApiKeys(): void;
+  }
 }
 
 /** The key of a request: `Authorization: Bearer KEY`, or Braze's legacy `api_key` (query or JSON body). */
@@ -53,6 +57,7 @@ export function installAuth(app: FastifyInstance, keys: KeyCatalog): void {
     }
     return key;
   };
+  app.decorate('forgetApiKeys', () => cache.clear());
   app.addHook('preValidation', async (request) => {
     const permission = request.routeOptions.config.permission;
     if (!permission) return;

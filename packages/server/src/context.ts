@@ -2,14 +2,17 @@ import type { AnalyticsData, Catalog, KeyCatalog, SeriesUnits, Workspace, Worksp
 import { isValidTimeZone, parseIsoInstant, seriesUnits, type SeriesUnit, type Unit } from '@brazen/analytics';
 import { ApiError, badRequest } from './errors.ts';
 import { findSegment, type SegmentDefinition } from './segment-definitions.ts';
+import { ExportRunner, type ExportRunnerOptions } from './export/runner.ts';
 
-/** What every route may use: the workspace's data and catalog, the clock, and the workspace
- * definitions (cached). */
+/** What every route may use: one workspace's data and catalog, its user exports, the clock, and
+ * its definitions (cached). One per workspace; a request gets its key's. */
 export class ApiContext {
   private workspace: Workspace | undefined;
   private loadedAt = 0;
   readonly data: AnalyticsData;
   readonly catalog: Catalog;
+  /** The workspace's user exports, run in the background. */
+  readonly exports: ExportRunner;
 
   constructor(
     readonly store: WorkspaceStore,
@@ -17,9 +20,11 @@ export class ApiContext {
     readonly keys: KeyCatalog,
     /** Epoch milliseconds. */
     readonly now: () => number,
+    exports: ExportRunnerOptions,
   ) {
     this.data = store.data;
     this.catalog = store.catalog;
+    this.exports = new ExportRunner(store, () => this.getWorkspace(), now, exports);
   }
 
   async getWorkspace(): Promise<Workspace> {

@@ -85,6 +85,8 @@ export const STORE_ERROR_STATUS: Record<StoreError['code'], number> = {
   invalid_input: 400,
   unavailable: 503,
   capability_missing: 501,
+  not_found: 404,
+  conflict: 409,
 };
 
 export function installErrorHandling(app: FastifyInstance): void {

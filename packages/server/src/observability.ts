@@ -50,7 +50,7 @@ declare module 'fastify' {
 }
 
 /** /metrics (Prometheus), /health (the process answers) and /ready (the store answers). */
-export function installObservability(app: FastifyInstance, catalog: Catalog, metrics: Metrics): void {
+export function installObservability(app: FastifyInstance, catalog: () => Catalog, metrics: Metrics): void {
   app.decorate('metrics', metrics);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
@@ -67,7 +67,7 @@ export function installObservability(app: FastifyInstance, catalog: Catalog, met
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
     try {
-      await catalog.getWorkspace();
+      await catalog().getWorkspace();
       return { status: 'ready' };
     } catch {
       return reply.status(503).send({ status: 'unavailable', message: 'the store does not answer' });

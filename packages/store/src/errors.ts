@@ -8,7 +8,11 @@ export type StoreErrorCode =
   /** The engine cannot take the work now (closing, overloaded); the same request may succeed later. */
   | 'unavailable'
   /** The engine lacks an optional capability. */
-  | 'capability_missing';
+  | 'capability_missing'
+  /** What the request names does not exist (a workspace, a snapshot). */
+  | 'not_found'
+  /** The name is taken (a workspace that exists already). */
+  | 'conflict';
 
 export class StoreError extends Error {
   constructor(

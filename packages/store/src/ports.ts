@@ -101,6 +101,8 @@ export interface KeyCatalog {
   addApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(workspace: string): Promise<ApiKeyRecord[]>;
+  /** Removes the workspace's keys but those whose hash is in `keep`; returns how many went. */
+  removeApiKeys(workspace: string, keep: readonly string[]): Promise<number>;
 }
 
 /** Optional: export objects kept ready as data comes in, so that an export reads instead of computing. */
@@ -130,11 +132,59 @@ export interface WorkspaceStore {
 
 export const DEFAULT_WORKSPACE = 'default';
 
-/** An engine opened on a `--store` URL. */
+/** Names a workspace may take: they name folders and tables, so plain lower-case ASCII. */
+export const WORKSPACE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** Names a snapshot may take. */
+export const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export interface WorkspaceInfo {
+  name: string;
+  /** ISO 8601; absent for `default`, which is as old as its data folder. */
+  createdAt?: string;
+}
+
+export interface SnapshotInfo {
+  name: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** Records the workspace held when it was saved. */
+  records: number;
+  /** Room the snapshot takes. */
+  bytes: number;
+}
+
+/**
+ * Optional: a workspace brought back to a known state between tests (SPEC §10). A workspace is its
+ * records, users, definitions document and export jobs; its API keys are not part of it (a reset
+ * or a restore never changes who may call). After a reset or a restore, `Store.workspace(name)`
+ * gives the workspace anew: a `WorkspaceStore` taken before must not be used again.
+ */
+export interface WorkspaceStates {
+  /** Empties the workspace: records, users, export jobs; its definitions too when `definitions`
+   * (the time zone stays: it is the workspace's, not a definition). */
+  reset(workspace: string, options: { definitions: boolean }): Promise<void>;
+  /** Saves the workspace as `snapshot` (replacing a snapshot of that name); `replaced` says so. */
+  saveSnapshot(workspace: string, snapshot: string): Promise<SnapshotInfo & { replaced: boolean }>;
+  /** The workspace's snapshots, by name. */
+  snapshots(workspace: string): Promise<SnapshotInfo[]>;
+  /** Puts the workspace back as it was saved; `not_found` for an unknown snapshot. */
+  restoreSnapshot(workspace: string, snapshot: string): Promise<void>;
+  deleteSnapshot(workspace: string, snapshot: string): Promise<void>;
+}
+
+/** An engine opened on a `--store` URL: one or more workspaces, and the keys of all of them. */
 export interface Store {
   readonly engine: string;
   readonly keys: KeyCatalog;
-  /** The named workspace (`default` for a data folder made before workspaces had names). */
+  /** The named workspace (`default` for a data folder made before workspaces had names); a
+   * StoreError `not_found` when there is none of that name. */
   workspace(name?: string): WorkspaceStore;
+  /** Every workspace, `default` first, then by name. */
+  workspaces(): Promise<WorkspaceInfo[]>;
+  /** Makes an empty workspace holding `doc` as its definitions; `conflict` when the name is taken,
+   * `invalid_input` when it does not match WORKSPACE_NAME. */
+  createWorkspace(name: string, doc: Workspace): Promise<WorkspaceStore>;
+  /** Reset and snapshots, when the engine has them. */
+  readonly states?: WorkspaceStates;
   close(): Promise<void>;
 }

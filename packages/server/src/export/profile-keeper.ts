@@ -75,6 +75,11 @@ export class ProfileKeeper {
     if (this.timer === undefined && !this.running) this.arm(this.idleMs);
   }
 
+  /** Whether a refresh is under way. */
+  get refreshing(): boolean {
+    return this.running !== undefined;
+  }
+
   /** Resolves once no refresh is running or waiting to run (tests). */
   async settled(): Promise<void> {
     while (this.running) await this.running;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { LeaseLostError, MemoryLeases, type ExportJob, type Lease, type Leases, type ProfileText, type Workspace, type WorkspaceStore } from '@brazen/store';
+import { holding, LeaseLostError, MemoryLeases, type ExportJob, type Lease, type Leases, type ProfileText, type Workspace, type WorkspaceStore } from '@brazen/store';
 import { postCallback, type CallbackOptions } from './callback.ts';
 import { LocalDestination, S3Destination, type ExportDestination, type S3Settings } from './destinations.ts';
 import { exportFile, exportFileName, USERS_PER_FILE } from './files.ts';
@@ -40,6 +40,8 @@ export class ExportRunner {
   private current: string | undefined;
   /** The lease of the job being run, and whether it is still held. */
   private held: { lease: Lease; lost: boolean } | undefined;
+  private secret: Promise<string> | undefined;
+  private gate: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: WorkspaceStore,
@@ -89,6 +91,11 @@ export class ExportRunner {
     await this.running;
   }
 
+  /** Whether callback_endpoint URLs may reach loopback and private addresses. */
+  get allowsPrivateCallbacks(): boolean {
+    return this.options.callback?.allowPrivate === true;
+  }
+
   /** Whether a job is running or waiting. */
   get busy(): boolean {
     return this.running !== undefined;
@@ -101,6 +108,26 @@ export class ExportRunner {
 
   folder(jobId: string): string {
     return join(this.options.dir, jobId);
+  }
+
+  /** The secret download URLs of this workspace are signed with. */
+  urlSecret(): Promise<string> {
+    return (this.secret ??= this.store.catalog.secret('export_url'));
+  }
+
+  /** A signed URL of the job's download (the workspace named unless it is the default). */
+  downloadUrl(job: ExportJob, secret: string, expires: number): string {
+    return signedDownloadUrl(job.baseUrl!, secret, job.id, job.objectPrefix, expires, this.store.name);
+  }
+
+  /** Runs `work` (checking for an export in progress and recording a new one) one at a time. */
+  oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    // In every process sharing the store too, when they share leases.
+    const leases = this.options.leases;
+    const guarded = () => (leases ? holding(leases, `export-start:${this.store.name}`, work, { waitMs: 30_000 }) : work());
+    const run = this.gate.then(guarded, guarded);
+    this.gate = run.catch(() => undefined);
+    return run;
   }
 
   private async drain(): Promise<void> {
@@ -240,7 +267,7 @@ export class ExportRunner {
     const body: { success: true; url?: string } = { success: true };
     if (job.destination === 'local' && job.baseUrl) {
       const expires = Math.floor(this.now() / 1000) + URL_TTL_SECONDS;
-      body.url = signedDownloadUrl(job.baseUrl, await this.store.catalog.secret('export_url'), job.id, job.objectPrefix, expires);
+      body.url = this.downloadUrl(job, await this.urlSecret(), expires);
     }
     this.checkLease();
     const result = await postCallback(job.callbackEndpoint!, body, this.abort.signal, this.options.callback);

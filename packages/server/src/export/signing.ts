@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_WORKSPACE } from '@brazen/store';
 
 /** Download URLs are signed with a secret of the store and expire: `?expires=EPOCH&signature=HMAC`. */
 export const URL_TTL_SECONDS = 6 * 3600;
@@ -10,8 +11,11 @@ export function downloadPath(jobId: string, objectPrefix: string): string {
   return `/users/export/download/${jobId}/${objectPrefix}.zip`;
 }
 
-export function signedDownloadUrl(baseUrl: string, secret: string, jobId: string, objectPrefix: string, expires: number): string {
-  return `${baseUrl}${downloadPath(jobId, objectPrefix)}?expires=${expires}&signature=${signature(secret, jobId, expires)}`;
+/** The download URL of a job; one of a workspace other than the default names it (each workspace
+ * signs with a secret of its own, so a URL moved to another workspace is refused as forged). */
+export function signedDownloadUrl(baseUrl: string, secret: string, jobId: string, objectPrefix: string, expires: number, workspace = DEFAULT_WORKSPACE): string {
+  const named = workspace === DEFAULT_WORKSPACE ? '' : `workspace=${encodeURIComponent(workspace)}&`;
+  return `${baseUrl}${downloadPath(jobId, objectPrefix)}?${named}expires=${expires}&signature=${signature(secret, jobId, expires)}`;
 }
 
 export type UrlCheck = 'ok' | 'expired' | 'forged';

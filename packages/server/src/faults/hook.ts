@@ -5,13 +5,13 @@ import { ApiError } from '../errors.ts';
 import { tooManyRequests } from '../limits/hook.ts';
 import { limitWindow, type RateLimitConfig } from '../limits/rate-limit.ts';
 import type { Metrics } from '../observability.ts';
-import type { FaultInjector } from './injector.ts';
+import type { FaultInjectors } from './injector.ts';
 import { FaultRuleError, parseFaultRules, planFaults, type FaultRule } from './rules.ts';
 
 export const FAULT_HEADER = 'x-brazen-fault';
 
 export interface FaultOptions {
-  injector: FaultInjector;
+  injectors: FaultInjectors;
   /** The limits a `429` fault names in its headers (those of the server's profile, counted or not). */
   rateLimits: RateLimitConfig;
   now: () => number;
@@ -31,7 +31,8 @@ export function installFaults(app: FastifyInstance, options: FaultOptions): void
     const path = request.routeOptions.url ?? request.url;
     if (!key || path.startsWith('/admin/faults')) return;
     const header = request.headers[FAULT_HEADER];
-    let rules: FaultRule[] = options.injector.keyRules(key.name);
+    const injector = options.injectors.of(key.workspace);
+    let rules: FaultRule[] = injector.keyRules(key.name);
     if (header !== undefined) {
       try {
         rules = [...rules, ...parseFaultRules(Array.isArray(header) ? header.join(',') : header)];
@@ -41,7 +42,7 @@ export function installFaults(app: FastifyInstance, options: FaultOptions): void
       }
     }
     if (rules.length === 0) return;
-    const plan = planFaults(rules, options.injector.draw);
+    const plan = planFaults(rules, injector.draw);
     for (const rule of plan.applied) {
       options.metrics.faults.inc({ rule: rule.kind, route: path });
       request.log.info({ fault: rule.text, route: path }, 'fault injected');

@@ -2,8 +2,8 @@ import { mulberry32 } from './random.ts';
 import { parseFaultRules, type FaultRule } from './rules.ts';
 
 /**
- * The faults of one server: the rules set per API key (by the key's name) and the seeded generator
- * every `;p=` rule draws from, one for the whole server, in the order requests reach it. Kept in
+ * The faults of one workspace: the rules set per API key (by the key's name) and the seeded generator
+ * every `;p=` rule draws from, in the order requests reach it. Kept in
  * memory: a restart forgets the rules and starts the sequence again.
  */
 export class FaultInjector {
@@ -45,5 +45,25 @@ export class FaultInjector {
       draws: this.drawn,
       faults: [...this.byKey].map(([key_name, { text }]) => ({ key_name, rules: text })),
     };
+  }
+}
+
+/**
+ * The faults of each workspace apart: rules set by a key name of one workspace never reach a key of
+ * that name in another, and each workspace draws from a generator of its own (all seeded alike), so
+ * that tests running against two workspaces at once repeat exactly.
+ */
+export class FaultInjectors {
+  private readonly byWorkspace = new Map<string, FaultInjector>();
+
+  constructor(private readonly seed: number) {}
+
+  of(workspace: string): FaultInjector {
+    let injector = this.byWorkspace.get(workspace);
+    if (!injector) {
+      injector = new FaultInjector(this.seed);
+      this.byWorkspace.set(workspace, injector);
+    }
+    return injector;
   }
 }

@@ -12,8 +12,8 @@ const COLLECTIONS = ['apps', 'campaigns', 'canvases', 'segments', 'cards'] as co
 /** Definitions of custom data, upserted by name (Braze names custom events and attributes, no ids). */
 const NAMED_COLLECTIONS = ['custom_events', 'custom_attributes'] as const;
 
-export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  route(app, adminCreateApiKey, async ({ body }) => {
+export function adminRoutes(app: FastifyInstance): void {
+  route(app, adminCreateApiKey, async ({ body, ctx }) => {
     const unknown = body.permissions.filter((p) => !ALL_PERMISSIONS.includes(p));
     if (unknown.length > 0) throw badRequest(`permissions has unknown permission ${unknown.join(', ')}`);
     const key = newApiKey();
@@ -22,14 +22,14 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   // Names, permissions and dates only: the key was shown once, and its hash stays in the store.
-  route(app, adminListApiKeys, async () => ({
+  route(app, adminListApiKeys, async ({ ctx }) => ({
     message: 'success',
     api_keys: (await ctx.keys.listApiKeys(ctx.store.name)).map((k) => ({ name: k.name, permissions: k.permissions, created_at: k.createdAt })),
   }));
 
-  route(app, adminGetWorkspace, async () => ({ message: 'success', time_zone: 'UTC', ...(await ctx.getWorkspace()) }) as never);
+  route(app, adminGetWorkspace, async ({ ctx }) => ({ message: 'success', time_zone: 'UTC', ...(await ctx.getWorkspace()) }) as never);
 
-  route(app, adminPutWorkspace, async ({ body }) => {
+  route(app, adminPutWorkspace, async ({ body, ctx }) => {
     const ws = await mergeWorkspace(await ctx.catalog.getWorkspace(), body as unknown as Record<string, unknown>);
     await ctx.putWorkspace(ws);
     return { message: 'success', time_zone: 'UTC', ...ws } as never;

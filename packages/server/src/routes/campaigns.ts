@@ -13,10 +13,10 @@ export const DEFAULT_SEND_RETENTION_DAYS = 14;
 
 type Point = Static<typeof MessageSeriesPoint>;
 
-export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const campaign = async (id: string) => findDefinition((await ctx.getWorkspace()).campaigns, id, 'campaign_id', 'a campaign');
+export function campaignRoutes(app: FastifyInstance): void {
+  const campaign = async (ctx: ApiContext, id: string) => findDefinition((await ctx.getWorkspace()).campaigns, id, 'campaign_id', 'a campaign');
 
-  route(app, campaignsList, async ({ query }) => {
+  route(app, campaignsList, async ({ query, ctx }) => {
     const ws = await ctx.getWorkspace();
     const page = listPage(ws.campaigns ?? [], query, await ctx.zone());
     return {
@@ -31,8 +31,8 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route(app, campaignsDetails, async ({ query }) => {
-    const c = await campaign(query.campaign_id);
+  route(app, campaignsDetails, async ({ query, ctx }) => {
+    const c = await campaign(ctx, query.campaign_id);
     const zone = await ctx.zone();
     const span = await ctx.data.receiptSpan('campaign', query.campaign_id);
     const messages = (typeof c.messages === 'object' && c.messages !== null ? c.messages : {}) as Record<string, Record<string, unknown>>;
@@ -55,16 +55,16 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route(app, campaignsDataSeries, async ({ query, reply }) => {
+  route(app, campaignsDataSeries, async ({ query, reply, ctx }) => {
     plainJson(reply);
-    const c = await campaign(query.campaign_id);
+    const c = await campaign(ctx, query.campaign_id);
     const units = await ctx.units(query, 'day');
     return { message: 'success', data: await campaignSeries(ctx, c, units, '') };
   });
 
-  route(app, sendsDataSeries, async ({ query, reply }) => {
+  route(app, sendsDataSeries, async ({ query, reply, ctx }) => {
     plainJson(reply);
-    const c = await campaign(query.campaign_id);
+    const c = await campaign(ctx, query.campaign_id);
     if (!bool(c.is_api_campaign)) {
       throw new ApiError(400, `campaign_id ${query.campaign_id} is not an API campaign: sends are tracked for API campaigns only`);
     }

@@ -12,10 +12,10 @@ type Query = Static<typeof CanvasAnalyticsQuery>;
 type Point = Static<typeof CanvasStatsPoint>;
 type Stats = Omit<Point, 'time'>;
 
-export function canvasRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const canvas = async (id: string) => findDefinition((await ctx.getWorkspace()).canvases, id, 'canvas_id', 'a Canvas');
+export function canvasRoutes(app: FastifyInstance): void {
+  const canvas = async (ctx: ApiContext, id: string) => findDefinition((await ctx.getWorkspace()).canvases, id, 'canvas_id', 'a Canvas');
 
-  route(app, canvasList, async ({ query }) => {
+  route(app, canvasList, async ({ query, ctx }) => {
     const ws = await ctx.getWorkspace();
     const page = listPage(ws.canvases ?? [], query, await ctx.zone());
     return {
@@ -29,8 +29,8 @@ export function canvasRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route(app, canvasDetails, async ({ query }) => {
-    const c = await canvas(query.canvas_id);
+  route(app, canvasDetails, async ({ query, ctx }) => {
+    const c = await canvas(ctx, query.canvas_id);
     const zone = await ctx.zone();
     const span = await ctx.data.receiptSpan('canvas', query.canvas_id);
     const steps = definedSteps(c).filter((s) => s.deleted !== true).map(({ deleted: _d, ...s }) => ({
@@ -63,17 +63,17 @@ export function canvasRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route(app, canvasDataSeries, async ({ query, reply }) => {
+  route(app, canvasDataSeries, async ({ query, reply, ctx }) => {
     plainJson(reply);
-    const c = await canvas(query.canvas_id);
+    const c = await canvas(ctx, query.canvas_id);
     const units = await canvasUnits(ctx, query);
     const stats = await canvasStats(ctx, c, units, query);
     return { message: 'success', data: { name: str(c.name), stats: units.map((u) => ({ time: u.time, ...stats(dayNumber(u.time)) })) } };
   });
 
-  route(app, canvasDataSummary, async ({ query, reply }) => {
+  route(app, canvasDataSummary, async ({ query, reply, ctx }) => {
     plainJson(reply);
-    const c = await canvas(query.canvas_id);
+    const c = await canvas(ctx, query.canvas_id);
     const units = await canvasUnits(ctx, query);
     const stats = await canvasStats(ctx, c, units, query, true);
     return { message: 'success', data: { name: str(c.name), ...stats(0) } };

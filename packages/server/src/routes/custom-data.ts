@@ -11,8 +11,8 @@ const NAMES_AT_ONCE = 100_000;
 /** GET /events and GET /custom_attributes: every name, then the page the cursor names. Both lists
  * are short (Braze workspaces have hundreds of custom events and attributes), so each request reads
  * the whole list and cuts its page: pages always agree with each other. */
-export function customDataRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  route(app, customEvents, async ({ query, request, reply }) => {
+export function customDataRoutes(app: FastifyInstance): void {
+  route(app, customEvents, async ({ query, request, reply, ctx }) => {
     const skip = skipOf(query.cursor);
     const recorded: string[] = [];
     for (let offset = 0; ; offset += NAMES_AT_ONCE) {
@@ -26,7 +26,7 @@ export function customDataRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return { message: 'success', events: page };
   });
 
-  route(app, customAttributes, async ({ query, request, reply }) => {
+  route(app, customAttributes, async ({ query, request, reply, ctx }) => {
     const skip = skipOf(query.cursor);
     const items = customAttributeItems(await ctx.data.customAttributeSamples(), await ctx.getWorkspace());
     const { page, link } = cursorPage(request, items, skip, CUSTOM_DATA_PAGE);

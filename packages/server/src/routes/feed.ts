@@ -5,10 +5,10 @@ import { bool, findDefinition, listPage, str, strings } from './definitions.ts';
 import { route } from './route.ts';
 
 /** News Feed cards: definitions from the workspace, engagement from News Feed card events. */
-export function feedRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const card = async (id: string) => findDefinition((await ctx.getWorkspace()).cards, id, 'card_id', 'a News Feed card');
+export function feedRoutes(app: FastifyInstance): void {
+  const card = async (ctx: ApiContext, id: string) => findDefinition((await ctx.getWorkspace()).cards, id, 'card_id', 'a News Feed card');
 
-  route(app, feedList, async ({ query }) => {
+  route(app, feedList, async ({ query, ctx }) => {
     const ws = await ctx.getWorkspace();
     const page = listPage(ws.cards ?? [], query, await ctx.zone());
     return {
@@ -17,8 +17,8 @@ export function feedRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route(app, feedDetails, async ({ query }) => {
-    const c = await card(query.card_id);
+  route(app, feedDetails, async ({ query, ctx }) => {
+    const c = await card(ctx, query.card_id);
     const { id: _id, type: _type, last_edited: _edited, ...rest } = c;
     return {
       ...rest,
@@ -33,8 +33,8 @@ export function feedRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route(app, feedDataSeries, async ({ query }) => {
-    await card(query.card_id);
+  route(app, feedDataSeries, async ({ query, ctx }) => {
+    await card(ctx, query.card_id);
     const units = await ctx.units(query);
     const rows = await ctx.data.cardStats({ cardId: query.card_id, bounds: [...units.map((u) => u.start), units[units.length - 1].end] });
     const byUnit = new Map(rows.map((r) => [r.unit, r]));

@@ -19,11 +19,11 @@ export interface IngestOptions {
   connectorMaxPending: number;
 }
 
-export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: IngestOptions): void {
+export function ingestRoutes(app: FastifyInstance, options: IngestOptions): void {
   route(
     app,
     usersTrack,
-    async ({ body, request }) => {
+    async ({ body, request, ctx }) => {
       const ws = await ctx.getWorkspace();
       const currencies = new Set(['USD', ...Object.keys(ws.currency_rates ?? {}).map((c) => c.toUpperCase())]);
       const { batch, errors } = normalizeTrack(body, { now: ctx.now() / 1000, zone: ws.time_zone ?? 'UTC', currencies });
@@ -46,7 +46,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
     route(
       scope,
       currentsIngest,
-      async ({ request }) => {
+      async ({ request, ctx }) => {
         const body = request.body as unknown as Buffer;
         const result = await ingestCurrentsBody(ctx.data, body);
         request.server.metrics.ingested.inc({ endpoint: '/currents' }, result.stored);
@@ -71,7 +71,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: ApiContext, options: Ing
     route(
       scope,
       currentsConnector,
-      async ({ request, reply }) => {
+      async ({ request, reply, ctx }) => {
         let leave: () => void;
         try {
           leave = admission.admit();

@@ -12,8 +12,8 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** /segments/list, /segments/details and /segments/data_series (SPEC §1, §3, §5). */
-export function segmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  route(app, segmentsList, async ({ query }) => {
+export function segmentRoutes(app: FastifyInstance): void {
+  route(app, segmentsList, async ({ query, ctx }) => {
     const segments = ((await ctx.getWorkspace()).segments ?? []).filter((s) => s.archived !== true);
     // Oldest first by creation; segments without created_at keep the order they were defined in.
     const ordered = segments
@@ -33,7 +33,7 @@ export function segmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route(app, segmentsDetails, async ({ query }) => {
+  route(app, segmentsDetails, async ({ query, ctx }) => {
     const ws = await ctx.getWorkspace();
     const { doc, filter } = findSegment(ws, query.segment_id);
     const campaignName = (id: string) => text(ws.campaigns.find((c) => c.id === id)?.name);
@@ -52,7 +52,7 @@ export function segmentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route(app, segmentsDataSeries, async ({ query }) => {
+  route(app, segmentsDataSeries, async ({ query, ctx }) => {
     const { doc, filter } = findSegment(await ctx.getWorkspace(), query.segment_id);
     if (doc.analytics_tracking_enabled !== true) {
       throw new ApiError(400, `segment_id ${query.segment_id} does not have analytics tracking enabled, so it has no size series`);

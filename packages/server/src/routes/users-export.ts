@@ -7,19 +7,19 @@ import {
   adminExports, exportSegmentCancel, USER_EXPORT_FIELDS, usersExportGlobalControlGroup, usersExportIds, usersExportSegment,
 } from '@brazen/contract';
 import type { SegmentFilter } from '@brazen/analytics';
-import { holding, type ExportJob, type UserIdKind } from '@brazen/store';
+import { DEFAULT_WORKSPACE, type ExportJob, type UserIdKind } from '@brazen/store';
 import type { ApiContext } from '../context.ts';
 import { ApiError, badRequest } from '../errors.ts';
 import { exportFileName } from '../export/files.ts';
-import { ExportRunner, type ExportRunnerOptions } from '../export/runner.ts';
-import { checkSignedUrl, signedDownloadUrl, URL_TTL_SECONDS } from '../export/signing.ts';
+import type { ExportRunner } from '../export/runner.ts';
+import { checkSignedUrl, URL_TTL_SECONDS } from '../export/signing.ts';
 import { findSegment, globalControlGroup } from '../segment-definitions.ts';
 import { route } from './route.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The background runner of user exports (tests wait on it). */
-    exportRunner: ExportRunner;
+    /** The background runner of the default workspace's user exports (tests wait on it). */
+    readonly exportRunner: ExportRunner;
   }
 }
 
@@ -43,15 +43,8 @@ const isoTime = (t: number | undefined) => (t === undefined ? undefined : new Da
 
 /** /users/export/ids, /users/export/segment, /users/export/global_control_group,
  * /export/segment/cancel, the signed download of a finished export, and /admin/exports. */
-export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options: ExportRunnerOptions, limits: { maxExportIds: number }): void {
-  const runner = new ExportRunner(ctx.store, () => ctx.getWorkspace(), ctx.now, options);
-  let secret: Promise<string> | undefined;
-  const urlSecret = () => (secret ??= ctx.catalog.secret('export_url'));
-  app.decorate('exportRunner', runner);
-  app.addHook('onReady', async () => runner.resume());
-  app.addHook('onClose', async () => runner.stop());
-
-  route(app, usersExportIds, async ({ body }) => {
+export function usersExportRoutes(app: FastifyInstance, limits: { maxExportIds: number }): void {
+  route(app, usersExportIds, async ({ body, ctx }) => {
     const fields = checkFields(body.fields_to_export);
     const given = IDENTIFIERS.filter(([param]) => body[param] !== undefined);
     if (given.length === 0) throw badRequest(`one of ${IDENTIFIERS.map(([p]) => p).join(', ')} is required`);
@@ -74,22 +67,14 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
     };
   });
 
-  // Checking for an export in progress and recording the new one happen one request at a time (in
-  // every process sharing the store, when they share leases).
-  let gate: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
-    const leases = options.leases;
-    const run = gate.then(() => (leases ? holding(leases, `export-start:${ctx.store.name}`, work, { waitMs: 30_000 }) : work()));
-    gate = run.catch(() => undefined);
-    return run;
-  };
   const start = async (
+    ctx: ApiContext,
     request: FastifyRequest,
     target: { kind: ExportJob['kind']; segmentId: string; filter: SegmentFilter | undefined },
     body: { callback_endpoint?: string; fields_to_export?: string[]; output_format?: 'zip' | 'gzip'; custom_attributes_to_export?: string[] },
   ) => {
     const fields = checkFields(body.fields_to_export);
-    const refusal = body.callback_endpoint === undefined ? undefined : await callbackRefusal(body.callback_endpoint, options.callback?.allowPrivate === true);
+    const refusal = body.callback_endpoint === undefined ? undefined : await callbackRefusal(body.callback_endpoint, ctx.exports.allowsPrivateCallbacks);
     if (refusal) {
       throw badRequest(refusal);
     }
@@ -115,31 +100,30 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
       callback: 'none',
       callbackAttempts: 0,
     };
-    await exclusive(async () => {
+    // Checking for an export in progress and recording the new one happen one request at a time.
+    await ctx.exports.oneAtATime(async () => {
       const busy = (await ctx.catalog.exportJobs()).some((j) => j.segmentId === target.segmentId && (j.status === 'pending' || j.status === 'running'));
       if (busy) {
         throw new ApiError(429, `segment_id ${target.segmentId} already has an export in progress: wait for it to finish (or cancel it) before starting another`);
       }
       await ctx.catalog.createExportJob(job);
     });
-    runner.enqueue(id);
-    const url = job.destination === 'local'
-      ? signedDownloadUrl(job.baseUrl!, await urlSecret(), id, job.objectPrefix, Math.floor(now) + URL_TTL_SECONDS)
-      : undefined;
+    ctx.exports.enqueue(id);
+    const url = job.destination === 'local' ? ctx.exports.downloadUrl(job, await ctx.exports.urlSecret(), Math.floor(now) + URL_TTL_SECONDS) : undefined;
     return { message: 'success', object_prefix: job.objectPrefix, ...(url ? { url } : {}) };
   };
 
-  route(app, usersExportSegment, async ({ body, request }) => {
+  route(app, usersExportSegment, async ({ body, request, ctx }) => {
     const segment = findSegment(await ctx.getWorkspace(), body.segment_id);
-    return start(request, { kind: 'segment', segmentId: segment.id, filter: segment.filter }, body);
+    return start(ctx, request, { kind: 'segment', segmentId: segment.id, filter: segment.filter }, body);
   });
 
-  route(app, usersExportGlobalControlGroup, async ({ body, request }) => {
+  route(app, usersExportGlobalControlGroup, async ({ body, request, ctx }) => {
     const gcg = globalControlGroup(await ctx.getWorkspace());
-    return start(request, { kind: 'global_control_group', segmentId: gcg.id, filter: gcg.filter }, body);
+    return start(ctx, request, { kind: 'global_control_group', segmentId: gcg.id, filter: gcg.filter }, body);
   });
 
-  route(app, exportSegmentCancel, async ({ body }) => {
+  route(app, exportSegmentCancel, async ({ body, ctx }) => {
     const ws = await ctx.getWorkspace();
     const gcgId = (ws.global_control_group as { id?: string } | undefined)?.id ?? 'global_control_group';
     if (body.segment_id !== gcgId) findSegment(ws, body.segment_id);
@@ -149,7 +133,7 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
     return { message: 'success' };
   });
 
-  route(app, adminExports, async () => ({
+  route(app, adminExports, async ({ ctx }) => ({
     message: 'success',
     exports: (await ctx.catalog.exportJobs()).reverse().map((j) => ({
       id: j.id,
@@ -171,12 +155,13 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
   }));
 
   // The signed URL of an export kept by the server: one zip of all its files, once it is done.
-  app.get<{ Params: { job: string; file: string }; Querystring: { expires?: string; signature?: string } }>(
+  // No key: the signature is the credential, with the secret of the workspace the URL names.
+  app.get<{ Params: { job: string; file: string }; Querystring: { expires?: string; signature?: string; workspace?: string } }>(
     '/users/export/download/:job/:file',
     { schema: { hide: true } },
-    async (request, reply) => {
+    async (request, reply) => request.server.workspaces.use(request.query.workspace ?? DEFAULT_WORKSPACE, async (ctx) => {
       const { job: id } = request.params;
-      const check = checkSignedUrl(await urlSecret(), id, request.query.expires, request.query.signature, ctx.now() / 1000);
+      const check = checkSignedUrl(await ctx.exports.urlSecret(), id, request.query.expires, request.query.signature, ctx.now() / 1000);
       if (check === 'forged') throw new ApiError(403, 'signature does not match this download URL');
       if (check === 'expired') throw new ApiError(403, 'this download URL has expired: export the segment again');
       const job = (await ctx.catalog.exportJobs()).find((j) => j.id === id);
@@ -184,7 +169,7 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
         throw new ApiError(404, `no export ${id} to download`);
       }
       if (job.status !== 'done') throw new ApiError(404, `export ${job.objectPrefix} is not ready yet (${job.filesDone} of ${job.files ?? '?'} files written)`);
-      const folder = runner.folder(id);
+      const folder = ctx.exports.folder(id);
       const { ZipFile } = await import('yazl');
       const zip = new ZipFile();
       for (let i = 0; i < (job.files ?? 0); i++) {
@@ -194,6 +179,6 @@ export function usersExportRoutes(app: FastifyInstance, ctx: ApiContext, options
       }
       zip.end();
       return reply.type('application/zip').header('content-disposition', `attachment; filename="${job.objectPrefix}.zip"`).send(zip.outputStream);
-    },
+    }),
   );
 }

@@ -190,6 +190,13 @@ export class ClickHouseKeys implements KeyCatalog {
     return found && (JSON.parse(found.body) as ApiKeyRecord);
   }
 
+  /** Marks the workspace's keys deleted, but those whose hash is in `keep`. */
+  async removeApiKeys(workspace: string, keep: readonly string[]): Promise<number> {
+    const gone = (await this.listApiKeys(workspace)).filter((k) => !keep.includes(k.hash));
+    if (gone.length > 0) await this.docs.put(gone.map((k) => ({ ws: '', kind: 'api_key', id: k.hash, body: JSON.stringify(k), deleted: true })));
+    return gone.length;
+  }
+
   async listApiKeys(workspace: string): Promise<ApiKeyRecord[]> {
     return (await this.docs.list('', 'api_key'))
       .map((d) => JSON.parse(d.body) as ApiKeyRecord)

@@ -6,7 +6,7 @@
  * leases (in memory for one process, Redis for several: `EngineOptions.leases`).
  */
 import type { Engine, EngineOptions } from '../registry.ts';
-import type { KeyCatalog, Store, WorkspaceStore } from '../ports.ts';
+import type { KeyCatalog, Store, WorkspaceInfo, WorkspaceStore } from '../ports.ts';
 import { DEFAULT_WORKSPACE } from '../ports.ts';
 import { StoreError } from '../errors.ts';
 import { MemoryLeases, type Leases } from '../leases.ts';
@@ -32,7 +32,7 @@ export interface ClickHouseStoreOptions {
 export class ClickHouseStore implements Store {
   readonly engine = 'clickhouse';
   readonly keys: KeyCatalog;
-  private readonly workspaces = new Map<string, WorkspaceStore>();
+  private readonly opened = new Map<string, WorkspaceStore>();
 
   private constructor(
     private readonly ctx: EngineContext,
@@ -61,7 +61,7 @@ export class ClickHouseStore implements Store {
 
   workspace(name: string = DEFAULT_WORKSPACE): WorkspaceStore {
     if (name !== DEFAULT_WORKSPACE) throw new StoreError('invalid_input', `workspace ${name} does not exist`);
-    let found = this.workspaces.get(name);
+    let found = this.opened.get(name);
     if (!found) {
       const catalog: ClickHouseCatalog = new ClickHouseCatalog(this.ctx.docs, this.ctx.leases, name, {
         apply: (doc, state) => this.applyWorkspace(name, doc, state),
@@ -69,9 +69,18 @@ export class ClickHouseStore implements Store {
       });
       const data = new ClickHouseData(this.ctx, name, catalog);
       found = { name, data, catalog };
-      this.workspaces.set(name, found);
+      this.opened.set(name, found);
     }
     return found;
+  }
+
+  /** One workspace for now (several workspaces are the DuckDB engine's). */
+  async workspaces(): Promise<WorkspaceInfo[]> {
+    return [{ name: DEFAULT_WORKSPACE }];
+  }
+
+  async createWorkspace(name: string): Promise<WorkspaceStore> {
+    throw new StoreError('capability_missing', `the ClickHouse engine holds one workspace (default) for now: workspace ${name} cannot be made`);
   }
 
   /** A new time zone: the day-based figures are computed again in it before the document is stored. */
@@ -85,7 +94,7 @@ export class ClickHouseStore implements Store {
 
   async close(): Promise<void> {
     if (this.ctx.state.closed) return;
-    await Promise.all([...this.workspaces.values()].map((w) => (w.data as ClickHouseData).idle()));
+    await Promise.all([...this.opened.values()].map((w) => (w.data as ClickHouseData).idle()));
     this.ctx.state.closed = true;
     if (this.ownsLeases) await this.ctx.leases.close();
     await this.ctx.db.close();

@@ -190,7 +190,7 @@ async function sortIfGrown(conn: DuckDBConnection, sortAt: number): Promise<void
     conn,
     `SELECT t.table_name AS t, t.estimated_size::DOUBLE AS n, m.value AS at
      FROM duckdb_tables() t LEFT JOIN meta m ON m.key = t.table_name || '_sorted'
-     WHERE NOT t.temporary AND t.schema_name = 'main' AND t.table_name IN (${sqlList(Object.keys(SORTED_BY_TIME))})`,
+     WHERE NOT t.temporary AND t.database_name = current_database() AND t.schema_name = 'main' AND t.table_name IN (${sqlList(Object.keys(SORTED_BY_TIME))})`,
   );
   for (const { t: table, n, at } of found) {
     if (n < sortAt || n < 2 * Number(at ?? 0)) continue;

@@ -19,24 +19,28 @@ export class Db {
 
   private constructor(
     private readonly instance: DuckDBInstance,
+    private readonly catalog: string,
+    /** Whether the instance is this store's alone (or shared by the workspaces of a folder). */
+    private readonly ownsInstance: boolean,
     readonly writer: DuckDBConnection,
     private readonly readers: DuckDBConnection[],
   ) {}
 
-  static async open(instance: DuckDBInstance): Promise<Db> {
-    const connect = () => Db.connectTo(instance);
-    return new Db(instance, await connect(), await Promise.all(Array.from({ length: READERS }, connect)));
+  /** Connections to the file attached as `catalog` (its own instance's unless `shared`). */
+  static async open(instance: DuckDBInstance, catalog = CATALOG, shared = false): Promise<Db> {
+    const connect = () => Db.connectTo(instance, catalog);
+    return new Db(instance, catalog, !shared, await connect(), await Promise.all(Array.from({ length: READERS }, connect)));
   }
 
-  private static async connectTo(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  private static async connectTo(instance: DuckDBInstance, catalog: string): Promise<DuckDBConnection> {
     const conn = await instance.connect();
-    await conn.run(`USE ${CATALOG}`);
+    await conn.run(`USE "${catalog}"`);
     return conn;
   }
 
   /** A new connection whose default database is the data file (the caller closes it). */
   connect(): Promise<DuckDBConnection> {
-    return Db.connectTo(this.instance);
+    return Db.connectTo(this.instance, this.catalog);
   }
 
   get reader(): DuckDBConnection {
@@ -72,11 +76,18 @@ export class Db {
     this.committed.push(f);
   }
 
-  /** Waits for the writes under way, then closes every connection and the instance. */
+  /** Waits for the writes under way, then closes every connection and the instance (a shared
+   * instance stays; the file is detached, which checkpoints it: the file alone holds its data). */
   async close(): Promise<void> {
     await this.serialized(async () => undefined);
     this.writer.closeSync();
     for (const r of this.readers) r.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) {
+      this.instance.closeSync();
+      return;
+    }
+    const conn = await this.instance.connect();
+    await conn.run(`DETACH "${this.catalog}"`);
+    conn.closeSync();
   }
 }

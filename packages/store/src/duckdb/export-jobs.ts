@@ -18,7 +18,7 @@ export const exportMembersSql = (jobId: string) => `SELECT rn, uid FROM export_r
 
 /** Member lists kept by earlier versions (`export_members`, named by job id) move to `export_ranks`. */
 export async function migrateExportMembers(conn: DuckDBConnection): Promise<void> {
-  const old = await one(conn, `SELECT 1 FROM duckdb_tables() WHERE table_name = 'export_members' AND NOT temporary`);
+  const old = await one(conn, `SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'export_members' AND NOT temporary`);
   if (!old) return;
   await inTransaction(conn, async () => {
     for (const { job_id: jobId } of await rows<{ job_id: string }>(conn, `SELECT DISTINCT job_id FROM export_members`)) {

@@ -44,7 +44,8 @@ export class KeptProfileStore implements KeptProfiles {
     if (options.dataDir === ':memory:') {
       this.profileDir = mkdtempSync(join(tmpdir(), 'brazen-profiles-'));
       this.profileDirIsTemp = true;
-      this.spoolDir = join(tmpdir(), 'brazen-spool');
+      // Its own: a store emptying its spool at open must not take the bodies of another in the process.
+      this.spoolDir = mkdtempSync(join(tmpdir(), 'brazen-spool-'));
     } else {
       this.profileDir = join(options.dataDir, 'profiles');
       mkdirSync(this.profileDir, { recursive: true });
@@ -289,6 +290,9 @@ export class KeptProfileStore implements KeptProfiles {
   async close(): Promise<void> {
     await this.profileRefresh;
     this.refresher?.closeSync();
-    if (this.profileDirIsTemp) rmSync(this.profileDir, { recursive: true, force: true });
+    if (this.profileDirIsTemp) {
+      rmSync(this.profileDir, { recursive: true, force: true });
+      rmSync(this.spoolDir, { recursive: true, force: true });
+    }
   }
 }

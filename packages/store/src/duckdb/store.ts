@@ -12,12 +12,11 @@ import type {
 } from '../campaign-types.ts';
 import type { ApiKeyRecord, CurrentsResult, CustomAttributeSample, ImportedObject, TrackBatch, TrackResult, Workspace } from '../types.ts';
 import type {
-  ActivityQuery, AnalyticsData, Catalog, CounterName, CounterQuery, CurrentsBody, KeyCatalog, Store, UnitTotals, WorkspaceStore,
+  ActivityQuery, AnalyticsData, Catalog, CounterName, CounterQuery, CurrentsBody, KeyCatalog, Store, UnitTotals, WorkspaceInfo, WorkspaceStore,
 } from '../ports.ts';
 import { DEFAULT_WORKSPACE } from '../ports.ts';
 import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, RefreshOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
 import { StoreError } from '../errors.ts';
-import type { Engine, EngineOptions } from '../registry.ts';
 import * as apiKeys from './api-keys.ts';
 import * as campaigns from './campaigns.ts';
 import { customAttributeSamples } from './custom-attributes.ts';
@@ -55,6 +54,19 @@ export interface DuckDbStoreOptions {
    * and segment-restricted series from the records on every request, as before they were kept
    * (`BRAZEN_KEPT_SEGMENTS=off` for the commands). */
   keptSegments?: boolean;
+  /** One workspace of several (engine.ts): the file is attached to their shared DuckDB instance
+   * under `catalog`, and detached on close. */
+  shared?: { instance: DuckDBInstance; catalog: string; workspace: string };
+}
+
+/** A DuckDB instance with brazen's settings (`memoryLimit`: DuckDB's, e.g. `1GB`). */
+export function newDuckDbInstance(memoryLimit?: string): Promise<DuckDBInstance> {
+  // A checkpoint rewrites every changed table and index: with DuckDB's default (16 MB of WAL) an
+  // ingestion batch of a few MB each set one off. Every commit is durable regardless: in the WAL,
+  // or, for full row groups (below), in the data file with the WAL naming them.
+  const settings: Record<string, string> = { checkpoint_threshold: '256MB' };
+  if (memoryLimit) settings.memory_limit = memoryLimit;
+  return DuckDBInstance.create(':memory:', settings);
 }
 
 /** Rows per row group of the data file (DuckDB's default is 122,880); see `DuckDbStore.open`. */
@@ -87,7 +99,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   private readonly ingest: Ingest;
   private readonly currents: GroupCommit<SpooledBody, CurrentsResult>;
   private readonly tracks: GroupCommit<TrackBatch, TrackResult>;
-  private readonly defaultWorkspace: WorkspaceStore;
+  private readonly own: WorkspaceStore;
 
   private constructor(
     private readonly db: Db,
@@ -107,15 +119,24 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     // One staging read per group, so a group holds bodies of one format (a mix is rare).
     this.currents = new GroupCommit(db, (group) => this.ingest.storeCurrents(group), (b) => b.format, fileBytes);
     this.tracks = new GroupCommit(db, (group) => this.ingest.storeTrack(group));
-    this.defaultWorkspace = {
-      name: DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this.kept,
+    this.own = {
+      name: options.shared?.workspace ?? DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this.kept,
       ...(options.keptSegments === false ? {} : { keptSegments: this.keptSegments }),
     };
   }
 
-  workspace(name: string = DEFAULT_WORKSPACE): WorkspaceStore {
-    if (name !== DEFAULT_WORKSPACE) throw new StoreError('invalid_input', `workspace ${name} does not exist`);
-    return this.defaultWorkspace;
+  /** Its one workspace; several workspaces in one folder are engine.ts's. */
+  workspace(name: string = this.own.name): WorkspaceStore {
+    if (name !== this.own.name) throw new StoreError('not_found', `workspace ${name} does not exist`);
+    return this.own;
+  }
+
+  async workspaces(): Promise<WorkspaceInfo[]> {
+    return [{ name: this.own.name }];
+  }
+
+  async createWorkspace(): Promise<WorkspaceStore> {
+    throw new StoreError('capability_missing', 'this store holds one workspace: open the folder through the duckdb engine (openStore) to hold several');
   }
 
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
@@ -124,12 +145,8 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
       mkdirSync(options.dataDir, { recursive: true });
       path = join(options.dataDir, 'brazen.duckdb');
     }
-    // A checkpoint rewrites every changed table and index: with DuckDB's default (16 MB of WAL) an
-    // ingestion batch of a few MB each set one off. Every commit is durable regardless: in the WAL,
-    // or, for full row groups (below), in the data file with the WAL naming them.
-    const settings: Record<string, string> = { checkpoint_threshold: '256MB' };
-    if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
-    const instance = await DuckDBInstance.create(':memory:', settings);
+    const instance = options.shared?.instance ?? (await newDuckDbInstance(options.memoryLimit));
+    const catalog = options.shared?.catalog ?? CATALOG;
     // The data file is attached rather than opened, for its row group size (an option of ATTACH
     // only, not kept in the file). DuckDB writes each full row group of a transaction's appends
     // straight into the file, compressed, and only the rest into the WAL, which a checkpoint then
@@ -142,9 +159,9 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     const attachOptions = [`ROW_GROUP_SIZE ${ROW_GROUP_SIZE}`];
     if (path === ':memory:' || !existsSync(path)) attachOptions.push(`STORAGE_VERSION 'v1.2.0'`);
     const first = await instance.connect();
-    await first.run(`ATTACH ${literal(path)} AS ${CATALOG} (${attachOptions.join(', ')})`);
+    await first.run(`ATTACH ${literal(path)} AS "${catalog}" (${attachOptions.join(', ')})`);
     first.closeSync();
-    const store = new DuckDbStore(await Db.open(instance), options);
+    const store = new DuckDbStore(await Db.open(instance, catalog, options.shared !== undefined), options);
     // Spool files of exports and bodies cut by a crash are of no use any more.
     rmSync(store.kept.spoolDir, { recursive: true, force: true });
     mkdirSync(store.kept.spoolDir, { recursive: true });
@@ -156,7 +173,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     const { writer } = this.db;
     const onUpgrade = this.options.onUpgrade ?? (() => undefined);
     for (const ddl of SCHEMA) await writer.run(ddl);
-    if (!(await one(writer, `SELECT 1 FROM duckdb_indexes() WHERE index_name = 'identities_value'`))
+    if (!(await one(writer, `SELECT 1 FROM duckdb_indexes() WHERE database_name = current_database() AND index_name = 'identities_value'`))
       && (await one(writer, `SELECT 1 FROM identities LIMIT 1`))) {
       onUpgrade('indexing the identities');
     }
@@ -368,6 +385,14 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     return apiKeys.listApiKeys(this.db.reader, workspace);
   }
 
+  removeApiKeys(workspace: string, keep: readonly string[]): Promise<number> {
+    return this.db.serialized(async () => {
+      await fillTempTable(this.db.writer, 'kept_keys', { hash: 'VARCHAR' }, keep.map((hash) => [hash]));
+      const removed = await this.db.writer.run(`DELETE FROM api_keys WHERE workspace = $workspace AND hash NOT IN (SELECT hash FROM kept_keys)`, { workspace });
+      return removed.rowsChanged;
+    });
+  }
+
   // ---------------------------------------------------------------- import ledger
 
   importedObjects(prefix: string): Promise<ImportedObject[]> {
@@ -379,19 +404,3 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   }
 }
 
-/**
- * `duckdb:PATH`: the data folder (one DuckDB file in it, made on first use); `duckdb::memory:` keeps
- * everything in memory (tests). A bare path is a folder too.
- */
-export const duckdbEngine: Engine = {
-  name: 'duckdb',
-  example: 'duckdb:PATH',
-  open(url: string, options: EngineOptions): Promise<Store> {
-    const dataDir = url.replace(/^duckdb:(\/\/)?/i, '');
-    if (dataDir === '') throw new StoreError('invalid_input', `--store ${url} names no folder: write duckdb:PATH`);
-    return DuckDbStore.open({
-      dataDir, now: options.now, memoryLimit: options.memoryLimit, onUpgrade: options.onUpgrade,
-      keptSegments: !/^(off|0|false|no)$/i.test(process.env.BRAZEN_KEPT_SEGMENTS ?? ''),
-    });
-  },
-};

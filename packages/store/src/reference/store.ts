@@ -7,7 +7,7 @@ import { StoreError } from '../errors.ts';
 import { checkPage } from '../page.ts';
 import { DEFAULT_WORKSPACE } from '../ports.ts';
 import type {
-  ActivityQuery, AnalyticsData, Catalog, CounterName, CounterQuery, CurrentsBody, KeyCatalog, Store, UnitTotals, WorkspaceStore,
+  ActivityQuery, AnalyticsData, Catalog, CounterName, CounterQuery, CurrentsBody, KeyCatalog, Store, UnitTotals, WorkspaceInfo, WorkspaceStore,
 } from '../ports.ts';
 import type { Engine, EngineOptions } from '../registry.ts';
 import type {
@@ -50,6 +50,15 @@ export class ReferenceStore implements Store, AnalyticsData, Catalog, KeyCatalog
   workspace(name: string = DEFAULT_WORKSPACE): WorkspaceStore {
     if (name !== DEFAULT_WORKSPACE) throw new StoreError('invalid_input', `workspace ${name} does not exist`);
     return this.defaultWorkspace;
+  }
+
+  /** One workspace: the oracle answers as one workspace does (no reset or snapshots either). */
+  async workspaces(): Promise<WorkspaceInfo[]> {
+    return [{ name: DEFAULT_WORKSPACE }];
+  }
+
+  async createWorkspace(name: string): Promise<WorkspaceStore> {
+    throw new StoreError('capability_missing', `the reference engine holds one workspace (default): workspace ${name} cannot be made`);
   }
 
   async close(): Promise<void> {
@@ -208,6 +217,12 @@ export class ReferenceStore implements Store, AnalyticsData, Catalog, KeyCatalog
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
     return structuredClone(this.state.keys.find((k) => k.hash === hash));
+  }
+
+  async removeApiKeys(workspace: string, keep: readonly string[]): Promise<number> {
+    const before = this.state.keys.length;
+    this.state.keys = this.state.keys.filter((k) => k.workspace !== workspace || keep.includes(k.hash));
+    return before - this.state.keys.length;
   }
 
   async listApiKeys(workspace: string): Promise<ApiKeyRecord[]> {
