@@ -2,8 +2,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildDemo, defaultDemoEnd, seedNumber, type DemoProgress, type DemoSummary } from '@brazen/demo';
 import type { WorkspaceStore } from '@brazen/store';
-import { MEMORY_LIMIT_HELP, openStore, storeUrl } from './open-store.ts';
-import { dataDirDefault, memorySize, positiveInteger, timeZone, utcDate } from './options.ts';
+import { MEMORY_LIMIT_HELP, openStore, storeUrl, useWorkspace, WORKSPACE_NAME_HELP } from './open-store.ts';
+import { dataDirDefault, memorySize, positiveInteger, timeZone, utcDate, workspaceName } from './options.ts';
 import { keepUpToDate } from './keep.ts';
 import { progressBar } from './progress.ts';
 
@@ -27,14 +27,16 @@ export function demoCommand(program: Command): void {
     .option('--time-zone <zone>', 'IANA time zone of the workspace', timeZone, 'UTC')
     .option('-d, --data <dir>', 'data folder (must hold no events yet)', dataDirDefault())
     .option('--memory-limit <size>', MEMORY_LIMIT_HELP, memorySize, process.env.BRAZEN_MEMORY_LIMIT)
+    .option('--workspace-name <name>', WORKSPACE_NAME_HELP, workspaceName)
     .addHelpText('after', '\nExample: brazen demo --users 10000 --days 90 --seed 7 --data ./demo-data')
-    .action(async (options: DemoSettings & { data: string; memoryLimit?: string }) => {
+    .action(async (options: DemoSettings & { data: string; memoryLimit?: string; workspaceName?: string }) => {
       const dataDir = resolve(options.data);
       const store = await openStore(storeUrl(undefined, dataDir), options.memoryLimit);
       try {
-        const workspace = store.workspace();
+        const workspace = await useWorkspace(store, options.workspaceName, options.timeZone);
         const held = await workspace.data.recordCount();
-        if (held > 0) throw new Error(`the data folder ${dataDir} already holds ${held} events: build the demo into an empty folder (--data DIR)`);
+        const where = workspace.name === 'default' ? `the data folder ${dataDir}` : `workspace ${workspace.name} of ${dataDir}`;
+        if (held > 0) throw new Error(`${where} already holds ${held} events: build the demo into an empty folder (--data DIR) or workspace (--workspace-name NAME)`);
         const summary = await buildDemoWorkspace(workspace, dataDir, options);
         process.stdout.write(`${describeDemo(summary)}\n`);
         const kept = await keepUpToDate(workspace);

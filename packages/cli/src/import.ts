@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Catalog, Store } from '@brazen/store';
+import type { Catalog, WorkspaceStore } from '@brazen/store';
 import { CurrentsBucket, isBucketUrl, parseBucketUrl } from './currents-bucket.ts';
 import { CurrentsFileError, listCurrentsFiles, type CurrentsFile } from './currents-files.ts';
 import { BucketImporter, followBuckets, type BucketImportReport } from './currents-follow.ts';
 import { addSums, httpTarget, importCurrentsFile, noSums, storeTarget, type CurrentsTarget, type ImportSums } from './currents-ingest.ts';
 import { keepUpToDate } from './keep.ts';
-import { MEMORY_LIMIT_HELP, openStore, storeUrl } from './open-store.ts';
-import { dataDirDefault, memorySize, positiveInteger } from './options.ts';
+import { MEMORY_LIMIT_HELP, openStore, storeUrl, useWorkspace, WORKSPACE_NAME_HELP } from './open-store.ts';
+import { dataDirDefault, memorySize, positiveInteger, workspaceName } from './options.ts';
 import { progressBar, type Progress } from './progress.ts';
 
 interface ImportOptions {
@@ -20,6 +20,7 @@ interface ImportOptions {
   s3Region?: string;
   follow?: boolean;
   pollInterval: number;
+  workspaceName?: string;
 }
 
 export const S3_ENDPOINT_HELP = 'an S3-compatible endpoint, addressed path-style (e.g. https://storage.googleapis.com, http://127.0.0.1:9000)';
@@ -41,6 +42,7 @@ export function importCommand(program: Command): void {
     .option('--s3-region <region>', S3_REGION_HELP)
     .option('--follow', 'keep watching the buckets and import each new object once (until SIGTERM or Ctrl-C)')
     .option('--poll-interval <seconds>', POLL_INTERVAL_HELP, positiveInteger(86_400), 60)
+    .option('--workspace-name <name>', `${WORKSPACE_NAME_HELP} (with --url the key names the workspace)`, workspaceName)
     .addHelpText(
       'after',
       '\nRecords already stored (same id) are skipped, so importing the same files again changes nothing.\n' +
@@ -61,6 +63,7 @@ export function importCommand(program: Command): void {
         usage('an import from a bucket keeps its ledger in the store: import into --data DIR, or follow the bucket with brazen serve --follow-currents');
       }
       if (options.follow && bucketUrls.length === 0) usage('--follow watches buckets: name one as s3://BUCKET/PREFIX');
+      if (options.url && options.workspaceName) usage('--workspace-name is for the data folder; through --url, the key names its workspace');
       let files: CurrentsFile[] = [];
       let buckets: CurrentsBucket[] = [];
       try {
@@ -70,19 +73,22 @@ export function importCommand(program: Command): void {
         if (error instanceof CurrentsFileError) usage(error.message);
         throw error;
       }
-      let store: Store | undefined;
+      let workspace: WorkspaceStore | undefined;
       let target: CurrentsTarget;
       if (options.url) target = httpTarget(options.url, options.key ?? process.env.BRAZEN_API_KEY ?? '');
       else {
         const opened = await openStore(storeUrl(undefined, resolve(options.data)), options.memoryLimit);
-        store = opened;
-        target = storeTarget(opened.workspace().data, () => opened.close());
+        workspace = await useWorkspace(opened, options.workspaceName).catch(async (error: unknown) => {
+          await opened.close();
+          throw error;
+        });
+        target = storeTarget(workspace.data, () => opened.close());
       }
       let rejected = 0;
       try {
         if (files.length > 0) rejected += await importFiles(files, target, options.batch);
-        if (buckets.length > 0) rejected += await importBuckets(buckets, store!.workspace().catalog, target, options);
-        const kept = store && (await keepUpToDate(store.workspace()));
+        if (buckets.length > 0) rejected += await importBuckets(buckets, workspace!.catalog, target, options);
+        const kept = workspace && (await keepUpToDate(workspace));
         if (kept) process.stdout.write(`${kept}\n`);
       } finally {
         await target.close();

@@ -1,4 +1,6 @@
-import { clickhouseEngines, openStore as openEngine, redactStoreUrl, registerEngine, duckdbEngine, referenceEngine, type Leases, type Store } from '@brazen/store';
+import { ALL_PERMISSIONS } from '@brazen/contract';
+import { clickhouseEngines, DEFAULT_WORKSPACE, openStore as openEngine, redactStoreUrl, registerEngine, duckdbEngine, referenceEngine, type Leases, type Store, type WorkspaceStore } from '@brazen/store';
+import { hashKey, newApiKey } from '@brazen/server';
 
 registerEngine(duckdbEngine);
 // The oracle (slow, in memory, kept as JSON): `--store reference:PATH`, to compare an engine with.
@@ -28,4 +30,18 @@ export async function openStore(url: string, memoryLimit?: string, leases?: Leas
     }
     throw new Error(`cannot open the store ${where}: ${text}`);
   }
+}
+
+/** `--workspace-name` of the commands that write a store directly (demo, import). */
+export const WORKSPACE_NAME_HELP = 'workspace to write into (default: default); made when the folder has none of that name, and its first key printed once';
+
+/** The named workspace of the store, made when there is none (its first key, with every
+ * permission, printed once: a key is the only way to reach a workspace). */
+export async function useWorkspace(store: Store, name: string = DEFAULT_WORKSPACE, timeZone?: string): Promise<WorkspaceStore> {
+  if ((await store.workspaces()).some((w) => w.name === name)) return store.workspace(name);
+  const workspace = await store.createWorkspace(name, { apps: [], campaigns: [], canvases: [], segments: [], cards: [], ...(timeZone ? { time_zone: timeZone } : {}) });
+  const key = newApiKey();
+  await store.keys.addApiKey({ name: 'admin', workspace: name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+  process.stdout.write(`Made workspace ${name}. Its first API key (every permission; shown once): ${key}\n`);
+  return workspace;
 }

@@ -1,3 +1,4 @@
+import { WORKSPACE_NAME } from '@brazen/store';
 import { InvalidArgumentError } from 'commander';
 
 /** Option parsers: a bad value is bad usage (exit 2) with a message naming what was expected. */
@@ -62,4 +63,10 @@ export function memorySize(value: string): string {
     throw new InvalidArgumentError('must be a size such as 512MB or 1GB');
   }
   return value.trim();
+}
+
+/** A workspace's name (`--workspace-name`): lower-case letters, digits, _ and -. */
+export function workspaceName(value: string): string {
+  if (!WORKSPACE_NAME.test(value)) throw new InvalidArgumentError('must be 1 to 63 of a-z, 0-9, _ and -, starting with a letter or digit');
+  return value;
 }

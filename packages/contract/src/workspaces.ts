@@ -119,7 +119,7 @@ export const adminRestoreSnapshot = defineEndpoint({
   summary: "Bring the caller's workspace back as it was saved (its API keys stay as they are)",
   tag: 'Workspaces',
   params: SnapshotName,
-  body: Type.Optional(Type.Object({ api_key: ApiKeyParam })),
+  querystring: Type.Object({ api_key: ApiKeyParam }),
   response: Type.Object({ message: Message, snapshot: Snapshot, took_ms: Took }),
 });
 
