@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbStore, DuckDbWorkspaces, StoreError, type AnalyticsData, type Store, type Workspace } from '@brazen/store';
-import { dayUnits, runStoreContract } from './store-contract.ts';
+import { runStoreContract } from './contract/index.ts';
+import { dayUnits } from './contract/support.ts';
 
 // The whole store contract, on a workspace other than the default: its own file attached beside the
 // default's to one DuckDB instance.
-runStoreContract('duckdb, a created workspace', {
-  newStore: async (dir) => {
+runStoreContract({
+  name: 'duckdb, a created workspace',
+  open: async (dir) => {
     const engine = await DuckDbWorkspaces.open(dir);
     if (!(await engine.workspaces()).some((w) => w.name === 'second')) await engine.createWorkspace('second', EMPTY);
     return { ...storeMethods(engine), workspace: () => engine.workspace('second') };
