@@ -15,6 +15,7 @@ runStoreContract({
     if (!(await engine.workspaces()).some((w) => w.name === 'second')) await engine.createWorkspace('second', EMPTY);
     return { ...storeMethods(engine), workspace: () => engine.workspace('second') };
   },
+  skip: [{ reason: 'it reads the default workspace by name, and this run serves a created one in its place', tests: ['keeps the workspace document as given, an empty one until then'] }],
 });
 
 const EMPTY: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
