@@ -77,8 +77,9 @@ export class Db {
   }
 
   /** Waits for the writes under way, then closes every connection and the instance (a shared
-   * instance stays; the file is detached, which checkpoints it: the file alone holds its data). */
-  async close(): Promise<void> {
+   * instance stays; the file is detached, which checkpoints it unless `checkpoint` is false: a file
+   * about to be thrown away need not be rewritten, and one left with its WAL loses nothing). */
+  async close(checkpoint = true): Promise<void> {
     await this.serialized(async () => undefined);
     this.writer.closeSync();
     for (const r of this.readers) r.closeSync();
@@ -87,7 +88,12 @@ export class Db {
       return;
     }
     const conn = await this.instance.connect();
-    await conn.run(`DETACH "${this.catalog}"`);
-    conn.closeSync();
+    try {
+      if (!checkpoint) await conn.run('PRAGMA disable_checkpoint_on_shutdown');
+      await conn.run(`DETACH "${this.catalog}"`);
+    } finally {
+      if (!checkpoint) await conn.run('PRAGMA enable_checkpoint_on_shutdown');
+      conn.closeSync();
+    }
   }
 }

@@ -46,6 +46,8 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
   private keysReady: Promise<void> = Promise.resolve();
   /** One change at a time per workspace (create, reset, snapshots). */
   private readonly changes = new Map<string, Promise<unknown>>();
+  /** The folder of an empty workspace's file, made once by this process for resets to copy. */
+  private empty: Promise<string> | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -119,8 +121,11 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
       const kept: Workspace = options.definitions
         ? { apps: [], campaigns: [], canvases: [], segments: [], cards: [], ...(doc.time_zone ? { time_zone: doc.time_zone } : {}) }
         : doc;
-      const store = await this.swap(name, async (folder) => {
-        if (!isMemory(folder)) await removeData(folder);
+      const empty = isMemory(this.dataDir) ? undefined : await this.emptyWorkspace();
+      const store = await this.swap(name, false, async (folder) => {
+        if (empty === undefined) return;
+        await removeData(folder);
+        await copyData(empty, folder);
       });
       await store.putWorkspace(kept);
     });
@@ -131,9 +136,10 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
     return this.change(name, async () => {
       const records = await this.store(name).recordCount();
       const staging = join(this.snapshotRoot(name), `.${snapshot}.${randomUUID()}`);
-      await this.swap(name, async (folder) => {
+      // Checkpointed on the way: a restore then attaches a file with no log to replay.
+      await this.swap(name, true, async (folder) => {
         await mkdir(join(staging, 'profiles'), { recursive: true });
-        await copyFile(join(folder, FILE), join(staging, FILE));
+        await copyData(folder, staging);
         await linkFiles(join(folder, 'profiles'), join(staging, 'profiles'));
       });
       const info: SnapshotInfo = { name: snapshot, createdAt: new Date((this.options.now ?? Date.now)()).toISOString(), records, bytes: await folderBytes(staging) };
@@ -165,10 +171,10 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
     const dir = this.snapshotDir(name, snapshot);
     return this.change(name, async () => {
       if (!existsSync(join(dir, SNAPSHOT_MARKER))) throw new StoreError('not_found', `workspace ${name} has no snapshot ${snapshot}`);
-      await this.swap(name, async (folder) => {
+      await this.swap(name, false, async (folder) => {
         await removeData(folder);
         await mkdir(join(folder, 'profiles'), { recursive: true });
-        await copyFile(join(dir, FILE), join(folder, FILE));
+        await copyData(dir, folder);
         await linkFiles(join(dir, 'profiles'), join(folder, 'profiles'));
       });
     });
@@ -186,6 +192,7 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
     await Promise.all([...this.changes.values()].map((c) => c.catch(() => undefined)));
     for (const store of this.open.values()) await store.close();
     this.open.clear();
+    if (this.empty) await rm(await this.empty, { recursive: true, force: true });
     this.conn.closeSync();
     this.instance.closeSync();
   }
@@ -217,6 +224,18 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
     return join(this.snapshotRoot(name), snapshot);
   }
 
+  /** An empty workspace's file, checkpointed: a reset copies it, several times faster than making
+   * a file (its tables and index) anew. Made once per process, so it is always this code's. */
+  private emptyWorkspace(): Promise<string> {
+    return (this.empty ??= (async () => {
+      const folder = join(this.dataDir, '.empty-workspace');
+      await rm(folder, { recursive: true, force: true });
+      const store = await DuckDbStore.open({ dataDir: folder, shared: { instance: this.instance, catalog: `w${++this.attachments}`, workspace: 'empty' } });
+      await store.close();
+      return folder;
+    })());
+  }
+
   private async attach(name: string): Promise<DuckDbStore> {
     const catalog = `w${++this.attachments}`;
     const store = await DuckDbStore.open({
@@ -231,11 +250,12 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
   }
 
   /**
-   * Detaches the workspace's file, lets `change` work on its folder, and attaches it again. The
-   * default file holds every API key: they are carried over as they are now (a snapshot's keys are
-   * never brought back), and key calls wait until they are.
+   * Detaches the workspace's file (checkpointed first when `checkpoint`: not when it is about to be
+   * thrown away), lets `change` work on its folder, and attaches it again. The default file holds
+   * every API key: they are carried over as they are now (a snapshot's keys are never brought
+   * back), and key calls wait until they are.
    */
-  private async swap(name: string, change: (folder: string) => Promise<void>): Promise<DuckDbStore> {
+  private async swap(name: string, checkpoint: boolean, change: (folder: string) => Promise<void>): Promise<DuckDbStore> {
     const holdsKeys = name === DEFAULT_WORKSPACE;
     let keysBack = () => undefined as void;
     if (holdsKeys) {
@@ -246,7 +266,7 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
       await this.conn.run(`CREATE OR REPLACE TEMP TABLE kept_api_keys AS SELECT * FROM "${this.aliases.get(name)}".api_keys`);
     }
     try {
-      await this.store(name).close();
+      await this.store(name).close(checkpoint);
       this.open.delete(name);
       await change(this.folder(name));
       const store = await this.attach(name);
@@ -273,6 +293,13 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
 async function removeData(folder: string): Promise<void> {
   for (const file of [FILE, `${FILE}.wal`]) await rm(join(folder, file), { force: true });
   await rm(join(folder, 'profiles'), { recursive: true, force: true });
+}
+
+/** Copies a workspace's file, and its WAL when it has one (a file detached without a checkpoint
+ * keeps part of its data there). */
+async function copyData(from: string, to: string): Promise<void> {
+  await copyFile(join(from, FILE), join(to, FILE));
+  if (existsSync(join(from, `${FILE}.wal`))) await copyFile(join(from, `${FILE}.wal`), join(to, `${FILE}.wal`));
 }
 
 /** Links every file of `from` into `to` (profile line files are written once, never changed), or

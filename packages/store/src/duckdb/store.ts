@@ -199,11 +199,12 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     else await this.rollups.loadActivity();
   }
 
-  async close(): Promise<void> {
+  /** `checkpoint: false` when the file is about to be thrown away (a workspace reset or restored). */
+  async close(checkpoint = true): Promise<void> {
     await this.db.serialized(async () => undefined);
     await this.kept.close();
     await this.keptSegments.close();
-    await this.db.close();
+    await this.db.close(checkpoint);
   }
 
   // ---------------------------------------------------------------- ingestion
