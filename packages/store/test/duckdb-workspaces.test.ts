@@ -204,6 +204,34 @@ describe('duckdb: several workspaces in one folder', () => {
     expect([await engine.workspace('beta').data.recordCount(), await engine.workspace().data.recordCount()]).toEqual([4, 9]);
   });
 
+  it('keeps each workspace exact through resets, snapshots and restores of both at once, with records coming in', async () => {
+    // A file just detached is still held while a query of the other workspace lists every database:
+    // a save must not copy it, nor a restore attach it, until DuckDB has let it go.
+    await engine.createWorkspace('second', EMPTY);
+    let batch = 0;
+    const ops = async (ws: string) => {
+      const expected = { now: 0, s1: 0, s2: 0 };
+      for (let i = 0; i < 48; i++) {
+        const step = i % 6;
+        if (step === 0 || step === 5) {
+          await engine.states.saveSnapshot(ws, step === 0 ? 's1' : 's2');
+          expected[step === 0 ? 's1' : 's2'] = expected.now;
+        } else if (step === 1 || step === 4) {
+          await ingest(engine.workspace(ws).data, 5, 4, `b${batch++}`);
+          expected.now += 20;
+        } else if (step === 2) {
+          await engine.states.restoreSnapshot(ws, i % 12 === 2 ? 's1' : 's2');
+          expected.now = i % 12 === 2 ? expected.s1 : expected.s2;
+        } else {
+          await engine.states.reset(ws, { definitions: false });
+          expected.now = 0;
+        }
+        expect([ws, i, await engine.workspace(ws).data.recordCount()]).toEqual([ws, i, expected.now]);
+      }
+    };
+    await Promise.all([ops('default'), ops('second')]);
+  }, 120_000);
+
   it('in memory: several workspaces and reset, but no snapshots (a typed error)', async () => {
     await engine.close();
     engine = await DuckDbWorkspaces.open(':memory:');

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { inTransaction } from './sql.ts';
+import { inTransaction, literal } from './sql.ts';
 
 /** Connections for reads. */
 const READERS = 4;
@@ -20,16 +21,16 @@ export class Db {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly catalog: string,
-    /** Whether the instance is this store's alone (or shared by the workspaces of a folder). */
-    private readonly ownsInstance: boolean,
+    /** The file, when the instance is shared by the workspaces of a folder (not this store's alone). */
+    private readonly shared: { path: string } | undefined,
     readonly writer: DuckDBConnection,
     private readonly readers: DuckDBConnection[],
   ) {}
 
   /** Connections to the file attached as `catalog` (its own instance's unless `shared`). */
-  static async open(instance: DuckDBInstance, catalog = CATALOG, shared = false): Promise<Db> {
+  static async open(instance: DuckDBInstance, catalog = CATALOG, shared?: { path: string }): Promise<Db> {
     const connect = () => Db.connectTo(instance, catalog);
-    return new Db(instance, catalog, !shared, await connect(), await Promise.all(Array.from({ length: READERS }, connect)));
+    return new Db(instance, catalog, shared, await connect(), await Promise.all(Array.from({ length: READERS }, connect)));
   }
 
   private static async connectTo(instance: DuckDBInstance, catalog: string): Promise<DuckDBConnection> {
@@ -83,7 +84,7 @@ export class Db {
     await this.serialized(async () => undefined);
     this.writer.closeSync();
     for (const r of this.readers) r.closeSync();
-    if (this.ownsInstance) {
+    if (!this.shared) {
       this.instance.closeSync();
       return;
     }
@@ -91,9 +92,39 @@ export class Db {
     try {
       if (!checkpoint) await conn.run('PRAGMA disable_checkpoint_on_shutdown');
       await conn.run(`DETACH "${this.catalog}"`);
+      await released(conn, this.shared.path);
     } finally {
       if (!checkpoint) await conn.run('PRAGMA enable_checkpoint_on_shutdown');
       conn.closeSync();
     }
   }
+}
+
+/**
+ * Attaches the file at `path` as `catalog`. A file detached a moment ago may still be held: a
+ * query of another workspace that lists every database (`duckdb_tables()`, say) keeps each one
+ * until it ends, and DuckDB lets the file go (checkpointing it then) only at that moment. Meanwhile
+ * an attach of the same file fails: it is tried again shortly.
+ */
+export async function attachWhenFree(conn: DuckDBConnection, path: string, catalog: string, options: string[]): Promise<void> {
+  for (let waited = 0; ; waited += 5) {
+    try {
+      await conn.run(`ATTACH ${literal(path)} AS "${catalog}" (${options.join(', ')})`);
+      return;
+    } catch (error) {
+      if (!/already attached/.test(String(error)) || waited >= 60_000) throw error;
+      await sleep(5);
+    }
+  }
+}
+
+let probes = 0;
+
+/** Resolves once DuckDB has let go of a file just detached (see attachWhenFree): until then, its
+ * file may still be written (checkpointed), so it must not be copied or replaced. */
+async function released(conn: DuckDBConnection, path: string): Promise<void> {
+  if (path === ':memory:') return;
+  const probe = `released_${++probes}`;
+  await attachWhenFree(conn, path, probe, ['READ_ONLY']);
+  await conn.run(`DETACH "${probe}"`);
 }

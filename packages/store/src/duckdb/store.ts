@@ -20,7 +20,7 @@ import { StoreError } from '../errors.ts';
 import * as apiKeys from './api-keys.ts';
 import * as campaigns from './campaigns.ts';
 import { customAttributeSamples } from './custom-attributes.ts';
-import { CATALOG, Db } from './db.ts';
+import { attachWhenFree, CATALOG, Db } from './db.ts';
 import * as exportJobs from './export-jobs.ts';
 import * as importLedger from './import-ledger.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -31,7 +31,7 @@ import * as profiles from './profiles.ts';
 import { Rollups, totalsPerUnit, WorkspaceSettings } from './rollups.ts';
 import { IDENTITY_INDEX_DDL, SCHEMA } from './schema.ts';
 import * as segments from './segments.ts';
-import { fillTempTable, literal, one } from './sql.ts';
+import { fillTempTable, literal, one, rows } from './sql.ts';
 import { Users } from './users.ts';
 
 export interface DuckDbStoreOptions {
@@ -159,9 +159,9 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     const attachOptions = [`ROW_GROUP_SIZE ${ROW_GROUP_SIZE}`];
     if (path === ':memory:' || !existsSync(path)) attachOptions.push(`STORAGE_VERSION 'v1.2.0'`);
     const first = await instance.connect();
-    await first.run(`ATTACH ${literal(path)} AS "${catalog}" (${attachOptions.join(', ')})`);
+    await attachWhenFree(first, path, catalog, attachOptions);
     first.closeSync();
-    const store = new DuckDbStore(await Db.open(instance, catalog, options.shared !== undefined), options);
+    const store = new DuckDbStore(await Db.open(instance, catalog, options.shared && { path }), options);
     // Spool files of exports and bodies cut by a crash are of no use any more.
     rmSync(store.kept.spoolDir, { recursive: true, force: true });
     mkdirSync(store.kept.spoolDir, { recursive: true });
