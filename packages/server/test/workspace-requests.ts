@@ -1,5 +1,6 @@
 import { endpoints, workspaceEndpoints, type Endpoint } from '@brazen/contract';
 import type { Workspace } from '@brazen/store';
+import { mulberry32 } from '../src/faults/random.ts';
 
 /**
  * Randomized requests for every endpoint a workspace's key may call (ingestion, definitions, keys,
@@ -21,17 +22,8 @@ export interface GeneratedRequest {
   writes: boolean;
 }
 
-/** mulberry32: a small seeded generator, so that a run repeats exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded generator (the faults' mulberry32), so that a run repeats exactly. */
+export const prng = mulberry32;
 
 /** Ids the generator draws from: the union of both workspaces' definitions, plus ids of nothing. */
 export interface IdPools {
@@ -175,7 +167,8 @@ export function requestGenerator(seed: number, pools: IdPools, tag: string) {
       case 'eventsList': case 'purchasesProductList':
         return chance(0.5) ? { page: int(0, 1) } : {};
       case 'segmentsDataSeries':
-        return { segment_id: pick(pools.segments), ...series() };
+        // A size a day, each a count over the stored data: 30 days at most keeps the run short.
+        return { segment_id: pick(pools.segments), ...series(30) };
       case 'segmentsDetails':
         return { segment_id: pick(pools.segments) };
       case 'campaignsDataSeries':
