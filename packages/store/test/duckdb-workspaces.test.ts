@@ -190,6 +190,19 @@ describe('duckdb: several workspaces in one folder', () => {
     expect(existsSync(join(dir, 'snapshots', 'default'))).toBe(true);
   });
 
+  it('still serves a workspace whose restore failed half way, keys and all', async () => {
+    await ingest(engine.workspace().data, 3, 1);
+    await engine.keys.addApiKey(key('k', 'default'));
+    await engine.states.saveSnapshot('default', 'broken');
+    rmSync(join(dir, 'snapshots', 'default', 'broken', 'brazen.duckdb'));
+    await expect(engine.states.restoreSnapshot('default', 'broken')).rejects.toThrow(/ENOENT/);
+    // Nothing of the data was left to copy back: the workspace is there, empty, and answers.
+    expect(await engine.workspace().data.recordCount()).toBe(0);
+    await ingest(engine.workspace().data, 1, 1);
+    expect(await engine.workspace().data.recordCount()).toBe(1);
+    expect((await engine.keys.listApiKeys('default')).map((k) => k.name)).toEqual(['k']);
+  });
+
   it('keeps snapshots per workspace', async () => {
     await engine.createWorkspace('beta', EMPTY);
     await ingest(engine.workspace('beta').data, 4, 1);

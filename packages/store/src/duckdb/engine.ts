@@ -268,7 +268,12 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
     try {
       await this.store(name).close(checkpoint);
       this.open.delete(name);
-      await change(this.folder(name));
+      // Attached again whatever `change` did: a workspace is never left unserved (a change cut
+      // short leaves what it left, which the error then explains).
+      let failed: unknown;
+      await change(this.folder(name)).catch((error: unknown) => {
+        failed = error ?? new Error('the change failed');
+      });
       const store = await this.attach(name);
       if (holdsKeys) {
         const alias = this.aliases.get(name)!;
@@ -276,6 +281,7 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
         await this.conn.run(`INSERT INTO "${alias}".api_keys BY NAME SELECT * FROM kept_api_keys`);
         await this.conn.run(`DROP TABLE kept_api_keys`);
       }
+      if (failed !== undefined) throw failed;
       return store;
     } finally {
       keysBack();
