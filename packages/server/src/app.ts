@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Store } from '@brazen/store';
+import { DEFAULT_WORKSPACE, type Store } from '@brazen/store';
 import { parseIsoInstant } from '@brazen/analytics';
 import { installAuth } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
@@ -158,7 +158,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     installRateLimits(app, limiter, now);
     app.addHook('onClose', () => limiter.close());
   }
-  installObservability(app, () => workspaces.context().catalog, options.metrics ?? new Metrics(false));
+  // Through the workspace's gate: during a restore of `default`, /ready waits for it rather than fail.
+  installObservability(app, () => workspaces.use(DEFAULT_WORKSPACE, (ctx) => ctx.catalog.getWorkspace()), options.metrics ?? new Metrics(false));
   if (options.faults) {
     const injectors = new FaultInjectors(options.faults.seed ?? 1);
     installFaults(app, { injectors, rateLimits: options.rateLimits || compat.rateLimits, now, metrics: app.metrics });

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Catalog } from '@brazen/store';
 
 /** Prometheus metrics of one server; a registry of its own so several apps can live in a process. */
 export class Metrics {
@@ -50,7 +49,8 @@ declare module 'fastify' {
 }
 
 /** /metrics (Prometheus), /health (the process answers) and /ready (the store answers). */
-export function installObservability(app: FastifyInstance, catalog: () => Catalog, metrics: Metrics): void {
+/** `storeAnswers` resolves when the store answers (a read of the default workspace's definitions). */
+export function installObservability(app: FastifyInstance, storeAnswers: () => Promise<unknown>, metrics: Metrics): void {
   app.decorate('metrics', metrics);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
@@ -67,7 +67,7 @@ export function installObservability(app: FastifyInstance, catalog: () => Catalo
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
     try {
-      await catalog().getWorkspace();
+      await storeAnswers();
       return { status: 'ready' };
     } catch {
       return reply.status(503).send({ status: 'unavailable', message: 'the store does not answer' });
