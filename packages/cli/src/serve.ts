@@ -144,7 +144,9 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
     }
   }
   const follower = options.followCurrents?.length
-    ? followCurrentsInServer(app, workspace, {
+    // Through the workspace's gate: a reset or a restore of it (POST /admin/...) waits for an
+    // object being stored, and the follower then writes into the workspace as it is.
+    ? followCurrentsInServer(app, app.workspaces.gated(workspace.name), {
       urls: options.followCurrents, endpoint: options.s3Endpoint, region: options.s3Region, intervalMs: (options.pollInterval ?? 60) * 1000,
     })
     : undefined;

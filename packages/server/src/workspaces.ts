@@ -92,6 +92,21 @@ export class WorkspaceContexts {
     }
   }
 
+  /**
+   * The workspace for work that outlives a request (a bucket followed into it): each call of its
+   * data and catalog runs like a request, in the workspace as it is then (after a reset or a
+   * restore the store gives a new one) and never during a change of it.
+   */
+  gated(name: string = DEFAULT_WORKSPACE): WorkspaceStore {
+    const through = <P extends 'data' | 'catalog'>(part: P): WorkspaceStore[P] =>
+      new Proxy({} as WorkspaceStore[P], {
+        // Not a promise (`then`), nor anything but a method name.
+        get: (_target, method) => (typeof method !== 'string' || method === 'then' ? undefined : (...args: unknown[]) =>
+          this.use(name, async (ctx) => (ctx.store[part] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method](...args))),
+      });
+    return { name, data: through('data'), catalog: through('catalog') };
+  }
+
   /** Runs `change` with the workspace to itself (see the class); one change at a time. */
   async change<T>(name: string, change: () => Promise<T>): Promise<T> {
     let served = this.get(name);

@@ -266,6 +266,19 @@ describe('snapshots', () => {
     expect((await beta.get('/admin/snapshots')).json().snapshots).toEqual([]);
   });
 
+  it('a holder of the gated workspace (a followed bucket) writes into the workspace as it is after a restore', async () => {
+    h = await startWorkspaces();
+    const beta = await h.workspace('beta');
+    const held = h.app.workspaces.gated('beta');
+    const body = (tag: string) => ({ bytes: new TextEncoder().encode(JSON.stringify(sessions(2, 1, tag))), format: 'array' as const });
+    expect((await held.data.ingestCurrents(body('g1'))).stored).toBe(2);
+    await beta.post('/admin/snapshots', { name: 'two' });
+    expect((await held.data.ingestCurrents(body('g2'))).stored).toBe(2);
+    await beta.post('/admin/snapshots/two/restore');
+    expect((await held.data.ingestCurrents(body('g3'))).stored).toBe(2);
+    expect([await held.data.recordCount(), await sessionTotal(beta)]).toEqual([4, 4]);
+  });
+
   it('a restore waits for the requests under way, and those that come meanwhile wait for it: every answer is of one state or the other', async () => {
     h = await startWorkspaces();
     const beta = await h.workspace('beta');
