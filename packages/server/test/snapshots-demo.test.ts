@@ -7,6 +7,7 @@ import { ALL_PERMISSIONS } from '@brazen/contract';
 import { buildDemo } from '@brazen/demo';
 import { DuckDbWorkspaces, type Workspace } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
+import { everyAnswer } from './workspace-answers.ts';
 
 /**
  * A snapshot of the demo workspace (10,000 users × 90 days, as `brazen serve --demo` builds it),
@@ -40,39 +41,9 @@ describe(`snapshots of the demo workspace (${USERS} users × ${DAYS} days)`, () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Every read of the workspace, as bytes: each campaign, Canvas, segment, card, event and product. */
-  async function everyAnswer(ws: Workspace): Promise<string[]> {
-    const month = 'length=100&ending_at=2024-03-31';
-    const urls = [
-      '/kpi/dau/data_series?' + month, '/kpi/mau/data_series?' + month, '/kpi/new_users/data_series?' + month, '/kpi/uninstalls/data_series?' + month,
-      '/sessions/data_series?' + month, '/sessions/data_series?length=72&unit=hour&ending_at=2024-03-31T23:00:00Z',
-      '/events/list', '/purchases/product_list', '/events', '/custom_attributes', '/purchases/revenue_series?' + month, '/purchases/quantity_series?' + month,
-      // Not /admin/api_keys: keys are not part of a snapshot (checked below).
-      '/campaigns/list', '/canvas/list', '/segments/list', '/feed/list', '/admin/workspace', '/admin/exports',
-      ...ws.campaigns.flatMap((c) => [`/campaigns/details?campaign_id=${c.id}`, `/campaigns/data_series?campaign_id=${c.id}&${month}`]),
-      ...ws.canvases.flatMap((c) => [`/canvas/details?canvas_id=${c.id}`, `/canvas/data_series?canvas_id=${c.id}&length=14&ending_at=2024-03-31&include_variant_breakdown=true&include_step_breakdown=true`, `/canvas/data_summary?canvas_id=${c.id}&length=14&ending_at=2024-03-31`]),
-      ...ws.segments.flatMap((s) => [`/segments/details?segment_id=${s.id}`, `/segments/data_series?segment_id=${s.id}&length=30&ending_at=2024-03-31`]),
-      ...ws.cards.flatMap((c) => [`/feed/details?card_id=${c.id}`, `/feed/data_series?card_id=${c.id}&${month}`]),
-    ];
-    const events = ((await send('GET', '/events/list')).json() as { events: string[] }).events;
-    const products = ((await send('GET', '/purchases/product_list')).json() as { products: string[] }).products;
-    urls.push(...events.map((e) => `/events/data_series?event=${encodeURIComponent(e)}&${month}`));
-    urls.push(...products.map((p) => `/purchases/revenue_series?product=${encodeURIComponent(p)}&${month}`));
-    const out: string[] = [];
-    for (const url of urls) {
-      const res = await send('GET', url);
-      out.push(`${res.statusCode} ${url} ${res.body}`);
-    }
-    for (let from = 0; from < 300; from += 50) {
-      const ids = Array.from({ length: 50 }, (_, i) => `user-${String(from + i).padStart(6, '0')}`);
-      out.push((await send('POST', '/users/export/ids', { external_ids: ids })).body);
-    }
-    return out;
-  }
-
   it('saves it, and a restore after every kind of change gives back the same answers, byte for byte', async () => {
     const doc = ((await send('GET', '/admin/workspace')).json()) as Workspace;
-    const before = await everyAnswer(doc);
+    const before = await everyAnswer(app, 'demo');
     expect(before.length).toBeGreaterThan(60);
 
     const save = await send('POST', '/admin/snapshots', { name: 'demo' });
@@ -91,7 +62,7 @@ describe(`snapshots of the demo workspace (${USERS} users × ${DAYS} days)`, () 
     expect((await send('POST', '/admin/api_keys', { name: 'later', permissions: ['admin'] })).statusCode).toBe(201);
     expect((await send('POST', '/users/export/segment', { segment_id: doc.segments[0].id })).statusCode).toBe(201);
     await app.workspaces.context().exports.idle();
-    const changed = await everyAnswer(doc);
+    const changed = await everyAnswer(app, 'demo');
     expect(changed.filter((a, i) => a !== before[i]).length).toBeGreaterThan(before.length / 2);
     const reset = (await send('POST', '/admin/reset', { definitions: true })).json() as { records_removed: number; took_ms: number };
     expect(reset.records_removed).toBe(saved.snapshot.records + 3 + 2);
@@ -99,7 +70,7 @@ describe(`snapshots of the demo workspace (${USERS} users × ${DAYS} days)`, () 
     const restore = await send('POST', '/admin/snapshots/demo/restore');
     expect(restore.statusCode).toBe(200);
     const restored = restore.json() as { took_ms: number };
-    const after = await everyAnswer(doc);
+    const after = await everyAnswer(app, 'demo');
     expect(after.filter((a, i) => a !== before[i]).map((a) => a.slice(0, 120))).toEqual([]);
     expect(after).toEqual(before);
     // The key made after the save stays: keys are not part of a snapshot.

@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import { DuckDbWorkspaces } from '@brazen/store';
+import { buildDemo } from '@brazen/demo';
+import { DuckDbStore, DuckDbWorkspaces, type Store } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
-import { ndjson, startWorkspaces, type Caller, type WorkspacesHarness } from './workspaces-harness.ts';
+import { everyAnswer } from './workspace-answers.ts';
+import { ndjson, OPERATOR, startWorkspaces, type Caller, type WorkspacesHarness } from './workspaces-harness.ts';
 
 const T0 = Date.UTC(2024, 2, 1) / 1000;
 const MONTH = { length: 31, ending_at: '2024-03-31' };
@@ -39,6 +42,31 @@ const status = async (res: Promise<{ statusCode: number; json(): unknown }>) => 
 };
 
 describe('workspaces', () => {
+  it('serve a data folder made before workspaces had names as the default one: the same answers, byte for byte', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brazen-folder-'));
+    const now = Date.UTC(2024, 2, 31, 12);
+    const answers = async (store: Store) => {
+      const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp'), rateLimits: false, profiles: { idleMs: false } });
+      try {
+        return await everyAnswer(app, OPERATOR);
+      } finally {
+        await app.close();
+        await store.close();
+      }
+    };
+    // The folder as a single-workspace store makes it (what every folder was until now).
+    const single = await DuckDbStore.open({ dataDir: dir, now: () => now });
+    await buildDemo(single.workspace(), { users: 300, days: 20, seed: 5, end: Date.UTC(2024, 3, 1) / 1000, tmpDir: join(dir, 'tmp') });
+    await single.addApiKey({ name: 'operator', workspace: 'default', hash: hashKey(OPERATOR), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
+    const before = await answers(single);
+    const files = readdirSync(dir).sort();
+    const after = await answers(await DuckDbWorkspaces.open(dir, { now: () => now }));
+    expect(after.length).toBeGreaterThan(60);
+    expect(after).toEqual(before);
+    expect(readdirSync(dir).sort()).toEqual(files);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('are created and listed by the operator (an admin key of the default workspace), each with a first key', async () => {
     h = await startWorkspaces();
     const made = await h.operator.post('/admin/workspaces', { name: 'beta', time_zone: 'Europe/Paris' });
