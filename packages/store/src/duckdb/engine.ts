@@ -28,10 +28,11 @@ const isMemory = (dataDir: string) => dataDir === ':memory:';
  *     DATA/workspaces/NAME/brazen.duckdb  another workspace, with its own spool/ and profiles/
  *     DATA/snapshots/NAME/SNAPSHOT/       a saved workspace: its file and kept profile lines
  *
- * A reset or a restore detaches the workspace's file (which checkpoints it), swaps it, and attaches
- * it again: fast whatever the size (a copy of one file, links to the profile lines), and exact,
- * since a restored workspace is the very file that was saved. The API keys, in the default file,
- * are carried over when that file is swapped; key lookups wait meanwhile.
+ * A save, a restore or a reset detaches the workspace's file (a save checkpoints it first; the others
+ * throw it away), copies a file, and attaches it again: fast whatever the size (a copy of one file,
+ * links to the profile lines), and exact, since a restored workspace is the very file that was
+ * saved. The API keys, in the default file, are carried over when that file is swapped; key lookups
+ * wait meanwhile.
  */
 export class DuckDbWorkspaces implements Store, WorkspaceStates {
   readonly engine = 'duckdb';
