@@ -29,7 +29,7 @@ export function followCurrentsInServer(app: FastifyInstance, workspace: Workspac
         log.info({ object: url, ...sums }, 'Currents object imported');
         app.metrics.ingested.inc({ endpoint: 'follow-currents' }, sums.stored);
         // New records leave kept profiles stale, as a write request does.
-        if (sums.stored > 0) app.profileKeeper?.changed();
+        if (sums.stored > 0) app.workspaces.dataChanged(workspace.name);
       },
       rejected: (url, record, message) => {
         log.warn({ object: url, record, reason: message }, 'Currents record rejected');
