@@ -8,6 +8,9 @@ import { ApiKeyParam, Message } from './common.ts';
  * snapshot is named in the path.
  */
 
+/** brazen's own bodies name every field they take: a misspelt one (`definition`) is an error, not
+ * ignored. */
+const closed = { additionalProperties: false } as const;
 const TimeZone = Type.String({ description: 'IANA time zone of the workspace (default UTC)' });
 const Took = Type.Number({ description: 'Milliseconds the store took' });
 
@@ -25,7 +28,7 @@ export const adminCreateWorkspace = defineEndpoint({
     time_zone: Type.Optional(TimeZone),
     key_name: Type.Optional(Type.String({ minLength: 1, description: 'Name of the first key (default admin)' })),
     permissions: Type.Optional(Type.Array(Type.String(), { description: 'Permissions of the first key (default: every permission)' })),
-  }),
+  }, closed),
   response: Type.Object({
     message: Message,
     name: Type.String(),
@@ -69,7 +72,7 @@ export const adminReset = defineEndpoint({
     api_key: ApiKeyParam,
     definitions: Type.Optional(Type.Boolean({ description: 'Also empty the workspace document (its time zone stays); default false' })),
     keys: Type.Optional(Type.Boolean({ description: "Also remove the workspace's other API keys (the calling key stays); default false" })),
-  }),
+  }, closed),
   response: Type.Object({
     message: Message,
     records_removed: Type.Integer({ description: 'Records the workspace held' }),
@@ -97,7 +100,7 @@ export const adminCreateSnapshot = defineEndpoint({
   body: Type.Object({
     api_key: ApiKeyParam,
     name: Type.String({ description: 'A-Z, a-z, 0-9, ., _ and -, 1 to 64 characters, starting with a letter or digit' }),
-  }),
+  }, closed),
   response: Type.Object({ message: Message, snapshot: Snapshot, replaced: Type.Boolean(), took_ms: Took }),
   status: 201,
 });

@@ -221,8 +221,11 @@ describe('POST /admin/reset', () => {
     expect((await beta.get('/admin/api_keys')).json().api_keys.map((k: { name: string }) => k.name)).toEqual(['admin']);
     expect((await beta.get('/admin/workspace')).json()).toEqual({ message: 'success', time_zone: 'Asia/Tokyo', apps: [], campaigns: [], canvases: [], segments: [], cards: [] });
 
-    // The default workspace's file holds every key: its reset keeps beta's.
-    expect((await h.operator.post('/admin/reset', {})).json().records_removed).toBe(5);
+    // A misspelt option is named (a reset that ignored it would keep what was meant to go).
+    expect(await status(beta.post('/admin/reset', { definition: true }))).toEqual([400, 'definition is not a known field']);
+    // The default workspace's file holds every key: its reset keeps beta's. A request with no body
+    // at all is a plain reset.
+    expect((await h.operator.post('/admin/reset')).json().records_removed).toBe(5);
     expect([await sessionTotal(h.operator), await sessionTotal(beta)]).toEqual([0, 0]);
     expect((await beta.get('/admin/api_keys')).statusCode).toBe(200);
   });
@@ -285,12 +288,16 @@ describe('snapshots', () => {
     expect(await answers(beta)).toEqual(before);
     expect((await h.as(late.key).get('/admin/snapshots')).json().snapshots.map((s: { name: string }) => s.name)).toEqual(['base']);
     expect((await h.operator.get('/admin/snapshots')).json().snapshots).toEqual([]);
-    expect(await status(h.operator.post('/admin/snapshots/base/restore'))).toEqual([404, 'this workspace has no snapshot base']);
+    expect(await status(h.operator.post('/admin/snapshots/base/restore'))).toEqual([404, "this key's workspace has no snapshot base (it has: none); snapshots are per workspace"]);
 
     expect((await beta.post('/admin/snapshots', { name: 'base' })).json().replaced).toBe(true);
     expect(await status(beta.post('/admin/snapshots', { name: '../up' }))).toEqual([400, expect.stringContaining('name must be')]);
+    expect(await status(beta.post('/admin/snapshots/bsae/restore'))).toEqual([404, "this key's workspace has no snapshot bsae (it has: base); snapshots are per workspace"]);
+    // A body left out names what is missing; a misspelt field is named, not ignored.
+    expect(await status(beta.post('/admin/snapshots'))).toEqual([400, 'name is required']);
+    expect(await status(beta.post('/admin/snapshots', { name: 'x', nmae: 'y' }))).toEqual([400, 'nmae is not a known field']);
     expect((await beta.del('/admin/snapshots/base')).json()).toEqual({ message: 'success' });
-    expect(await status(beta.del('/admin/snapshots/base'))).toEqual([404, 'workspace beta has no snapshot base']);
+    expect(await status(beta.del('/admin/snapshots/base'))).toEqual([404, "this key's workspace has no snapshot base (it has: none); snapshots are per workspace"]);
     expect((await beta.get('/admin/snapshots')).json().snapshots).toEqual([]);
   });
 

@@ -23,6 +23,9 @@ export interface RouteOptions {
   /** The handler changes its workspace as a whole (reset, snapshots) through
    * `workspaces.change`, which waits for the workspace's other requests: it holds none itself. */
   changesWorkspace?: boolean;
+  /** A request with no body at all is taken as `{}` (every field of the body is optional, or a
+   * missing one is better named than "body must be an object"). */
+  optionalBody?: boolean;
 }
 
 /** Registers one endpoint of the contract: its schemas validate the request and serialize the answer. */
@@ -38,6 +41,11 @@ export function route<E extends Endpoint>(
     url: endpoint.path,
     config: { permission: endpoint.permission, ratePool: endpoint.ratePool },
     attachValidation: options.lenientBody === true,
+    ...(options.optionalBody ? {
+      preValidation: async (request: FastifyRequest) => {
+        request.body ??= {};
+      },
+    } : {}),
     schema: {
       summary: endpoint.summary,
       tags: [endpoint.tag],

@@ -32,7 +32,7 @@ export function workspaceRoutes(app: FastifyInstance): void {
     const name = body.key_name ?? 'admin';
     await ctx.keys.addApiKey({ name, workspace: created.name, hash: hashKey(key), permissions, createdAt: new Date(ctx.now()).toISOString() });
     return { message: 'success', name: created.name, time_zone: zone ?? 'UTC', key: { name, key, permissions } };
-  });
+  }, { optionalBody: true });
 
   route(app, adminListWorkspaces, async ({ ctx }) => {
     operatorOnly(ctx, 'list workspaces');
@@ -64,14 +64,14 @@ export function workspaceRoutes(app: FastifyInstance): void {
       app.forgetApiKeys();
     }
     return { message: 'success', records_removed: records, keys_removed: keysRemoved, definitions_removed: body.definitions === true, took_ms: since(started) };
-  }, { changesWorkspace: true });
+  }, { changesWorkspace: true, optionalBody: true });
 
   route(app, adminCreateSnapshot, async ({ body, ctx }) => {
     const states = statesOf(app);
     const started = performance.now();
     const saved = await app.workspaces.change(ctx.store.name, () => states.saveSnapshot(ctx.store.name, body.name));
     return { message: 'success', snapshot: snapshotBody(saved), replaced: saved.replaced, took_ms: since(started) };
-  }, { changesWorkspace: true });
+  }, { changesWorkspace: true, optionalBody: true });
 
   route(app, adminListSnapshots, async ({ ctx }) => ({
     message: 'success',
@@ -82,14 +82,15 @@ export function workspaceRoutes(app: FastifyInstance): void {
     const states = statesOf(app);
     const started = performance.now();
     const name = ctx.store.name;
-    const snapshot = (await states.snapshots(name)).find((s) => s.name === params.name);
-    if (!snapshot) throw new ApiError(404, `this workspace has no snapshot ${params.name}`);
+    const snapshot = await findSnapshot(states, name, params.name);
     await changeWithExports(app, name, () => states.restoreSnapshot(name, params.name));
     return { message: 'success', snapshot: snapshotBody(snapshot), took_ms: since(started) };
   }, { changesWorkspace: true });
 
   route(app, adminDeleteSnapshot, async ({ params, ctx }) => {
-    await statesOf(app).deleteSnapshot(ctx.store.name, params.name);
+    const states = statesOf(app);
+    await findSnapshot(states, ctx.store.name, params.name);
+    await states.deleteSnapshot(ctx.store.name, params.name);
     return { message: 'success' };
   });
 }
@@ -98,6 +99,16 @@ function statesOf(app: FastifyInstance): WorkspaceStates {
   const states = app.workspaces.states;
   if (!states) throw new StoreError('capability_missing', 'this store has no reset or snapshots');
   return states;
+}
+
+/** The workspace's snapshot of that name, or a 404 listing those it has. The message does not name
+ * the workspace: the key's holder knows it, and it reads the same whichever workspace it is. */
+async function findSnapshot(states: WorkspaceStates, workspace: string, name: string): Promise<SnapshotInfo> {
+  const all = await states.snapshots(workspace);
+  const found = all.find((s) => s.name === name);
+  if (found) return found;
+  const has = all.length === 0 ? 'none' : all.map((s) => s.name).join(', ');
+  throw new ApiError(404, `this key's workspace has no snapshot ${name} (it has: ${has}); snapshots are per workspace`);
 }
 
 /**
