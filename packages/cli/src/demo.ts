@@ -31,7 +31,7 @@ export function demoCommand(program: Command): void {
     .addHelpText('after', '\nExample: brazen demo --users 10000 --days 90 --seed 7 --data ./demo-data')
     .action(async (options: DemoSettings & { data: string; memoryLimit?: string; workspaceName?: string }) => {
       const dataDir = resolve(options.data);
-      const store = await openStore(storeUrl(undefined, dataDir), options.memoryLimit);
+      const store = await openStore(storeUrl(undefined, dataDir), options.memoryLimit, undefined, 'stop it, or build the demo into another folder (--data) and serve that');
       try {
         const workspace = await useWorkspace(store, options.workspaceName, options.timeZone);
         const held = await workspace.data.recordCount();

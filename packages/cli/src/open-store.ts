@@ -19,14 +19,14 @@ export const storeUrl = (store: string | undefined, dataDir: string): string => 
 
 /** Opens the store a URL names (default: the data folder's), with a readable message when another
  * process holds it. */
-export async function openStore(url: string, memoryLimit?: string, leases?: Leases): Promise<Store> {
+export async function openStore(url: string, memoryLimit?: string, leases?: Leases, whenBusy = 'stop it, or send the data through it with --url and --key'): Promise<Store> {
   const where = redactStoreUrl(url.replace(/^duckdb:/, ''));
   try {
     return await openEngine(url, { onUpgrade: sayUpgrade(where), ...(memoryLimit ? { memoryLimit } : {}), ...(leases ? { leases } : {}) });
   } catch (error) {
     const text = (error as Error).message;
     if (/lock/i.test(text)) {
-      throw new Error(`the data folder ${where} is in use by another process (a running brazen serve?): stop it, or send the data through it with --url and --key`);
+      throw new Error(`the data folder ${where} is in use by another process (a running brazen serve?): ${whenBusy}`);
     }
     throw new Error(`cannot open the store ${where}: ${text}`);
   }
