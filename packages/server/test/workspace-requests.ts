@@ -59,11 +59,14 @@ const PERMISSIONS = ['sessions.data_series', 'kpi.dau.data_series', 'events.list
 
 /** Endpoints a workspace's own key calls, with how often (writes rarer than reads). Creating and
  * listing workspaces is the operator's, tested on its own. */
-// A write costs a hundred times a read (a transaction, every rollup): 7% of the requests write, which
-// still makes hundreds of writes of every kind in a run of 10,000.
+// A write costs twenty to a hundred times a read (a transaction, every rollup, profiles made stale):
+// 4% of the requests write, which still makes hundreds of writes in a run of 10,000 (dozens of
+// each kind). Reads that cost ten times the others (a user export, which computes stale profiles;
+// segment sizes, a filter evaluated each day) are drawn half as often.
 const WEIGHTS: Record<string, number> = {
-  currentsIngest: 0.8, usersTrack: 0.8, adminPutWorkspace: 0.3, adminCreateApiKey: 0.1,
-  usersExportSegment: 0.15, usersExportGlobalControlGroup: 0.08, exportSegmentCancel: 0.08,
+  currentsIngest: 0.25, usersTrack: 0.25, adminPutWorkspace: 0.15, adminCreateApiKey: 0.1,
+  usersExportIds: 0.5, segmentsDataSeries: 0.5,
+  usersExportSegment: 0.1, usersExportGlobalControlGroup: 0.08, exportSegmentCancel: 0.08,
   adminCreateSnapshot: 0.06, adminRestoreSnapshot: 0.06, adminDeleteSnapshot: 0.04, adminListSnapshots: 0.3, adminReset: 0.03,
 };
 const READ_WEIGHT = 1;
@@ -167,8 +170,8 @@ export function requestGenerator(seed: number, pools: IdPools, tag: string) {
       case 'eventsList': case 'purchasesProductList':
         return chance(0.5) ? { page: int(0, 1) } : {};
       case 'segmentsDataSeries':
-        // A size a day, each a count over the stored data: 30 days at most keeps the run short.
-        return { segment_id: pick(pools.segments), ...series(30) };
+        // A size a day, each a count over the stored data: 10 days at most keeps the run short.
+        return { segment_id: pick(pools.segments), ...series(10) };
       case 'segmentsDetails':
         return { segment_id: pick(pools.segments) };
       case 'campaignsDataSeries':
