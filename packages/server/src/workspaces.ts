@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_WORKSPACE, type Store, type Workspace, type WorkspaceInfo, type WorkspaceStates, type WorkspaceStore } from '@brazen/store';
 import { ApiContext } from './context.ts';
 import type { ExportRunnerOptions } from './export/runner.ts';
-import { ProfileKeeper, type ProfileKeeperOptions } from './export/profile-keeper.ts';
+import { keptWork, ProfileKeeper, type ProfileKeeperOptions } from './export/profile-keeper.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -175,11 +175,12 @@ export class WorkspaceContexts {
     const dir = name === DEFAULT_WORKSPACE ? this.options.exports.dir : join(this.options.exports.dir, 'workspaces', name);
     const ctx = new ApiContext(workspace, this.store.keys, this.options.now, { ...this.options.exports, dir });
     served = { ctx, inFlight: 0, started: false };
-    if (workspace.keptProfiles) {
+    const kept = keptWork(workspace);
+    if (kept) {
       // One keeper at a time, and none while an export runs: they share the machine.
       const self = served;
       const busy = this.options.profiles?.busy;
-      served.keeper = new ProfileKeeper(workspace.keptProfiles, {
+      served.keeper = new ProfileKeeper(kept, {
         ...this.options.profiles,
         busy: () => busy?.() === true || this.exporting || [...this.served.values()].some((s) => s !== self && s.keeper?.refreshing),
       });

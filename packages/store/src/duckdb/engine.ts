@@ -19,6 +19,11 @@ const SNAPSHOT_MARKER = 'snapshot.json';
 
 const isMemory = (dataDir: string) => dataDir === ':memory:';
 
+export interface DuckDbWorkspacesOptions extends EngineOptions {
+  /** Tracked segments' histories kept in every workspace (DuckDbStoreOptions.keptSegments). */
+  keptSegments?: boolean;
+}
+
 /**
  * Several workspaces in one data folder, every file attached to one DuckDB instance, so that they
  * share one buffer pool under `--memory-limit` and one set of threads:
@@ -55,7 +60,7 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
     /** Runs the engine's own statements (the keys carried over a swap). */
     private readonly conn: DuckDBConnection,
     private readonly dataDir: string,
-    private readonly options: EngineOptions,
+    private readonly options: DuckDbWorkspacesOptions,
   ) {
     const keyCall = <A extends unknown[], R>(call: (keys: KeyCatalog, ...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
@@ -71,7 +76,7 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
   }
 
   /** Opens the folder (`:memory:` keeps every workspace in memory) and every workspace in it. */
-  static async open(dataDir: string, options: EngineOptions = {}): Promise<DuckDbWorkspaces> {
+  static async open(dataDir: string, options: DuckDbWorkspacesOptions = {}): Promise<DuckDbWorkspaces> {
     const instance = await newDuckDbInstance(options.memoryLimit);
     const engine = new DuckDbWorkspaces(instance, await instance.connect(), dataDir, options);
     await engine.attach(DEFAULT_WORKSPACE);
@@ -243,6 +248,7 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
       dataDir: this.folder(name),
       now: this.options.now,
       onUpgrade: this.options.onUpgrade,
+      keptSegments: this.options.keptSegments,
       shared: { instance: this.instance, catalog, workspace: name },
     });
     this.open.set(name, store);
@@ -334,7 +340,8 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 
 /**
  * `duckdb:PATH`: the data folder (its DuckDB files are made on first use); `duckdb::memory:` keeps
- * everything in memory (tests). A bare path is a folder too.
+ * everything in memory (tests). A bare path is a folder too. `BRAZEN_KEPT_SEGMENTS=off` answers
+ * segment sizes from the records in every workspace.
  */
 export const duckdbEngine: Engine = {
   name: 'duckdb',
@@ -342,6 +349,6 @@ export const duckdbEngine: Engine = {
   open(url: string, options: EngineOptions): Promise<Store> {
     const dataDir = url.replace(/^duckdb:(\/\/)?/i, '');
     if (dataDir === '') throw new StoreError('invalid_input', `--store ${url} names no folder: write duckdb:PATH`);
-    return DuckDbWorkspaces.open(dataDir, options);
+    return DuckDbWorkspaces.open(dataDir, { ...options, keptSegments: !/^(off|0|false|no)$/i.test(process.env.BRAZEN_KEPT_SEGMENTS ?? '') });
   },
 };

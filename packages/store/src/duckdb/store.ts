@@ -31,7 +31,7 @@ import * as profiles from './profiles.ts';
 import { Rollups, totalsPerUnit, WorkspaceSettings } from './rollups.ts';
 import { IDENTITY_INDEX_DDL, SCHEMA } from './schema.ts';
 import * as segments from './segments.ts';
-import { fillTempTable, literal, one, rows } from './sql.ts';
+import { fillTempTable, one } from './sql.ts';
 import { Users } from './users.ts';
 
 export interface DuckDbStoreOptions {
