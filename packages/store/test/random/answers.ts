@@ -142,9 +142,10 @@ export function queriesOf(g: GeneratedData): Query[] {
   }
   // ---- users: found by every identifier; export objects of everyone, several field sets
   for (const kind of KINDS) {
+    // Users of one value as a set: their order is the order they were made in, which the batching decides.
     add(`findUsers ${kind}`, async (d, users) => {
       const found = await d.findUsers(kind, g.identifiers[kind]);
-      return Object.fromEntries([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([v, ids]) => [v, ids.map((id) => users.canonical.get(id) ?? `unmapped ${id}`)]));
+      return Object.fromEntries([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([v, ids]) => [v, ids.map((id) => users.canonical.get(id) ?? `unmapped ${id}`).sort()]));
     });
   }
   const fieldSets: Array<[string, { fields: readonly string[]; customAttributes?: string[]; fromEvents?: boolean }]> = [

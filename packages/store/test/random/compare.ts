@@ -80,11 +80,15 @@ async function userViews(a: AnalyticsData, b: AnalyticsData, g: GeneratedData, d
       const la = fa.get(value) ?? [];
       const lb = fb.get(value) ?? [];
       if (la.length !== lb.length) differences.push({ query: `users named by ${kind} ${value}`, a: la, b: lb });
-      lb.forEach((id, i) => {
-        if (i >= la.length) return;
+      // Several users of one value come in the order they were made, which the batching decides:
+      // users already paired keep their pair, the others pair in order.
+      const paired = new Set(lb.filter((id) => la.includes(bToA.get(id) ?? '')).map((id) => bToA.get(id)!));
+      const restA = la.filter((id) => !paired.has(id));
+      lb.filter((id) => !la.includes(bToA.get(id) ?? '')).forEach((id, i) => {
+        if (i >= restA.length) return;
         const known = bToA.get(id);
-        if (known !== undefined && known !== la[i]) differences.push({ query: `user ${id} of b is two users of a`, a: [known, la[i]], b: id });
-        bToA.set(id, la[i]);
+        if (known !== undefined && known !== restA[i]) differences.push({ query: `user ${id} of b is two users of a`, a: [known, restA[i]], b: id });
+        bToA.set(id, restA[i]);
       });
     }
   }

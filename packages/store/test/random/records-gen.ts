@@ -121,7 +121,11 @@ export function generateData(seed: number, options: { users?: number } = {}): Ge
       const t = time();
       const ids = chance(random, 0.3) ? { card_id: `internal-${card}`, card_api_id: card } : { card_id: card };
       currents({ id: id(), event_type: 'users.messages.newsfeedcard.Impression', time: t, ...who(u), ...ids });
-      if (chance(random, 0.5)) currents({ id: id(), event_type: 'users.messages.newsfeedcard.Click', time: t + int(random, 0, 7200), ...who(u), ...ids });
+      if (chance(random, 0.5)) {
+        currents({ id: id(), event_type: 'users.messages.newsfeedcard.Click', time: t + int(random, 0, 7200), ...who(u), ...ids });
+        // A second click a few minutes later, mostly in the same unit: one unique click, two clicks.
+        if (chance(random, 0.3)) currents({ id: id(), event_type: 'users.messages.newsfeedcard.Click', time: t + int(random, 7200, 7800), ...who(u), ...ids });
+      }
     }
   }
 
