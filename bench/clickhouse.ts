@@ -21,8 +21,8 @@ import { ClickHouseStore, DuckDbStore, type Store } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
 import { ingestTimes } from '../packages/store/src/clickhouse/timings.ts';
 import { startClickHouseCluster } from '../packages/store/test/clickhouse/servers.ts';
-import { currentsBodies, SERIES_QUERIES } from './core.ts';
-import { DATA_ROOT, envNumber, fmt, freshDir, percentile, processCpuMs } from './_lib.ts';
+import { currentsBodies, seriesLatency } from './core.ts';
+import { DATA_ROOT, envNumber, fmt, freshDir, processCpuMs } from './_lib.ts';
 
 const KEY = 'bench-key';
 const DAY = 86_400;
@@ -89,27 +89,6 @@ async function brazenOn(name: string, store: Store, files: string[], tmp: string
   await app.close();
   await store.close();
   return { rate, latency, cpuMs, serverCpuMs, wallMs };
-}
-
-const SERIES = SERIES_QUERIES;
-
-async function seriesLatency(base: string, auth: Record<string, string>): Promise<Array<[string, number, number]>> {
-  const endingAt = new Date((START + (DAYS - 1) * DAY) * 1000).toISOString();
-  const rounds = envNumber('BENCH_ROUNDS', 200);
-  const out: Array<[string, number, number]> = [];
-  for (const [path, query] of SERIES) {
-    const times: number[] = [];
-    for (let i = 0; i < rounds + 10; i++) {
-      const t = performance.now();
-      const res = await fetch(`${base}${path}?${query}&ending_at=${endingAt}`, { headers: auth });
-      const json = (await res.json()) as { data?: unknown[] };
-      if (res.status !== 200 || json.data?.length !== 100) throw new Error(`${path} failed: ${res.status}`);
-      if (i >= 10) times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    out.push([`${path}?${query}`, percentile(times, 50), percentile(times, 99)]);
-  }
-  return out;
 }
 
 export async function run(): Promise<void> {

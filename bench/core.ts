@@ -35,6 +35,26 @@ export const SERIES_QUERIES: Array<[string, string]> = [
   ['/purchases/quantity_series', 'length=100'],
 ];
 
+/** p50 and p99 (ms) over HTTP of each of SERIES_QUERIES ending on the data's last day, `rounds`
+ * requests each after 10 to warm up. */
+export async function seriesLatency(base: string, auth: Record<string, string>, rounds = envNumber('BENCH_ROUNDS', 200)): Promise<Array<[string, number, number]>> {
+  const endingAt = new Date((START + (DAYS - 1) * DAY) * 1000).toISOString();
+  const out: Array<[string, number, number]> = [];
+  for (const [path, query] of SERIES_QUERIES) {
+    const times: number[] = [];
+    for (let i = 0; i < rounds + 10; i++) {
+      const t = performance.now();
+      const res = await fetch(`${base}${path}?${query}&ending_at=${endingAt}`, { headers: auth });
+      const json = (await res.json()) as { data?: unknown[] };
+      if (res.status !== 200 || json.data?.length !== 100) throw new Error(`${path} failed: ${res.status}`);
+      if (i >= 10) times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    out.push([`${path}?${query}`, percentile(times, 50), percentile(times, 99)]);
+  }
+  return out;
+}
+
 /** Time-ordered Currents records as Currents delivers them, one NDJSON body at a time. */
 export function* currentsBodies(total: number, batch: number, users: number): Generator<string> {
   const rand = prng(42);
@@ -158,21 +178,10 @@ export async function run(): Promise<void> {
   }
 
   // Series latency at length 100.
-  const endingAt = new Date((START + (DAYS - 1) * DAY) * 1000).toISOString();
-  const queries = SERIES_QUERIES;
   const rounds = envNumber('BENCH_ROUNDS', 200);
   console.log(`series latency over HTTP, length 100, ${rounds} requests each (target p99 <= 25 ms):`);
-  for (const [path, query] of queries) {
-    const times: number[] = [];
-    for (let i = 0; i < rounds + 10; i++) {
-      const t = performance.now();
-      const res = await fetch(`${base}${path}?${query}&ending_at=${endingAt}`, { headers: auth });
-      const json = (await res.json()) as { data?: unknown[] };
-      if (res.status !== 200 || json.data?.length !== 100) throw new Error(`${path} failed: ${res.status}`);
-      if (i >= 10) times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    console.log(`  ${(path + '?' + query).padEnd(58)} p50 ${fmt(percentile(times, 50), 2).padStart(7)} ms   p99 ${fmt(percentile(times, 99), 2).padStart(7)} ms`);
+  for (const [q, p50, p99] of await seriesLatency(base, auth, rounds)) {
+    console.log(`  ${q.padEnd(58)} p50 ${fmt(p50, 2).padStart(7)} ms   p99 ${fmt(p99, 2).padStart(7)} ms`);
   }
   await app.close();
   await store.close();
