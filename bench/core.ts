@@ -1,23 +1,155 @@
 /**
- * Core platform benchmark (issue 2): /currents and /users/track throughput end to end over HTTP,
- * DuckDB's raw appender rate as the baseline, and p50/p99 of every series endpoint at length 100.
- * BENCH_EVENTS (default 10,000,000) sets the size; BENCH_BATCH the records per /currents request.
+ * Core platform benchmark (issues 2 and 19). For each size of BENCH_EVENTS (default
+ * `2000000,10000000`): DuckDB loading the benchmark's NDJSON by itself (typed columns plus the whole
+ * record; typed columns only), then brazen taking the same bytes over HTTP at /currents, as a rate
+ * at which records become queryable (every session of the data counted by the sessions series) and
+ * as a ratio to DuckDB's own load, where the writer's time went per 100k records, and the process's
+ * peak RSS during the ingestion. After the largest size: /users/track from 8 senders at once, and
+ * p50/p99 of every series endpoint at length 100 on that data. BENCH_BATCH: records a request;
+ * BENCH_MEMORY_LIMIT: the store's and DuckDB's memory limit (default 1GB, `serve`'s default).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { ALL_PERMISSIONS } from '@brazen/contract';
+import { seriesUnits } from '@brazen/analytics';
 import { DuckDbStore } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
-import { DATA_ROOT, envNumber, fmt, freshDir, percentile, prng } from './_lib.ts';
+import { currentsBodies as currentsData, currentsFiles, DAY, DAYS, START, type CurrentsData } from './_currents-data.ts';
+import { duckdbAlone } from './_duckdb-load.ts';
+import { DATA_ROOT, envNumber, fmt, freshDir, percentile } from './_lib.ts';
+import { trackLoad } from './_track-load.ts';
 
 const KEY = 'bench-key';
-const DAY = 86_400;
-const DAYS = 100;
-const START = Date.UTC(2024, 0, 1) / 1000;
-const EVENT_NAMES = Array.from({ length: 20 }, (_, i) => `event_${String.fromCharCode(97 + i)}`);
-const PRODUCTS = Array.from({ length: 50 }, (_, i) => `product_${i}`);
-const APPS = ['app_ios', 'app_android', 'app_web'];
-const PLATFORMS = ['ios', 'android', 'web'];
+const auth = { authorization: `Bearer ${KEY}` };
+
+const load = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`;
+
+/** Resident memory of this process now, bytes (/proc/self/status VmRSS). */
+function rssNow(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : process.memoryUsage.rss();
+}
+
+/** The highest RSS seen while `work` runs, sampled every 100 ms. */
+async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = rssNow();
+  const timer = setInterval(() => (peak = Math.max(peak, rssNow())), 100);
+  try {
+    const result = await work();
+    return { result, peak: Math.max(peak, rssNow()) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Sessions counted by the store's series over the data's 100 days (what the rollups made queryable). */
+async function sessionsCounted(store: DuckDbStore): Promise<number> {
+  const units = seriesUnits('day', DAYS, START + (DAYS - 1) * DAY, 'UTC');
+  const totals = await store.counterSeries({ kind: 'session', units: { unit: 'day', zone: 'UTC', list: units } });
+  return totals.reduce((sum, t) => sum + t.count, 0);
+}
+
+/** Sends every file of `data` to /currents, two requests in flight; resolves when all are
+ * acknowledged and every session of the data is counted by the series. */
+async function ingestOverHttp(base: string, store: DuckDbStore, data: CurrentsData) {
+  let stored = 0;
+  const started = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  let lastReport = started;
+  for (const file of data.files) {
+    const body = readFileSync(file);
+    const p = fetch(`${base}/currents`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body })
+      .then(async (res) => {
+        const json = (await res.json()) as { events_processed: number; errors?: unknown[] };
+        if (res.status !== 201 || json.errors) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+        stored += json.events_processed;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= 2) await Promise.race(inFlight);
+    if (performance.now() - lastReport > 10_000) {
+      lastReport = performance.now();
+      process.stderr.write(`  ... ${fmt(stored)} / ${fmt(data.records)} events stored (${fmt(stored / ((lastReport - started) / 1000))}/s, ${load()})\n`);
+    }
+  }
+  await Promise.all(inFlight);
+  const acknowledged = (performance.now() - started) / 1000;
+  while ((await sessionsCounted(store)) < data.sessions) await new Promise((r) => setTimeout(r, 20));
+  const queryable = (performance.now() - started) / 1000;
+  return { stored, acknowledged, queryable };
+}
+
+/** One size: DuckDB's own loads, then brazen over HTTP; the store is left open for what follows. */
+async function currentsAtSize(total: number, batch: number, users: number, memoryLimit: string) {
+  const data = currentsFiles(total, batch, users);
+  const dir = freshDir(`core-${total}`);
+  console.log(`\n--- ${fmt(total)} Currents records, ${fmt(data.bytes / 1e6)} MB of NDJSON in ${data.files.length} bodies (${load()})`);
+  const whole = await duckdbAlone('whole', memoryLimit, dir, data.files);
+  const typed = await duckdbAlone('typed', memoryLimit, dir, data.files);
+  const wholeRate = whole.rows / whole.seconds;
+  console.log(`DuckDB alone, same NDJSON, typed columns + whole record: ${fmt(wholeRate)} rows/s (${fmt(whole.seconds, 1)} s); typed columns only: ${fmt(typed.rows / typed.seconds)} rows/s (${fmt(typed.seconds, 1)} s)`);
+
+  const store = await DuckDbStore.open({ dataDir: join(dir, 'data'), memoryLimit });
+  await store.addApiKey({ name: 'bench', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+  // No background profile keeping: it would take the CPU from whatever this run measures next.
+  const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000, profiles: { idleMs: false }, rateLimits: false });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  store.writeSteps.reset();
+  const { result, peak } = await peakRss(() => ingestOverHttp(base, store, data));
+  const rate = result.stored / result.queryable;
+  console.log(
+    `/currents over HTTP: ${fmt(rate)} events/s queryable (${fmt(result.stored)} events in ${fmt(result.queryable, 1)} s; acknowledged ${fmt(result.stored / result.acknowledged)}/s), ` +
+      `${fmt(rate / wholeRate, 2)}x DuckDB's own load [target >= 0.5x] (${load()})`,
+  );
+  console.log(`peak RSS of this process during the ingestion: ${fmt(peak / 2 ** 20)} MB (store memory limit ${memoryLimit}) [target <= 1,536 MB at 1GB]`);
+  printSteps(store, result.queryable);
+  return { store, app, base, rate, wholeRate };
+}
+
+function printSteps(store: DuckDbStore, seconds: number, what = 'records'): void {
+  const steps = store.writeSteps;
+  const per = 100_000 / Math.max(1, steps.records);
+  const totals = steps.totals();
+  const writer = totals.filter((t) => !t.step.includes('beside')).reduce((sum, t) => sum + t.ms, 0);
+  console.log(`where the time goes, ms per 100k ${what} (the writer busy ${fmt((writer / 1000 / seconds) * 100)}% of the wall time):`);
+  for (const { step, ms } of totals) console.log(`  ${step.padEnd(32)} ${fmt(ms * per).padStart(7)} ms`);
+}
+
+export async function run(): Promise<void> {
+  const sizes = (process.env.BENCH_EVENTS ?? '2000000,10000000').split(',').map(Number);
+  const batch = envNumber('BENCH_BATCH', 100_000);
+  const users = envNumber('BENCH_USERS', 200_000);
+  const memoryLimit = process.env.BENCH_MEMORY_LIMIT ?? '1GB';
+  const figures: Array<{ size: number; rate: number; duckdb: number }> = [];
+  for (const [i, total] of sizes.entries()) {
+    const last = i === sizes.length - 1;
+    const { store, app, base, rate, wholeRate } = await currentsAtSize(total, batch, users, memoryLimit);
+    figures.push({ size: total, rate, duckdb: wholeRate });
+    if (!last) {
+      await app.close();
+      await store.close();
+      continue;
+    }
+    const rounds = envNumber('BENCH_ROUNDS', 200);
+    console.log(`series latency over HTTP right after the ingestion, length 100, ${rounds} requests each (target p99 <= 25 ms; ${load()}):`);
+    for (const [q, p50, p99] of await seriesLatency(base, auth, rounds)) {
+      console.log(`  ${q.padEnd(58)} p50 ${fmt(p50, 2).padStart(7)} ms   p99 ${fmt(p99, 2).padStart(7)} ms`);
+    }
+    const trackRequests = envNumber('BENCH_TRACK_REQUESTS', 1_600);
+    store.writeSteps.reset();
+    const track = await trackLoad(base, auth, trackRequests, 8, users);
+    console.log(
+      `/users/track, 8 senders, 75 objects a request (attributes, events, purchases; half the users new): ${fmt(track.objects / track.seconds)} objects/s ` +
+        `[target >= 30,000]; a request p50 ${fmt(percentile(track.latencies, 50), 1)} ms, p99 ${fmt(percentile(track.latencies, 99), 1)} ms (${load()})`,
+    );
+    printSteps(store, track.seconds, 'objects');
+    await app.close();
+    await store.close();
+  }
+  console.log(`\nsummary: ${figures.map((f) => `${fmt(f.size / 1e6, 1)}M: ${fmt(f.rate)} events/s, ${fmt(f.rate / f.duckdb, 2)}x DuckDB's ${fmt(f.duckdb)} rows/s`).join('; ')}`);
+  writeFileSync(join(DATA_ROOT, 'core-summary.json'), JSON.stringify(figures));
+}
 
 /** The series every benchmark asks at length 100: KPIs, sessions, events and purchases. */
 export const SERIES_QUERIES: Array<[string, string]> = [
@@ -55,134 +187,7 @@ export async function seriesLatency(base: string, auth: Record<string, string>, 
   return out;
 }
 
-/** Time-ordered Currents records as Currents delivers them, one NDJSON body at a time. */
+/** The benchmark's Currents bodies as text (the ClickHouse benchmark stores the same records). */
 export function* currentsBodies(total: number, batch: number, users: number): Generator<string> {
-  const rand = prng(42);
-  let n = 0;
-  while (n < total) {
-    const size = Math.min(batch, total - n);
-    const lines = new Array<string>(size);
-    for (let i = 0; i < size; i++, n++) {
-      const time = START + Math.floor((n / total) * DAYS * DAY);
-      const u = Math.floor(rand() * users);
-      const app = u % 3;
-      const head = `{"id":"ev-${n}","user_id":"u${u}","external_user_id":"x${u}","time":${time},"app_id":"${APPS[app]}","platform":"${PLATFORMS[app]}"`;
-      const r = rand();
-      if (r < 0.3) lines[i] = `${head},"event_type":"users.behaviors.app.SessionStart","session_id":"s${n}"}`;
-      else if (r < 0.7) lines[i] = `${head},"event_type":"users.behaviors.CustomEvent","name":"${EVENT_NAMES[Math.floor(rand() * 20)]}","properties":"{\\"level\\":${u % 50}}"}`;
-      else if (r < 0.75) lines[i] = `${head},"event_type":"users.behaviors.Purchase","product_id":"${PRODUCTS[Math.floor(rand() * 50)]}","price":${(1 + Math.floor(rand() * 2000) / 100).toFixed(2)},"currency":"USD"}`;
-      else if (r < 0.752) lines[i] = `${head},"event_type":"users.behaviors.Uninstall"}`;
-      else {
-        const action = ['Send', 'Delivery', 'Open', 'Click'][Math.floor(rand() * 4)];
-        lines[i] = `${head},"event_type":"users.messages.email.${action}","campaign_id":"camp_${u % 10}","message_variation_id":"var_${u % 2}","email_address":"u${u}@example.com"}`;
-      }
-    }
-    yield lines.join('\n');
-  }
-}
-
-async function appenderBaseline(dir: string, rows: number): Promise<number> {
-  const instance = await DuckDBInstance.create(join(dir, 'baseline.duckdb'));
-  const conn = await instance.connect();
-  await conn.run(`CREATE TABLE events (id VARCHAR, event_type VARCHAR, time DOUBLE, uid INTEGER, app_id VARCHAR, name VARCHAR, payload VARCHAR)`);
-  const rand = prng(1);
-  const started = performance.now();
-  const app = await conn.createAppender('events');
-  for (let i = 0; i < rows; i++) {
-    app.appendVarchar(`ev-${i}`);
-    app.appendVarchar('users.behaviors.CustomEvent');
-    app.appendDouble(START + i);
-    app.appendInteger(Math.floor(rand() * 200_000));
-    app.appendVarchar('app_ios');
-    app.appendVarchar(EVENT_NAMES[i % 20]);
-    app.appendVarchar('{"level":3}');
-    app.endRow();
-  }
-  app.closeSync();
-  const rate = rows / ((performance.now() - started) / 1000);
-  conn.closeSync();
-  instance.closeSync();
-  return rate;
-}
-
-export async function run(): Promise<void> {
-  const total = envNumber('BENCH_EVENTS', 10_000_000);
-  const batch = envNumber('BENCH_BATCH', 100_000);
-  const users = envNumber('BENCH_USERS', 200_000);
-  // BENCH_REUSE=1 measures again on the data of the last run (no ingestion figures).
-  const reuse = process.env.BENCH_REUSE === '1';
-  const dir = reuse ? join(DATA_ROOT, 'core') : freshDir('core');
-
-  if (!reuse) {
-    const baseline = await appenderBaseline(dir, Math.min(total, 1_000_000));
-    console.log(`baseline  DuckDB appender, row by row (7 columns): ${fmt(baseline)} rows/s`);
-  }
-
-  const store = await DuckDbStore.open({ dataDir: join(dir, 'data') });
-  await store.addApiKey({ name: 'bench', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
-  // No background profile keeping: it would take the CPU from whatever this run measures next.
-  const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000, profiles: { idleMs: false } });
-  const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const auth = { authorization: `Bearer ${KEY}` };
-
-  // /currents: two requests in flight, so the next body is built and sent while one is stored.
-  let stored = 0;
-  let sent = 0;
-  const started = performance.now();
-  const inFlight = new Set<Promise<void>>();
-  let lastReport = started;
-  for (const body of reuse ? [] : currentsBodies(total, batch, users)) {
-    const p = fetch(`${base}/currents`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body })
-      .then(async (res) => {
-        const json = (await res.json()) as { events_processed: number; errors?: unknown[] };
-        if (res.status !== 201 || json.errors) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
-        stored += json.events_processed;
-      })
-      .finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    sent += batch;
-    if (inFlight.size >= 2) await Promise.race(inFlight);
-    if (performance.now() - lastReport > 10_000) {
-      lastReport = performance.now();
-      process.stderr.write(`  ... ${fmt(stored)} / ${fmt(total)} events stored (${fmt(stored / ((lastReport - started) / 1000))}/s)\n`);
-    }
-  }
-  await Promise.all(inFlight);
-  if (!reuse) {
-  const currentsRate = stored / ((performance.now() - started) / 1000);
-  console.log(`/currents  end to end over HTTP: ${fmt(currentsRate)} events/s (${fmt(stored)} events, ${fmt(batch)} a request; target >= 200,000)`);
-
-  // /users/track: 75 attributes + 75 events + 75 purchases a request.
-  const trackRequests = envNumber('BENCH_TRACK_REQUESTS', 200);
-  const trackStarted = performance.now();
-  for (let r = 0; r < trackRequests; r++) {
-    const ids = Array.from({ length: 75 }, (_, i) => `track-${(r * 75 + i) % 20_000}`);
-    const time = new Date((START + (r % DAYS) * DAY) * 1000).toISOString();
-    const body = {
-      attributes: ids.map((external_id, i) => ({ external_id, first_name: `N${i}`, country: 'FR', visits: { inc: 1 } })),
-      events: ids.map((external_id, i) => ({ external_id, name: EVENT_NAMES[i % 20], time, properties: { i } })),
-      purchases: ids.map((external_id, i) => ({ external_id, product_id: PRODUCTS[i % 50], price: 1.5, quantity: 2, currency: 'USD', time })),
-    };
-    const res = await fetch(`${base}/users/track`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (res.status !== 201) throw new Error(`track failed: ${res.status} ${await res.text()}`);
-    await res.arrayBuffer();
-  }
-  const trackRate = (trackRequests * 225) / ((performance.now() - trackStarted) / 1000);
-  console.log(`/users/track end to end over HTTP: ${fmt(trackRate)} objects/s (${trackRequests} requests of 225 objects)`);
-  }
-
-  if (reuse) {
-    // One small batch, so that the store does its upkeep (clustering) as it would after ingestion.
-    const res = await fetch(`${base}/currents`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body: [...currentsBodies(1_000, 1_000, users)][0].replaceAll('"id":"ev-', '"id":"reuse-') });
-    if (res.status !== 201) throw new Error(`reuse ingest failed: ${res.status}`);
-  }
-
-  // Series latency at length 100.
-  const rounds = envNumber('BENCH_ROUNDS', 200);
-  console.log(`series latency over HTTP, length 100, ${rounds} requests each (target p99 <= 25 ms):`);
-  for (const [q, p50, p99] of await seriesLatency(base, auth, rounds)) {
-    console.log(`  ${q.padEnd(58)} p50 ${fmt(p50, 2).padStart(7)} ms   p99 ${fmt(p99, 2).padStart(7)} ms`);
-  }
-  await app.close();
-  await store.close();
+  for (const { body } of currentsData(total, batch, users)) yield body;
 }

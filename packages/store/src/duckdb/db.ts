@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { inTransaction, literal } from './sql.ts';
+import { WriteSteps } from './write-steps.ts';
 
 /** Connections for reads. */
 const READERS = 4;
@@ -17,6 +18,8 @@ export class Db {
   private nextReader = 0;
   /** What a transaction under way does once it commits (and forgets if it rolls back). */
   private committed: Array<() => void> = [];
+  /** Time the writer spends in each step of the write path (see WriteSteps). */
+  readonly steps = new WriteSteps();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -61,8 +64,14 @@ export class Db {
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     this.committed = [];
     let result: T;
+    let workDone = 0;
     try {
-      result = await inTransaction(this.writer, work);
+      result = await inTransaction(this.writer, async () => {
+        const r = await work();
+        workDone = performance.now();
+        return r;
+      });
+      this.steps.add('commit', performance.now() - workDone);
     } catch (error) {
       this.committed = [];
       throw error;

@@ -42,28 +42,40 @@ export class Ingest {
   }
 
   async storeCurrents(bodies: SpooledBody[]): Promise<CurrentsResult[]> {
+    const { steps } = this.db;
     try {
-      await this.db.writer.run(stageSql(bodies.map((b) => b.file), bodies[0].format));
+      await steps.time('parse', () => this.db.writer.run(stageSql(bodies.map((b) => b.file), bodies[0].format)));
     } catch (error) {
       // Only a body DuckDB cannot parse is the sender's fault; running out of memory or a file
       // that cannot be read is the store's, and is reported as it is.
       if (!isMalformedJson(error)) throw error;
       throw new StoreError('invalid_input', await malformedMessage(error));
     }
-    await this.db.writer.run(ERRORS_SQL);
-    await this.db.writer.run(KEEP_SQL);
-    const errors = await rows<{ req: number; idx: bigint; message: string }>(this.db.writer, `SELECT req::INTEGER AS req, idx, message FROM errs ORDER BY req, idx`);
-    const counts = await rows<{ req: number; records: number; kept: number }>(this.db.writer, GROUP_COUNTS_SQL);
+    const { errors, counts } = await steps.time('validate', async () => {
+      await this.db.writer.run(ERRORS_SQL);
+      await this.db.writer.run(KEEP_SQL);
+      return {
+        errors: await rows<{ req: number; idx: bigint; message: string }>(this.db.writer, `SELECT req::INTEGER AS req, idx, message FROM errs ORDER BY req, idx`),
+        counts: await rows<{ req: number; records: number; kept: number }>(this.db.writer, GROUP_COUNTS_SQL),
+      };
+    });
     let stored = new Map<number, number>();
     await this.db.transaction(async () => {
-      const seen = await rows<{ h: string }>(this.db.writer, STORED_HASHES_SQL);
-      if (seen.length > 0) await this.db.writer.run(storedDuplicatesSql(seen.map((r) => r.h)));
-      await this.db.writer.run(REFS_SQL);
-      await this.users.createCurrentsUsers();
-      await this.db.writer.run(INS_SQL);
-      for (const sql of DEVICE_IDENTITIES_SQL) await this.db.writer.run(sql);
+      await steps.time('dedupe', async () => {
+        const seen = await rows<{ h: string }>(this.db.writer, STORED_HASHES_SQL);
+        if (seen.length > 0) await this.db.writer.run(storedDuplicatesSql(seen.map((r) => r.h)));
+      });
+      await steps.time('users', async () => {
+        await this.db.writer.run(REFS_SQL);
+        await this.users.createCurrentsUsers();
+      });
+      await steps.time('assemble', async () => {
+        await this.db.writer.run(INS_SQL);
+        for (const sql of DEVICE_IDENTITIES_SQL) await this.db.writer.run(sql);
+      });
       const perRequest = await rows<{ req: number; n: number }>(this.db.writer, `SELECT req::INTEGER AS req, count(*)::INTEGER AS n FROM ins GROUP BY req`);
       stored = new Map(perRequest.map((r) => [r.req, r.n]));
+      steps.records += perRequest.reduce((sum, r) => sum + r.n, 0);
       await this.rollups.storeInserted(EVENTS_FROM_INS_SQL);
     });
     return bodies.map((_, req) => {
@@ -86,22 +98,26 @@ export class Ingest {
       events: group.flatMap((b) => b.events),
       purchases: group.flatMap((b) => b.purchases),
     };
+    const { steps } = this.db;
     await this.db.transaction(async () => {
       // The uid of each object's user: attributes, then events, then purchases.
-      const uids = await this.users.resolveTrackUsers(batch);
+      const uids = await steps.time('track: users', () => this.users.resolveTrackUsers(batch));
       const attributeUids = uids.slice(0, batch.attributes.length);
       await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins_track AS SELECT * FROM events LIMIT 0`);
       const events = [...batch.events, ...batch.purchases];
       if (events.length > 0) {
-        const app = await this.db.writer.createAppender('ins_track', 'main', 'temp');
-        events.forEach((e, i) => this.appendEvent(app, e, uids[batch.attributes.length + i]!));
-        app.closeSync();
-        await this.db.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
-        await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ins_track`);
+        await steps.time('track: assemble', async () => {
+          const app = await this.db.writer.createAppender('ins_track', 'main', 'temp');
+          events.forEach((e, i) => this.appendEvent(app, e, uids[batch.attributes.length + i]!));
+          app.closeSync();
+          await this.db.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
+          await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ins_track`);
+        });
         // Custom events and purchases only: no message engagement.
         await this.rollups.storeInserted(`INSERT INTO events SELECT * FROM ins_track`, false);
       }
-      await this.storeAttributes(batch.attributes, attributeUids);
+      await steps.time('track: attributes', () => this.storeAttributes(batch.attributes, attributeUids));
+      steps.records += batch.attributes.length + batch.events.length + batch.purchases.length;
     });
     return group.map((b) => ({
       attributesProcessed: b.attributes.length,

@@ -59,14 +59,19 @@ export class Rollups {
     const count = await one<{ n: number }>(this.db.writer, `SELECT count(*)::INTEGER AS n FROM ins`);
     const n = count?.n ?? 0;
     if (n === 0) return 0;
-    await this.db.writer.run(insertEvents);
-    await this.kept.markInsertedStale();
-    await this.db.writer.run(countersSql('ins', 'counters', this.settings.zone));
-    await this.db.writer.run(countersSql('ins', 'counter_days', this.settings.zone));
-    await this.compactCounters();
-    await campaigns.updateCampaignRollups(this.db.writer, this.settings.zone, messages, this.options.sortConversionsAt);
-    const tuples = tuplesOf<[string, number, number]>(await this.db.writer.runAndReadAll(sessionDaysSql('ins', this.settings.zone)));
-    if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
+    const { steps } = this.db;
+    await steps.time('insert events', () => this.db.writer.run(insertEvents));
+    await steps.time('kept profiles', () => this.kept.markInsertedStale());
+    await steps.time('counters', async () => {
+      await this.db.writer.run(countersSql('ins', 'counters', this.settings.zone));
+      await this.db.writer.run(countersSql('ins', 'counter_days', this.settings.zone));
+      await this.compactCounters();
+    });
+    await steps.time('campaigns', () => campaigns.updateCampaignRollups(this.db.writer, this.settings.zone, messages, this.options.sortConversionsAt));
+    await steps.time('activity', async () => {
+      const tuples = tuplesOf<[string, number, number]>(await this.db.writer.runAndReadAll(sessionDaysSql('ins', this.settings.zone)));
+      if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
+    });
     return n;
   }
 
