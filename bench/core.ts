@@ -112,8 +112,10 @@ function printSteps(store: DuckDbStore, seconds: number, what = 'records'): void
   const per = 100_000 / Math.max(1, steps.records);
   const totals = steps.totals();
   const writer = totals.filter((t) => !t.step.includes('beside')).reduce((sum, t) => sum + t.ms, 0);
-  console.log(`where the time goes, ms per 100k ${what} (the writer busy ${fmt((writer / 1000 / seconds) * 100)}% of the wall time):`);
-  for (const { step, ms } of totals) console.log(`  ${step.padEnd(32)} ${fmt(ms * per).padStart(7)} ms`);
+  console.log(`where the time goes per 100k ${what}, wall and CPU ms (the writer busy ${fmt((writer / 1000 / seconds) * 100)}% of the wall time):`);
+  for (const { step, ms, cpuMs } of totals) console.log(`  ${step.padEnd(32)} ${fmt(ms * per).padStart(7)} ms  ${fmt(cpuMs * per).padStart(7)} ms CPU`);
+  const cpu = totals.filter((t) => !t.step.includes('beside')).reduce((sum, t) => sum + t.cpuMs, 0);
+  console.log(`  ${'the writer in all'.padEnd(32)} ${fmt(writer * per).padStart(7)} ms  ${fmt(cpu * per).padStart(7)} ms CPU`);
 }
 
 export async function run(): Promise<void> {

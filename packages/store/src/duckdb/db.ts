@@ -65,13 +65,16 @@ export class Db {
     this.committed = [];
     let result: T;
     let workDone = 0;
+    let cpu = process.cpuUsage();
     try {
       result = await inTransaction(this.writer, async () => {
         const r = await work();
         workDone = performance.now();
+        cpu = process.cpuUsage();
         return r;
       });
-      this.steps.add('commit', performance.now() - workDone);
+      const used = process.cpuUsage(cpu);
+      this.steps.add('commit', performance.now() - workDone, (used.user + used.system) / 1000);
     } catch (error) {
       this.committed = [];
       throw error;
