@@ -1,7 +1,7 @@
 /**
  * DuckDB loading the benchmark's NDJSON by itself, in a process of its own (so that its memory does
  * not count in the server's): `tsx bench/_duckdb-load.ts MODE MEMORY_LIMIT DIR FILE...` prints
- * `{"rows": N, "seconds": S}`. MODE `whole`: the typed columns brazen keeps plus each whole record
+ * `{"rows": N, "seconds": S, "cpuSeconds": C}`. MODE `whole`: the typed columns brazen keeps plus each whole record
  * (`read_ndjson` with typed columns, positionally joined with `read_json_objects`); `typed`: the
  * typed columns only. Both end with a CHECKPOINT, so that everything is in the data file.
  */
@@ -21,7 +21,14 @@ const TYPED = {
 
 export type LoadMode = 'whole' | 'typed';
 
-async function load(mode: LoadMode, memoryLimit: string, dir: string, files: string[]): Promise<{ rows: number; seconds: number }> {
+export interface LoadFigures {
+  rows: number;
+  seconds: number;
+  /** CPU time of the load (every thread of the process), seconds. */
+  cpuSeconds: number;
+}
+
+async function load(mode: LoadMode, memoryLimit: string, dir: string, files: string[]): Promise<LoadFigures> {
   const path = join(dir, `duckdb-alone-${mode}.duckdb`);
   rmSync(path, { force: true });
   rmSync(`${path}.wal`, { force: true });
@@ -31,6 +38,7 @@ async function load(mode: LoadMode, memoryLimit: string, dir: string, files: str
   const columns = `{${Object.entries(TYPED).map(([k, v]) => `'${k}': '${v}'`).join(', ')}}`;
   const typed = `read_ndjson(${list}, columns = ${columns})`;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await conn.run(
     mode === 'whole'
       ? `CREATE TABLE events AS SELECT t.*, o.json AS payload FROM ${typed} t POSITIONAL JOIN read_json_objects(${list}, format = 'newline_delimited') o`
@@ -38,22 +46,23 @@ async function load(mode: LoadMode, memoryLimit: string, dir: string, files: str
   );
   await conn.run('CHECKPOINT');
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   const counted = await conn.runAndReadAll('SELECT count(*)::DOUBLE FROM events');
   const rows = Number(counted.getRows()[0][0]);
   conn.closeSync();
   instance.closeSync();
   rmSync(path, { force: true });
-  return { rows, seconds };
+  return { rows, seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 /** Runs one load in a child process and returns its figures. */
-export function duckdbAlone(mode: LoadMode, memoryLimit: string, dir: string, files: string[]): Promise<{ rows: number; seconds: number }> {
+export function duckdbAlone(mode: LoadMode, memoryLimit: string, dir: string, files: string[]): Promise<LoadFigures> {
   return new Promise((resolve, reject) => {
     const self = fileURLToPath(import.meta.url);
     const child = spawn(process.execPath, ['--import', 'tsx', self, mode, memoryLimit, dir, ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { rows: number; seconds: number }) : reject(new Error(`DuckDB load exited ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadFigures) : reject(new Error(`DuckDB load exited ${code}`))));
   });
 }
 

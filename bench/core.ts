@@ -88,7 +88,11 @@ async function currentsAtSize(total: number, batch: number, users: number, memor
   const whole = await duckdbAlone('whole', memoryLimit, dir, data.files);
   const typed = await duckdbAlone('typed', memoryLimit, dir, data.files);
   const wholeRate = whole.rows / whole.seconds;
-  console.log(`DuckDB alone, same NDJSON, typed columns + whole record: ${fmt(wholeRate)} rows/s (${fmt(whole.seconds, 1)} s); typed columns only: ${fmt(typed.rows / typed.seconds)} rows/s (${fmt(typed.seconds, 1)} s)`);
+  const cpuPer100k = (f: { rows: number; cpuSeconds: number }) => fmt((f.cpuSeconds * 1000 * 100_000) / f.rows);
+  console.log(
+    `DuckDB alone, same NDJSON, typed columns + whole record: ${fmt(wholeRate)} rows/s (${fmt(whole.seconds, 1)} s, ${cpuPer100k(whole)} ms CPU per 100k); ` +
+      `typed columns only: ${fmt(typed.rows / typed.seconds)} rows/s (${fmt(typed.seconds, 1)} s, ${cpuPer100k(typed)} ms CPU per 100k)`,
+  );
 
   const store = await DuckDbStore.open({ dataDir: join(dir, 'data'), memoryLimit });
   await store.addApiKey({ name: 'bench', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
