@@ -32,7 +32,7 @@ async function load(mode: LoadMode, memoryLimit: string, dir: string, files: str
   const path = join(dir, `duckdb-alone-${mode}.duckdb`);
   rmSync(path, { force: true });
   rmSync(`${path}.wal`, { force: true });
-  const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit });
+  const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit, ...(process.env.BENCH_DUCKDB_THREADS ? { threads: process.env.BENCH_DUCKDB_THREADS } : {}) });
   const conn = await instance.connect();
   const list = `[${files.map((f) => `'${f}'`).join(', ')}]`;
   const columns = `{${Object.entries(TYPED).map(([k, v]) => `'${k}': '${v}'`).join(', ')}}`;

@@ -128,12 +128,13 @@ const CONVERSION_KIND_SQL = `CASE
 export const CONVERTS_SQL = `(category IN (${sqlList(Object.keys(CONVERSION_KIND_OF_CATEGORY))})
   OR event_type IN (${sqlList(Object.keys(CONVERSION_KIND_OF_EVENT_TYPE))}))`;
 
-/** Events conversions can match, from `source`. */
+/** Events conversions can match, from `source`: of the kinds some conversion behaviour names (a
+ * change of behaviours refills the table from `events`). */
 export function convEventsSql(source: string): string {
   return `INSERT INTO conv_events
     SELECT * FROM (
       SELECT id_hash, uid, time, ${CONVERSION_KIND_SQL} AS kind, name, app_id, coalesce(campaign_id, canvas_id) AS obj, revenue
-      FROM ${source}) WHERE kind IS NOT NULL`;
+      FROM ${source}) WHERE kind IN (SELECT kind FROM conv_defs)`;
 }
 
 /** Receipts and conversion events of `msg_rows` and `source` for the narrow conversion tables. */

@@ -148,17 +148,18 @@ async function compactIfGrown(conn: DuckDBConnection, table: 'msg_daily' | 'conv
 
 /**
  * Updates every campaign rollup from the batch in `ins`. Runs inside the batch's transaction.
- * `messages: false` says the batch holds no message engagement event (a /users/track batch):
- * `msg_rows` is then only emptied, since planning its query costs ~11 ms even over no rows.
+ * `messages`: the batch's records that may be message engagement, with their payloads (a query);
+ * absent when the batch holds none (a /users/track batch): `msg_rows` is then only emptied, since
+ * planning its query costs ~11 ms even over no rows.
  */
 export async function updateCampaignRollups(
-  conn: DuckDBConnection, zone: string, messages = true, sortAt = SORT_CONVERSIONS_AT,
+  conn: DuckDBConnection, zone: string, messages: string | undefined, sortAt = SORT_CONVERSIONS_AT,
 ): Promise<void> {
   const made = !messages && (await one(conn, `SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = 'msg_rows'`));
   if (made) {
     await conn.run(`DELETE FROM msg_rows`);
   } else {
-    await conn.run(msgRowsSql('ins', zone));
+    await conn.run(msgRowsSql(messages ?? `(SELECT COLUMNS(c -> c <> 'payload'), NULL::JSON AS payload FROM ins WHERE false)`, zone));
     await insertMessageRollups(conn);
     await conn.run(RECEIPTS_FROM_ROWS);
   }
@@ -210,6 +211,8 @@ async function forgetSorted(conn: DuckDBConnection, tables: SortedTable[]): Prom
  * new receipt only takes purchases credited to receipts after that too).
  */
 async function updateConversions(conn: DuckDBConnection, zone: string): Promise<void> {
+  const longest = await one<{ win: number | null }>(conn, `SELECT max(win) AS win FROM conv_defs`);
+  if (longest?.win == null) return; // no conversion behaviour: nothing to convert
   await conn.run(`DELETE FROM conv_aff`);
   await conn.run(
     `INSERT INTO conv_aff SELECT DISTINCT uid FROM (
@@ -232,16 +235,19 @@ async function updateConversions(conn: DuckDBConnection, zone: string): Promise<
 }
 
 async function rebuildMessages(conn: DuckDBConnection, zone: string): Promise<void> {
-  for (const table of ['msg_daily', 'msg_users', 'conv_receipts', 'conv_events']) await conn.run(`DELETE FROM ${table}`);
+  for (const table of ['msg_daily', 'msg_users', 'conv_receipts']) await conn.run(`DELETE FROM ${table}`);
   await conn.run(msgRowsSql('events', zone));
   await insertMessageRollups(conn);
   await conn.run(RECEIPTS_FROM_ROWS);
-  await conn.run(convEventsSql('events'));
   await compactIfGrown(conn, 'msg_daily', true);
-  await forgetSorted(conn, ['conv_receipts', 'conv_events']);
+  await forgetSorted(conn, ['conv_receipts']);
 }
 
 async function rebuildConversions(conn: DuckDBConnection, zone: string): Promise<void> {
+  // conv_events holds the kinds of events the behaviours name: other behaviours, other kinds.
+  await conn.run(`DELETE FROM conv_events`);
+  await conn.run(convEventsSql('events'));
+  await forgetSorted(conn, ['conv_events']);
   await conn.run(`DELETE FROM conv_matches`);
   await conn.run(`DELETE FROM conv_daily`);
   await conn.run(matchesSql('true', 'true'));

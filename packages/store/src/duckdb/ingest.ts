@@ -4,9 +4,9 @@ import { attributeIdentity, foldAttributeUpdate, isLater, lineOfRecord, trackedE
 import type { AttributeRecord, CurrentsResult, EventRecord, TrackBatch, TrackResult, UserRef } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import {
-  DEVICE_IDENTITIES_SQL, ERRORS_SQL, EVENTS_FROM_INS_SQL, GROUP_COUNTS_SQL, INS_SQL, KEEP_SQL, REFS_SQL, STORED_HASHES_SQL, stageSql,
-  storedDuplicatesSql,
+  BATCH_ERRORS_SQL, batchSql, DEVICE_IDENTITIES_SQL, EVENTS_FROM_STAGED_SQL, INS_SQL, MESSAGES_FROM_INS, REFS_SQL, REQUEST_SPANS_SQL, STAGED_FALLBACK_SQL, stageSql,
 } from './currents-sql.ts';
+import { StoredIds } from './dedupe.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
 import type { Rollups, WorkspaceSettings } from './rollups.ts';
@@ -27,6 +27,7 @@ export interface SpooledBody {
 export class Ingest {
   /** The sequence number of the last attribute update (breaks ties of time). */
   private attributeSeq = 0;
+  private readonly storedIds: StoredIds;
 
   constructor(
     private readonly db: Db,
@@ -34,37 +35,50 @@ export class Ingest {
     private readonly rollups: Rollups,
     private readonly kept: KeptProfileStore,
     private readonly settings: WorkspaceSettings,
-  ) {}
+  ) {
+    this.storedIds = new StoredIds(db);
+  }
 
   async load(): Promise<void> {
     const max = await one<{ seq: bigint | null }>(this.db.writer, `SELECT max(seq) AS seq FROM attributes`);
     this.attributeSeq = Number(max?.seq ?? 0);
   }
 
+  /**
+   * Stores a group of Currents bodies in one transaction: parsed once (`staged`), checked and typed
+   * on narrow columns (`batch`), deduplicated by id hash (`StoredIds`), users found or made, then
+   * the new records written once into `events` with their payloads and every rollup updated from
+   * the narrow `ins`.
+   */
   async storeCurrents(bodies: SpooledBody[]): Promise<CurrentsResult[]> {
     const { steps } = this.db;
+    const files = bodies.map((b) => b.file);
     try {
-      await steps.time('parse', () => this.db.writer.run(stageSql(bodies.map((b) => b.file), bodies[0].format)));
+      await steps.time('parse', () => this.db.writer.run(stageSql(files, bodies[0].format)));
     } catch (error) {
       // Only a body DuckDB cannot parse is the sender's fault; running out of memory or a file
       // that cannot be read is the store's, and is reported as it is.
       if (!isMalformedJson(error)) throw error;
       throw new StoreError('invalid_input', await malformedMessage(error));
     }
-    const { errors, counts } = await steps.time('validate', async () => {
-      await this.db.writer.run(ERRORS_SQL);
-      await this.db.writer.run(KEEP_SQL);
+    const { spans, errors } = await steps.time('validate', async () => {
+      await this.db.writer.run(STAGED_FALLBACK_SQL);
+      await this.db.writer.run(batchSql(files));
       return {
-        errors: await rows<{ req: number; idx: bigint; message: string }>(this.db.writer, `SELECT req::INTEGER AS req, idx, message FROM errs ORDER BY req, idx`),
-        counts: await rows<{ req: number; records: number; kept: number }>(this.db.writer, GROUP_COUNTS_SQL),
+        spans: await rows<{ req: number; first: number; records: number }>(this.db.writer, REQUEST_SPANS_SQL),
+        errors: await rows<{ rn: number; req: number; message: string }>(this.db.writer, BATCH_ERRORS_SQL),
       };
     });
-    let stored = new Map<number, number>();
+    const first = new Map(spans.map((s) => [s.req, s.first]));
+    const reqOf = (rn: number) => spans.find((s) => rn >= s.first && rn < s.first + s.records)!.req;
+    const dropped = new Map<number, number>();
     await this.db.transaction(async () => {
-      await steps.time('dedupe', async () => {
-        const seen = await rows<{ h: string }>(this.db.writer, STORED_HASHES_SQL);
-        if (seen.length > 0) await this.db.writer.run(storedDuplicatesSql(seen.map((r) => r.h)));
-      });
+      const duplicates = await steps.time('dedupe', () => this.storedIds.duplicates());
+      if (duplicates.length > 0) {
+        for (const rn of duplicates) dropped.set(reqOf(rn), (dropped.get(reqOf(rn)) ?? 0) + 1);
+        await fillTempTable(this.db.writer, 'dropped', { rn: 'BIGINT' }, duplicates.map((rn) => [rn]));
+        await this.db.writer.run(`UPDATE batch SET message = 'duplicate' WHERE rn IN (SELECT rn FROM dropped)`);
+      }
       await steps.time('users', async () => {
         await this.db.writer.run(REFS_SQL);
         await this.users.createCurrentsUsers();
@@ -73,20 +87,18 @@ export class Ingest {
         await this.db.writer.run(INS_SQL);
         for (const sql of DEVICE_IDENTITIES_SQL) await this.db.writer.run(sql);
       });
-      const perRequest = await rows<{ req: number; n: number }>(this.db.writer, `SELECT req::INTEGER AS req, count(*)::INTEGER AS n FROM ins GROUP BY req`);
-      stored = new Map(perRequest.map((r) => [r.req, r.n]));
-      steps.records += perRequest.reduce((sum, r) => sum + r.n, 0);
-      await this.rollups.storeInserted(EVENTS_FROM_INS_SQL);
+      steps.records += spans.reduce((sum, s) => sum + s.records, 0) - errors.length - duplicates.length;
+      await this.rollups.storeInserted(EVENTS_FROM_STAGED_SQL, MESSAGES_FROM_INS);
+      await this.storedIds.remember(`SELECT (id_hash >> 32)::UINTEGER, (id_hash & 4294967295)::UINTEGER FROM ins`);
     });
     return bodies.map((_, req) => {
+      const records = spans.find((s) => s.req === req)?.records ?? 0;
       const own = errors.filter((e) => e.req === req);
-      const c = counts.find((x) => x.req === req);
-      const records = c?.records ?? 0;
-      const n = stored.get(req) ?? 0;
+      const duplicates = dropped.get(req) ?? 0;
       return {
-        stored: n,
-        duplicates: records - own.length - n,
-        errors: own.map((e) => ({ type: 'currents', index: Number(e.idx), message: e.message })),
+        stored: records - own.length - duplicates,
+        duplicates,
+        errors: own.map((e) => ({ type: 'currents', index: e.rn - first.get(req)!, message: e.message })),
       };
     });
   }
@@ -114,7 +126,7 @@ export class Ingest {
           await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ins_track`);
         });
         // Custom events and purchases only: no message engagement.
-        await this.rollups.storeInserted(`INSERT INTO events SELECT * FROM ins_track`, false);
+        await this.rollups.storeInserted(`INSERT INTO events SELECT * FROM ins_track`);
       }
       await steps.time('track: attributes', () => this.storeAttributes(batch.attributes, attributeUids));
       steps.records += batch.attributes.length + batch.events.length + batch.purchases.length;

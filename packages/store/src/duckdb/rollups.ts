@@ -1,15 +1,17 @@
-import { ActivityIndex, binIntoUnits, currencyRates, dayLabel, dayNumber, type ActivityTuple, type CurrencyRates } from '@brazen/analytics';
+import { binIntoUnits, currencyRates, dayLabel, dayNumber, type CurrencyRates } from '@brazen/analytics';
 import type { ActivityQuery, CounterName, CounterQuery, UnitTotals } from '../ports.ts';
 import { StoreError } from '../errors.ts';
 import { checkPage } from '../page.ts';
 import type { Workspace } from '../types.ts';
+import { ActivityDays, type ActivityTuples } from './activity.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import * as campaigns from './campaigns.ts';
-import { compactCountersSql, countersSql } from './currents-sql.ts';
+import { batchCountersSql, compactCountersSql, countersSql } from './currents-sql.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
 import { COUNTER_DAYS_DDL, COUNTERS_DDL } from './schema.ts';
-import { appendRows, fillTempTable, one, rows, tuplesOf } from './sql.ts';
+import { int32Columns } from './id-hashes.ts';
+import { fillTempTable, one, rows } from './sql.ts';
 
 /** The workspace settings the rollups are kept in: its time zone (local days) and currency rates. */
 export class WorkspaceSettings {
@@ -43,7 +45,7 @@ export interface RollupOptions {
  * ActivityIndex of each user's first and last day), and the campaign rollups (campaigns.ts).
  */
 export class Rollups {
-  private readonly activity = new ActivityIndex();
+  private readonly activity = new ActivityDays();
 
   constructor(
     private readonly db: Db,
@@ -53,9 +55,9 @@ export class Rollups {
   ) {}
 
   /** Stores this batch's new events (`insertEvents` copies them into `events`) and updates every
-   * rollup from the `ins` table (`messages`: whether it may hold message engagement events). Runs
-   * inside the batch's transaction. */
-  async storeInserted(insertEvents: string, messages = true): Promise<number> {
+   * rollup from the `ins` table (`messages`: the rows of `ins` that may be message engagement, with
+   * their payloads, as a query; absent when there are none). Runs inside the batch's transaction. */
+  async storeInserted(insertEvents: string, messages?: string): Promise<number> {
     const count = await one<{ n: number }>(this.db.writer, `SELECT count(*)::INTEGER AS n FROM ins`);
     const n = count?.n ?? 0;
     if (n === 0) return 0;
@@ -63,20 +65,24 @@ export class Rollups {
     await steps.time('insert events', () => this.db.writer.run(insertEvents));
     await steps.time('kept profiles', () => this.kept.markInsertedStale());
     await steps.time('counters', async () => {
-      await this.db.writer.run(countersSql('ins', 'counters', this.settings.zone));
-      await this.db.writer.run(countersSql('ins', 'counter_days', this.settings.zone));
+      for (const sql of batchCountersSql('ins', this.settings.zone)) await this.db.writer.run(sql);
       await this.compactCounters();
     });
     await steps.time('campaigns', () => campaigns.updateCampaignRollups(this.db.writer, this.settings.zone, messages, this.options.sortConversionsAt));
-    await steps.time('activity', async () => {
-      const tuples = tuplesOf<[string, number, number]>(await this.db.writer.runAndReadAll(sessionDaysSql('ins', this.settings.zone)));
-      if (tuples.length > 0) await this.recordActivity(tuples.map(([scope, uid, day]) => ({ scope, uid, day })));
-    });
+    await steps.time('activity', () => this.recordActivity());
     return n;
   }
 
-  /** Rows of each counter log at its last compaction. */
-  private readonly countersCompacted = { counters: 0, counter_days: 0 };
+  /**
+   * Per counter log: its rows, its latest slot, and the rows appended since its last compaction to
+   * a slot at or before the latest one then (out of time order: rows a compaction could fold or
+   * move). Rows appended in time order extend a log that is already in slot order with one row a
+   * key, which a compaction would only copy.
+   */
+  private readonly counterLogs = {
+    counters: { rows: 0, latest: -1, unsorted: 0 },
+    counter_days: { rows: 0, latest: -1, unsorted: 0 },
+  };
 
   /**
    * Counter logs from before they were logs (a keyed, upserted table), or whose days were counted
@@ -93,13 +99,13 @@ export class Rollups {
     } else if ((await meta('counter_days_zone')) !== this.settings.zone) {
       await this.db.transaction(() => this.rebuildCounters('counter_days'));
     }
-    for (const table of ['counters', 'counter_days'] as const) {
-      this.countersCompacted[table] = await this.rowCount(table);
-    }
+    for (const table of ['counters', 'counter_days'] as const) await this.measureCounterLog(table);
   }
 
-  private async rowCount(table: 'counters' | 'counter_days'): Promise<number> {
-    return (await one<{ n: number }>(this.db.writer, `SELECT count(*)::DOUBLE AS n FROM ${table}`))?.n ?? 0;
+  private async measureCounterLog(table: 'counters' | 'counter_days'): Promise<void> {
+    const slot = table === 'counters' ? 'bucket' : 'day';
+    const r = await one<{ n: number; latest: number | null }>(this.db.writer, `SELECT count(*)::DOUBLE AS n, max(${slot})::DOUBLE AS latest FROM ${table}`);
+    this.counterLogs[table] = { rows: r?.n ?? 0, latest: r?.latest ?? -1, unsorted: 0 };
   }
 
   private async rebuildCounters(table: 'counters' | 'counter_days'): Promise<void> {
@@ -108,46 +114,75 @@ export class Rollups {
     await this.db.writer.run(countersSql('events', table, this.settings.zone));
     for (const sql of compactCountersSql(table)) await this.db.writer.run(sql);
     if (table === 'counter_days') await this.db.writer.run(`INSERT OR REPLACE INTO meta VALUES ('counter_days_zone', $zone)`, { zone: this.settings.zone });
-    this.countersCompacted[table] = await this.rowCount(table);
+    await this.measureCounterLog(table);
   }
 
   /**
-   * Folds a counter log once the deltas appended since its last compaction outnumber the rows it
-   * had then (so each row is rewritten about twice in all, and a read sums few rows a key).
+   * Folds a counter log (sums each key's deltas, rewrites it in slot order) once the rows appended
+   * out of time order since its last compaction outnumber half of it, so each such row is rewritten
+   * about twice in all and a read sums few rows a key. A log fed in time order is never rewritten
+   * (on 10M events in time order it was, at each doubling: ~110 ms a batch of 100k, for nothing).
+   * Reads the batch's counter rows from `counter_rows`.
    */
   private async compactCounters(): Promise<void> {
+    const logs = this.counterLogs;
+    const r = await one<{ n: number; b: number; bl: number | null; d: number; dl: number | null; bn: number; dn: number }>(
+      this.db.writer,
+      `SELECT count(*)::DOUBLE AS n, count(*) FILTER (WHERE bucket <= $b)::DOUBLE AS b, max(bucket)::DOUBLE AS bl,
+              count(*) FILTER (WHERE day <= $d)::DOUBLE AS d, max(day)::DOUBLE AS dl,
+              (SELECT count(*) FROM counters)::DOUBLE AS bn, (SELECT count(*) FROM counter_days)::DOUBLE AS dn
+       FROM counter_rows`,
+      { b: logs.counters.latest, d: logs.counter_days.latest },
+    );
+    if (!r) return;
+    const seen = { counters: [r.bn, r.b, r.bl], counter_days: [r.dn, r.d, r.dl] } as const;
     for (const table of ['counters', 'counter_days'] as const) {
-      const size = await this.rowCount(table);
-      if (size - this.countersCompacted[table] < Math.max(20_000, this.countersCompacted[table])) continue;
+      const [rows, unsorted, latest] = seen[table];
+      const log = logs[table];
+      this.counterLogs[table] = { rows, unsorted: log.unsorted + unsorted, latest: Math.max(log.latest, latest ?? -1) };
+      if (this.counterLogs[table].unsorted < Math.max(20_000, rows / 2)) continue;
       for (const sql of compactCountersSql(table)) await this.db.writer.run(sql);
-      this.countersCompacted[table] = await this.rowCount(table);
+      await this.measureCounterLog(table);
     }
   }
 
-  private async recordActivity(tuples: ActivityTuple[]): Promise<void> {
-    const plan = this.activity.plan(tuples);
-    const history = new Map<string, number[]>();
-    if (plan.needHistory.length > 0) {
-      await fillTempTable(this.db.writer, 'hist_req', { scope: 'VARCHAR', uid: 'INTEGER' }, plan.needHistory.map((h) => [h.scope, h.uid]));
+  /** The batch's active days (session starts of `ins`) into `user_days` and the `daily` rollup. */
+  private async recordActivity(): Promise<void> {
+    const { writer } = this.db;
+    const apps = await rows<{ app: string }>(writer, `SELECT DISTINCT app_id AS app FROM ins WHERE category = 'session_start' AND app_id IS NOT NULL`);
+    await this.scopeNumbers(['', ...apps.map((a) => a.app)]);
+    // Numbered in (scope, user, day) order (in a transaction, rowids of new rows are no positions).
+    await writer.run(`CREATE OR REPLACE TEMP TABLE session_days AS
+      SELECT (row_number() OVER (ORDER BY n.n, d.uid, d.day) - 1)::INTEGER AS i, n.n AS s, d.scope, d.uid, d.day
+      FROM (${sessionDaysSql('ins', this.settings.zone)}) d JOIN activity_scopes n USING (scope)`);
+    const [scope, uid, day] = await int32Columns(writer, `SELECT s, uid, day FROM session_days ORDER BY i`, 3);
+    if (uid.length === 0) return;
+    const tuples: ActivityTuples = { scope, uid, day };
+    const needed = this.activity.needHistory(tuples);
+    const history = new Map<number, number[]>();
+    if (needed.length > 0) {
+      await fillTempTable(writer, 'hist_req', { scope: 'VARCHAR', uid: 'INTEGER', start: 'INTEGER' },
+        needed.map((start) => [this.activity.scopeName(scope[start]), uid[start], start]));
       const found = (
-        await this.db.writer.runAndReadAll(
-          `SELECT d.scope, d.uid, list(d.day ORDER BY d.day) FROM user_days d JOIN hist_req h USING (scope, uid) GROUP BY ALL`,
-        )
-      ).getRowsJS() as Array<[string, number, number[]]>;
-      for (const [scope, uid, days] of found) history.set(`${scope}\u0000${uid}`, days.map(Number));
+        await writer.runAndReadAll(`SELECT h.start, list(d.day ORDER BY d.day) FROM user_days d JOIN hist_req h USING (scope, uid) GROUP BY ALL`)
+      ).getRowsJS() as Array<[number, number[]]>;
+      for (const [start, days] of found) history.set(start, days.map(Number));
     }
-    const change = this.activity.change(tuples, (scope, uid) => history.get(`${scope}\u0000${uid}`) ?? []);
-    if (change.newDays.length > 0) {
-      await appendRows(this.db.writer, 'user_days', ['VARCHAR', 'INTEGER', 'INTEGER'], change.newDays.map((t) => [t.scope, t.uid, t.day]));
+    const change = this.activity.change(tuples, (start) => history.get(start) ?? []);
+    if (change.newDays === 'all') {
+      await writer.run(`INSERT INTO user_days SELECT scope, uid, day FROM session_days`);
+    } else if (change.newDays.length > 0) {
+      await fillTempTable(writer, 'new_days', { i: 'INTEGER' }, Array.from(change.newDays, (i) => [i]));
+      await writer.run(`INSERT INTO user_days SELECT scope, uid, day FROM session_days WHERE i IN (SELECT i FROM new_days)`);
     }
     if (change.deltas.length > 0) {
       await fillTempTable(
-        this.db.writer,
+        writer,
         'daily_delta',
         { scope: 'VARCHAR', day: 'INTEGER', dau: 'BIGINT', new_users: 'BIGINT', mau_diff: 'BIGINT' },
         change.deltas.map((d) => [d.scope, d.day, d.dau, d.newUsers, d.mauDiff]),
       );
-      await this.db.writer.run(
+      await writer.run(
         `INSERT INTO daily SELECT * FROM daily_delta ON CONFLICT DO UPDATE SET
            dau = dau + EXCLUDED.dau, new_users = new_users + EXCLUDED.new_users, mau_diff = mau_diff + EXCLUDED.mau_diff`,
       );
@@ -155,19 +190,26 @@ export class Rollups {
     this.db.afterCommit(change.commit);
   }
 
+  /** Numbers the scopes (made on first sight) and fills the temp table `activity_scopes` with them
+   * (every time: a few rows, and a table made in a transaction that rolled back is gone while the
+   * numbers stay). */
+  private async scopeNumbers(scopes: string[]): Promise<void> {
+    for (const scope of scopes) this.activity.scopeNumber(scope);
+    await fillTempTable(this.db.writer, 'activity_scopes', { scope: 'VARCHAR', n: 'INTEGER' }, this.activity.scopeList.map((scope, n) => [scope, n]));
+  }
+
   async loadActivity(): Promise<void> {
     this.activity.clear();
     // Scopes are few and users many (2M rows for the 1M-user demo): each row names its scope by
-    // number, since reading a text per row costs seconds at that size.
-    const scopes = (await rows<{ scope: string }>(this.db.writer, `SELECT DISTINCT scope FROM user_days`)).map((r) => r.scope);
-    await fillTempTable(this.db.writer, 'scope_numbers', { scope: 'VARCHAR', n: 'INTEGER' }, scopes.map((scope, n) => [scope, n]));
-    const reader = await this.db.writer.runAndReadAll(
+    // number, and the numbers are read as columns.
+    await this.scopeNumbers(['', ...(await rows<{ scope: string }>(this.db.writer, `SELECT DISTINCT scope FROM user_days`)).map((r) => r.scope)]);
+    const [n, uid, first, last] = await int32Columns(
+      this.db.writer,
       `SELECT s.n, d.uid, min(d.day)::INTEGER AS first, max(d.day)::INTEGER AS last
-       FROM user_days d JOIN scope_numbers s ON s.scope = d.scope GROUP BY s.n, d.uid`,
+       FROM user_days d JOIN activity_scopes s ON s.scope = d.scope GROUP BY s.n, d.uid`,
+      4,
     );
-    for (const [n, uid, first, last] of tuplesOf<[number, number, number, number]>(reader)) {
-      this.activity.load(scopes[n], uid, first, last);
-    }
+    for (let i = 0; i < uid.length; i++) this.activity.load(n[i], uid[i], first[i], last[i]);
   }
 
   /** Recomputes the day-based rollups in the current time zone from the stored session starts. */
