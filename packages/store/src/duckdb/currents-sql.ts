@@ -69,25 +69,26 @@ const typed = (column: string) => TYPED[column as keyof typeof TYPED] ?? `s.${co
  * The group's records as the narrow temp table `batch`: `rn` the record's position in the group,
  * `req` its request's position, its id and id hash, how it names its user (`bk`, `ek`: braze_id and
  * external_id, '' where absent), and `message`, the first rule it breaks (null for a valid record).
- * Rules in their order.
+ * The rules of `readCurrentsRecord` (`@brazen/analytics`), in their order, with their messages and
+ * time range.
  */
 export function batchSql(files: readonly string[]): string {
   return `CREATE OR REPLACE TEMP TABLE batch AS
     SELECT s.rowid AS rn, list_position([${files.map(literal).join(', ')}], s.file) - 1 AS req, s.id, ${TYPED.id_hash} AS id_hash,
            coalesce(s.user_id, '') AS bk, coalesce(s.external_user_id, '') AS ek,
            CASE
-             WHEN s.id IS NULL AND json_type(s.payload) IS DISTINCT FROM 'OBJECT' THEN 'record must be a JSON object'
-             WHEN s.id IS NULL OR s.id = '' THEN 'id is required'
-             WHEN s.event_type IS NULL THEN 'event_type is required'
-             WHEN k.category IS NULL THEN 'event_type "' || s.event_type || '" is not a Braze Currents event type'
-             WHEN ${TYPED.time} IS NULL THEN 'time must be a number of epoch seconds'
-             WHEN s.user_id IS NULL AND s.external_user_id IS NULL THEN 'user_id or external_user_id is required'
-             WHEN k.category = 'custom_event' AND s.name IS NULL THEN 'name is required for a custom event'
-             WHEN k.category = 'purchase' AND s.product_id IS NULL THEN 'product_id is required for a purchase'
-             WHEN k.category = 'purchase' AND ${TYPED.price} IS NULL THEN 'price must be a number'
-             WHEN s.quantity IS NOT NULL AND (${TYPED.quantity} IS NULL OR ${TYPED.quantity} < 1) THEN 'quantity must be a positive integer'
-             WHEN k.category = 'purchase' AND r.usd IS NULL
-               THEN 'currency "' || ${TYPED.currency} || '" has no exchange rate: add currency_rates.' || ${TYPED.currency} || ' to the workspace'
+             WHEN s.id IS NULL AND json_type(s.payload) IS DISTINCT FROM 'OBJECT' THEN ${literal(M.notAnObject)}
+             WHEN s.id IS NULL OR s.id = '' THEN ${literal(M.noId)}
+             WHEN s.event_type IS NULL THEN ${literal(M.noEventType)}
+             WHEN k.category IS NULL THEN ${textOf(M.unknownEventType, 's.event_type')}
+             WHEN ${TYPED.time} IS NULL THEN ${literal(M.timeNotANumber)}
+             WHEN NOT (${TYPED.time} >= ${CURRENTS_TIME_RANGE.from} AND ${TYPED.time} < ${CURRENTS_TIME_RANGE.before}) THEN ${literal(M.timeOutOfRange)}
+             WHEN coalesce(s.user_id, '') = '' AND coalesce(s.external_user_id, '') = '' THEN ${literal(M.noUser)}
+             WHEN k.category = 'custom_event' AND s.name IS NULL THEN ${literal(M.noName)}
+             WHEN k.category = 'purchase' AND s.product_id IS NULL THEN ${literal(M.noProductId)}
+             WHEN k.category = 'purchase' AND ${TYPED.price} IS NULL THEN ${literal(M.priceNotANumber)}
+             WHEN s.quantity IS NOT NULL AND (${TYPED.quantity} IS NULL OR ${TYPED.quantity} < 1) THEN ${literal(M.badQuantity)}
+             WHEN k.category = 'purchase' AND r.usd IS NULL THEN ${textOf(M.noRate, TYPED.currency)}
            END AS message
     FROM ${STAGED_TYPED}`;
 }
