@@ -97,7 +97,18 @@ function definitionRows(ws: Workspace): DefinitionRow[] {
   return out.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
 }
 
+/** Per connection (its temp table `conv_defs`): whether some campaign or Canvas has a conversion
+ * behaviour. Without one, a batch that holds no message engagement changes no campaign rollup. */
+const behaviours = new WeakMap<DuckDBConnection, boolean>();
+
+/** Whether a batch of only custom events and purchases (a /users/track batch) has campaign rollups
+ * to update: only conversions, and only when some behaviour is defined. */
+export function convertsAnything(conn: DuckDBConnection): boolean {
+  return behaviours.get(conn) ?? true;
+}
+
 async function loadDefinitions(conn: DuckDBConnection, defs: DefinitionRow[]): Promise<void> {
+  behaviours.set(conn, defs.length > 0);
   await conn.run(`DELETE FROM conv_defs`);
   for (const [src, obj, idx, kind, win, name, appIds] of defs) {
     await conn.run(`INSERT INTO conv_defs VALUES ($src, $obj, $idx, $kind, $win, $name, ${appIds ? `[${sqlList(appIds)}]::VARCHAR[]` : 'NULL'})`, {

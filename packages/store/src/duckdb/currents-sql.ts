@@ -182,7 +182,7 @@ export const DEVICE_IDENTITIES_FROM_EVENTS_SQL = `INSERT INTO identities
 /** The counter rows of `source` (narrow: time, category, name, app_id, quantity, revenue): per
  * 15-minute bucket, local day, kind, name ('' but for custom events and purchases) and app ('' when
  * none). */
-function counterRowsSql(source: string, zone: string): string {
+export function counterRowsSql(source: string, zone: string): string {
   return `SELECT floor(time / 900)::INTEGER AS bucket, ${dayOf('time', zone)} AS day, kind, nm, app,
          count(*) AS n, sum(coalesce(quantity, 1)) AS quantity, sum(coalesce(revenue, 0)) AS revenue
   FROM (

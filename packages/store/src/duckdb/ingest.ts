@@ -42,6 +42,9 @@ export class Ingest {
   async load(): Promise<void> {
     const max = await one<{ seq: bigint | null }>(this.db.writer, `SELECT max(seq) AS seq FROM attributes`);
     this.attributeSeq = Number(max?.seq ?? 0);
+    // A /users/track group's events before they are stored (made here, outside any transaction, and
+    // left empty by each group).
+    await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE track_rows AS SELECT * FROM events LIMIT 0`);
   }
 
   /**
@@ -113,22 +116,21 @@ export class Ingest {
     const { steps } = this.db;
     await this.db.transaction(async () => {
       // The uid of each object's user: attributes, then events, then purchases.
+      const firstNew = this.users.nextUid;
       const uids = await steps.time('track: users', () => this.users.resolveTrackUsers(batch));
       const attributeUids = uids.slice(0, batch.attributes.length);
-      await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins_track AS SELECT * FROM events LIMIT 0`);
       const events = [...batch.events, ...batch.purchases];
       if (events.length > 0) {
+        const eventUids = events.map((_, i) => uids[batch.attributes.length + i]!);
         await steps.time('track: assemble', async () => {
-          const app = await this.db.writer.createAppender('ins_track', 'main', 'temp');
-          events.forEach((e, i) => this.appendEvent(app, e, uids[batch.attributes.length + i]!));
+          const app = await this.db.writer.createAppender('track_rows', 'main', 'temp');
+          events.forEach((e, i) => this.appendEvent(app, e, eventUids[i]));
           app.closeSync();
-          await this.db.writer.run(`UPDATE ins_track SET id_hash = hash(id)`);
-          await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ins_track`);
         });
-        // Custom events and purchases only: no message engagement.
-        await this.rollups.storeInserted(`INSERT INTO events SELECT * FROM ins_track`);
+        // Custom events and purchases only: no message engagement, no session.
+        await this.rollups.storeTracked(eventUids);
       }
-      await steps.time('track: attributes', () => this.storeAttributes(batch.attributes, attributeUids));
+      await steps.time('track: attributes', () => this.storeAttributes(batch.attributes, attributeUids, firstNew));
       steps.records += batch.attributes.length + batch.events.length + batch.purchases.length;
     });
     return group.map((b) => ({
@@ -142,7 +144,7 @@ export class Ingest {
   private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): void {
     const { category, revenue } = trackedEvent(e, this.settings.rates);
     app.appendVarchar(e.id);
-    app.appendNull(); // id_hash: filled below by SQL
+    app.appendNull(); // id_hash: hashed by DuckDB as the row goes into events
     app.appendVarchar(e.eventType);
     app.appendVarchar(category);
     app.appendDouble(e.time);
@@ -161,12 +163,13 @@ export class Ingest {
     app.endRow();
   }
 
-  /** Stores attribute updates, `uids[i]` the user of `attributes[i]` (none: not stored). */
-  private async storeAttributes(attributes: AttributeRecord[], uids: Array<number | undefined>): Promise<void> {
+  /** Stores attribute updates, `uids[i]` the user of `attributes[i]` (none: not stored); users from
+   * `firstNew` on were made by this batch and have no stored value to read. */
+  private async storeAttributes(attributes: AttributeRecord[], uids: Array<number | undefined>, firstNew: number): Promise<void> {
     const needed = attributes.flatMap((a, i) => (uids[i] === undefined ? [] : [{ ...a, uid: uids[i] }]));
     if (needed.length === 0) return;
     const current = await this.currentValues(
-      needed.flatMap((a) => [
+      needed.filter((a) => a.uid < firstNew).flatMap((a) => [
         ...Object.keys(a.increments ?? {}).map((name) => [a.uid, name] as const),
         ...Object.keys(a.arrayEdits ?? {}).map((name) => [a.uid, name] as const),
       ]),

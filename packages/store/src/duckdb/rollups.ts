@@ -6,12 +6,12 @@ import type { Workspace } from '../types.ts';
 import { ActivityDays, type ActivityTuples } from './activity.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import * as campaigns from './campaigns.ts';
-import { batchCountersSql, compactCountersSql, countersSql } from './currents-sql.ts';
+import { batchCountersSql, compactCountersSql, counterRowsSql, countersSql } from './currents-sql.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
 import { COUNTER_DAYS_DDL, COUNTERS_DDL } from './schema.ts';
 import { int32Columns } from './id-hashes.ts';
-import { fillTempTable, one, rows } from './sql.ts';
+import { appendRows, fillTempTable, one, rows, tuplesOf } from './sql.ts';
 
 /** The workspace settings the rollups are kept in: its time zone (local days) and currency rates. */
 export class WorkspaceSettings {
@@ -71,6 +71,68 @@ export class Rollups {
     await steps.time('campaigns', () => campaigns.updateCampaignRollups(this.db.writer, this.settings.zone, messages, this.options.sortConversionsAt));
     await steps.time('activity', () => this.recordActivity());
     return n;
+  }
+
+  /**
+   * Stores a /users/track group's events, custom events and purchases only (the temp table
+   * `track_rows`, id hashes not filled), and updates the rollups they feed, with as few statements
+   * as the group allows: a group is a few hundred objects, so each statement's fixed cost counts,
+   * not the rows. The counters' rows are summed by DuckDB (one query: local days in the workspace's
+   * zone) and their totals and both logs written from JavaScript through appenders; no session
+   * starts, so no activity; no message engagement, so campaign rollups only for conversions, and
+   * only when some behaviour is defined. `uids`: the users of the events. Runs inside the group's
+   * transaction; leaves `track_rows` empty.
+   */
+  async storeTracked(uids: readonly number[]): Promise<void> {
+    const { steps, writer } = this.db;
+    await steps.time('insert events', () => writer.run(`INSERT INTO events SELECT * REPLACE (hash(id) AS id_hash) FROM track_rows`));
+    await steps.time('kept profiles', () => this.kept.markStale([...uids]));
+    await steps.time('counters', () => this.appendCounters('track_rows'));
+    if (campaigns.convertsAnything(writer)) {
+      await steps.time('campaigns', async () => {
+        await writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT * REPLACE (hash(id) AS id_hash), 0 AS req FROM track_rows`);
+        await campaigns.updateCampaignRollups(writer, this.settings.zone, undefined, this.options.sortConversionsAt);
+      });
+    }
+    await writer.run(`DELETE FROM track_rows`);
+  }
+
+  /**
+   * The counter rows of `source` (a few hundred records), summed per slot, kind, name and app by
+   * DuckDB, with the totals over every name and/or app added here (what the grouping sets of
+   * `batchCountersSql` make) and appended to both logs. Every row counts as out of time order
+   * toward a compaction.
+   */
+  private async appendCounters(source: string): Promise<void> {
+    const reader = await this.db.writer.runAndReadAll(
+      `SELECT bucket, day, kind, nm, app, n::DOUBLE, quantity::DOUBLE, revenue::DOUBLE FROM (${counterRowsSql(source, this.settings.zone)})`,
+    );
+    const found = tuplesOf<[number, number, string, string, string, number, number, number]>(reader);
+    if (found.length === 0) return;
+    const ALL = '\u0001';
+    for (const table of ['counters', 'counter_days'] as const) {
+      const sums = new Map<string, [number, string, string, string, number, number, number]>();
+      for (const [bucket, day, kind, nm, app, n, quantity, revenue] of found) {
+        const slot = table === 'counters' ? bucket : day;
+        for (const [name, appId] of [[nm, app], [nm, ALL], [ALL, app], [ALL, ALL]]) {
+          const key = `${slot}\u0000${kind}\u0000${name}\u0000${appId}`;
+          const row = sums.get(key);
+          if (row) {
+            row[4] += n;
+            row[5] += quantity;
+            row[6] += revenue;
+          } else sums.set(key, [slot, kind, name, appId, n, quantity, revenue]);
+        }
+      }
+      await appendRows(this.db.writer, table, ['INTEGER', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'BIGINT', 'BIGINT', 'DOUBLE'], sums.values());
+      const log = this.counterLogs[table];
+      let latest = log.latest;
+      for (const row of sums.values()) latest = Math.max(latest, row[0]);
+      this.counterLogs[table] = { rows: log.rows + sums.size, unsorted: log.unsorted + sums.size, latest };
+      if (this.counterLogs[table].unsorted < Math.max(20_000, this.counterLogs[table].rows / 2)) continue;
+      for (const sql of compactCountersSql(table)) await this.db.writer.run(sql);
+      await this.measureCounterLog(table);
+    }
   }
 
   /**
