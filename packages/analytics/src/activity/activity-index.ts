@@ -133,31 +133,8 @@ export class ActivityIndex {
       const added = [...days].filter((d) => !oldSet.has(d) && !(known && d === known.last)).sort((a, b) => a - b);
       if (added.length === 0) continue;
 
-      for (const day of added) {
-        delta(scope, day).dau += 1;
-        newDays.push({ scope, uid, day });
-      }
-      const firstAdded = added[0];
-      if (!known) delta(scope, firstAdded).newUsers += 1;
-      else if (firstAdded < known.first) {
-        delta(scope, known.first).newUsers -= 1;
-        delta(scope, firstAdded).newUsers += 1;
-      }
-      const merged = [...old, ...added].sort((a, b) => a - b);
-      for (const [start, end] of coverage(old)) {
-        delta(scope, start).mauDiff -= 1;
-        delta(scope, end + 1).mauDiff += 1;
-      }
-      for (const [start, end] of coverage(merged)) {
-        delta(scope, start).mauDiff += 1;
-        delta(scope, end + 1).mauDiff -= 1;
-      }
-      updates.push({
-        scope,
-        uid,
-        first: Math.min(known ? known.first : Infinity, firstAdded),
-        last: Math.max(known ? known.last : -Infinity, added[added.length - 1]),
-      });
+      for (const day of added) newDays.push({ scope, uid, day });
+      updates.push({ scope, uid, ...userDaysChange(old, added, known, (day) => delta(scope, day)) });
     }
 
     const deltas = [...deltaMap.values()].filter((d) => d.dau !== 0 || d.newUsers !== 0 || d.mauDiff !== 0);
@@ -171,8 +148,44 @@ export class ActivityIndex {
   }
 }
 
+/**
+ * What one user's new active days change (the rule every engine's incremental DAU/new users/MAU
+ * follows): DAU on each added day; new users moved to the first added day when it comes before the
+ * known first one; MAU by the change of the user's coverage. `old`: the user's active days known
+ * before, sorted (only the last known one when every added day is on or after it); `added`: the new
+ * days, sorted, none of them in `old`; `known`: the user's first and last known day. Adds to the
+ * deltas `delta(day)` gives; returns the user's first and last day after the change.
+ */
+export function userDaysChange(
+  old: readonly number[],
+  added: readonly number[],
+  known: { first: number; last: number } | undefined,
+  delta: (day: number) => { dau: number; newUsers: number; mauDiff: number },
+): { first: number; last: number } {
+  for (const day of added) delta(day).dau += 1;
+  const firstAdded = added[0];
+  if (!known) delta(firstAdded).newUsers += 1;
+  else if (firstAdded < known.first) {
+    delta(known.first).newUsers -= 1;
+    delta(firstAdded).newUsers += 1;
+  }
+  const merged = [...old, ...added].sort((a, b) => a - b);
+  for (const [start, end] of coverage(old)) {
+    delta(start).mauDiff -= 1;
+    delta(end + 1).mauDiff += 1;
+  }
+  for (const [start, end] of coverage(merged)) {
+    delta(start).mauDiff += 1;
+    delta(end + 1).mauDiff -= 1;
+  }
+  return {
+    first: Math.min(known ? known.first : Infinity, firstAdded),
+    last: Math.max(known ? known.last : -Infinity, added[added.length - 1]),
+  };
+}
+
 /** Merged intervals [day, day + 29] of sorted active days. */
-export function coverage(sortedDays: number[]): Array<[number, number]> {
+export function coverage(sortedDays: readonly number[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (const day of sortedDays) {
     const end = day + MAU_WINDOW_DAYS - 1;

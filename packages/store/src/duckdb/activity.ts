@@ -1,4 +1,4 @@
-import { coverage } from '@brazen/analytics';
+import { userDaysChange, type DayDelta } from '@brazen/analytics';
 
 /**
  * DAU, new users and MAU kept up to date batch by batch (the `daily` rollup, SPEC §3): the same
@@ -127,23 +127,8 @@ export class ActivityDays {
         }
       }
       if (added.length === 0) return;
-      for (const day of added) delta(scope, day).dau += 1;
-      const firstAdded = added[0];
-      if (!known) delta(scope, firstAdded).newUsers += 1;
-      else if (firstAdded < known.first) {
-        delta(scope, known.first).newUsers -= 1;
-        delta(scope, firstAdded).newUsers += 1;
-      }
-      const merged = old.length === 0 ? added : mergeSorted(old, added);
-      for (const [from, to] of coverage(old)) {
-        delta(scope, from).mauDiff -= 1;
-        delta(scope, to + 1).mauDiff += 1;
-      }
-      for (const [from, to] of coverage(merged)) {
-        delta(scope, from).mauDiff += 1;
-        delta(scope, to + 1).mauDiff -= 1;
-      }
-      updates.push(scope, uid, Math.min(known ? known.first : Infinity, firstAdded), Math.max(known ? known.last : -Infinity, added[added.length - 1]));
+      const after = userDaysChange(old, added, known, (day) => delta(scope, day));
+      updates.push(scope, uid, after.first, after.last);
     });
     return {
       deltas: [...deltas.values()].filter((d) => d.dau !== 0 || d.newUsers !== 0 || d.mauDiff !== 0),
@@ -160,14 +145,6 @@ export interface ActivityTuples {
   scope: Int32Array;
   uid: Int32Array;
   day: Int32Array;
-}
-
-export interface DayDelta {
-  scope: string;
-  day: number;
-  dau: number;
-  newUsers: number;
-  mauDiff: number;
 }
 
 export interface ActivityChange {
@@ -187,15 +164,4 @@ function forEachUser(t: ActivityTuples, f: (start: number, end: number) => void)
     f(start, end);
     start = end;
   }
-}
-
-function mergeSorted(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i] <= b[j])) out.push(a[i++]);
-    else out.push(b[j++]);
-  }
-  return out;
 }
