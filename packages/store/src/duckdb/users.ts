@@ -4,7 +4,7 @@ import type { TrackBatch } from '../types.ts';
 import { DEVICE_IDENTITIES_FROM_EVENTS_SQL } from './currents-sql.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
-import { appendRows, fillTempTable, identitiesByValue, one, rows } from './sql.ts';
+import { appendRows, fillTempTable, identitiesByValue, one, tuplesOf } from './sql.ts';
 
 /**
  * Users and their identities: every user has a number of the store's own (`uid`, never seen outside
@@ -29,11 +29,12 @@ export class Users {
   /** Gives a uid to every user named in the batch that is not known yet, and records new identities
    * (the rule of analytics' `resolveCurrentsUsers`, on the namings `umap` found no user for). */
   async createCurrentsUsers(): Promise<void> {
-    const open = await rows<{ bk: string; ek: string; uid: number | null; buid: number | null; euid: number | null }>(
-      this.db.writer,
-      `SELECT bk, ek, uid, buid, euid FROM umap
-       WHERE (bk <> '' AND buid IS NULL) OR (ek <> '' AND euid IS NULL)`,
-    );
+    // Read column by column: a batch of new users has tens of thousands of these.
+    const open = tuplesOf<[string, string, number | null, number | null, number | null]>(
+      await this.db.writer.runAndReadAll(
+        `SELECT bk, ek, uid, buid, euid FROM umap WHERE (bk <> '' AND buid IS NULL) OR (ek <> '' AND euid IS NULL)`,
+      ),
+    ).map(([bk, ek, uid, buid, euid]) => ({ bk, ek, uid, buid, euid }));
     if (open.length === 0) return;
     const users: Array<[number, string]> = [];
     const found = open.map((r) => ({ userId: r.bk, externalUserId: r.ek, byBrazeId: r.buid ?? undefined, byExternalId: r.euid ?? undefined }));
