@@ -19,6 +19,7 @@ import type { ExportJob, ExportJobPatch, ExportProfiles, ProfileOptions, Refresh
 import { StoreError } from '../errors.ts';
 import * as apiKeys from './api-keys.ts';
 import * as campaigns from './campaigns.ts';
+import * as cards from './cards.ts';
 import { customAttributeSamples } from './custom-attributes.ts';
 import { attachWhenFree, CATALOG, Db } from './db.ts';
 import * as exportJobs from './export-jobs.ts';
@@ -300,7 +301,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   }
 
   cardStats(q: CardStatsQuery): Promise<CardStatRow[]> {
-    return campaigns.cardStats(this.db.reader, q);
+    return cards.cardStats(this.db.reader, q);
   }
 
   // ---------------------------------------------------------------- segments, users, user exports
