@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { ClickHouseStore, DuckDbStore, type Store } from '@brazen/store';
 import { startClickHouseCluster, type ClickHouseCluster } from '../../store/test/clickhouse/servers.ts';
 
@@ -22,6 +23,11 @@ export const TEST_STORE: TestStoreKind = (() => {
 export const onClickHouse = TEST_STORE !== 'duckdb';
 
 let servers: Promise<ClickHouseCluster> | undefined;
+// The servers a test file started end with it (else each file of a run leaves its servers behind).
+afterAll(async () => {
+  await (await servers)?.stop();
+  servers = undefined;
+});
 let chdbPath: string | undefined;
 
 const databaseOf = (dir: string) => `t_${createHash('sha1').update(dir).digest('hex').slice(0, 16)}`;
