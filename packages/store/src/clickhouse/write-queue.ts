@@ -5,11 +5,10 @@
  * one by one, so that only the bad one fails. Batches are stored one at a time, in arrival order.
  */
 
-interface Waiting<I, O> {
-  input: I;
+import { storeGroup, type Pending } from '../store-group.ts';
+
+interface Waiting<I, O> extends Pending<I, O> {
   weight: number;
-  resolve: (result: O) => void;
-  reject: (error: unknown) => void;
 }
 
 export interface WriteQueueOptions {
@@ -52,29 +51,10 @@ export class WriteQueue<I, O> {
           batch.push(next);
           weight += next.weight;
         }
-        await this.storeBatch(batch);
+        await storeGroup(batch, this.store);
       }
     } finally {
       this.running = false;
-    }
-  }
-
-  private async storeBatch(batch: Array<Waiting<I, O>>): Promise<void> {
-    try {
-      const results = await this.store(batch.map((w) => w.input));
-      batch.forEach((w, i) => w.resolve(results[i]));
-    } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
-        return;
-      }
-      for (const w of batch) {
-        try {
-          w.resolve((await this.store([w.input]))[0]);
-        } catch (alone) {
-          w.reject(alone);
-        }
-      }
     }
   }
 }

@@ -1,14 +1,12 @@
+import { storeGroup, type Pending } from '../store-group.ts';
 import type { Db } from './db.ts';
 
 /** At most this many waiting requests, and this many bytes of bodies, are committed together. */
 const MAX_GROUP = 64;
 const MAX_GROUP_BYTES = 64 * 1024 * 1024;
 
-interface Waiting<I, O> {
-  input: I;
+interface Waiting<I, O> extends Pending<I, O> {
   bytes: number;
-  resolve: (result: O) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -51,21 +49,6 @@ export class GroupCommit<I, O> {
       } else i++;
     }
     if (this.queue.length > 0) void this.db.serialized(() => this.flush());
-    try {
-      const results = await this.store(group.map((w) => w.input));
-      group.forEach((w, i) => w.resolve(results[i]));
-    } catch (error) {
-      if (group.length === 1) {
-        group[0].reject(error);
-        return;
-      }
-      for (const w of group) {
-        try {
-          w.resolve((await this.store([w.input]))[0]);
-        } catch (alone) {
-          w.reject(alone);
-        }
-      }
-    }
+    await storeGroup(group, this.store);
   }
 }
