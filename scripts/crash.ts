@@ -1,7 +1,10 @@
 /**
  * `npm run crash`: kills a real `brazen serve` with SIGKILL at random moments during sustained
- * /currents ingestion (CRASH_ROUNDS, default 20), then checks the data folder: every acknowledged
- * record is there once, nothing is counted twice, and the rollups agree with the records.
+ * /currents and /users/track ingestion (CRASH_ROUNDS, default 20), then checks the data folder:
+ * every acknowledged record is there once, nothing is counted twice, and the rollups agree with the
+ * records. /users/track is acknowledged before it is applied (track-log.ts): what a kill leaves
+ * between the two is applied when the server starts again, and the check opens the folder only
+ * after a last start.
  * CRASH_BATCH sets the records a request (default 2,000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,8 +26,11 @@ const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 
 const dir = mkdtempSync(join(tmpdir(), 'brazen-crash-run-'));
 const acknowledged = new Set<string>();
+/** /users/track events acknowledged, by their `properties.k`. */
+const tracked = new Set<string>();
 let sentBatches = 0;
 let next = 0;
+let nextTracked = 0;
 
 for (let round = 1; round <= ROUNDS; round++) {
   const server = await startServerProcess(dir, KEY, ['--no-rate-limits']);
@@ -57,15 +63,42 @@ for (let round = 1; round <= ROUNDS; round++) {
       }
     }
   };
-  const senders = Array.from({ length: SENDERS }, sender);
+  const trackSender = async () => {
+    while (alive) {
+      const keys = Array.from({ length: 75 }, () => `t${nextTracked++}`);
+      const time = new Date((DAY0 + (nextTracked % 8_640_000)) * 1000).toISOString();
+      const events = keys.map((k, i) => ({ external_id: `tu${(nextTracked + i) % 3000}`, name: 'Tracked', time, properties: { k } }));
+      sentBatches++;
+      try {
+        const res = await fetch(`${server.url}/users/track`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ events }),
+        });
+        if (res.status === 201) {
+          const body = (await res.json()) as { events_processed?: number };
+          if (body.events_processed !== events.length) throw new Error(`short /users/track: ${JSON.stringify(body)}`);
+          for (const k of keys) tracked.add(k);
+        }
+      } catch (error) {
+        if (alive) throw error;
+        return;
+      }
+    }
+  };
+  const senders = [...Array.from({ length: SENDERS }, sender), trackSender(), trackSender()];
   const lifetime = 300 + Math.floor(rand() * 2500);
   await new Promise((r) => setTimeout(r, lifetime));
   alive = false;
   server.child.kill('SIGKILL');
   await exited(server.child);
   await Promise.allSettled(senders);
-  process.stdout.write(`round ${round}/${ROUNDS}: killed after ${lifetime} ms, ${acknowledged.size} records acknowledged so far\n`);
+  process.stdout.write(`round ${round}/${ROUNDS}: killed after ${lifetime} ms, ${acknowledged.size} records and ${tracked.size} /users/track events acknowledged so far\n`);
 }
+// A last start applies what the last kill left in the /users/track log.
+const last = await startServerProcess(dir, KEY, ['--no-rate-limits']);
+last.child.kill('SIGTERM');
+await exited(last.child);
 
 const instance = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
 const conn = await instance.connect();
@@ -85,6 +118,17 @@ for (const id of acknowledged) {
 }
 app.closeSync();
 const [[lost]] = (await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM acked a ANTI JOIN events e ON e.id = a.id`)).getRows() as number[][];
+await conn.run(`CREATE TEMP TABLE tracked_acked (k VARCHAR)`);
+const tapp = await conn.createAppender('tracked_acked', 'main', 'temp');
+for (const k of tracked) {
+  tapp.appendVarchar(k);
+  tapp.endRow();
+}
+tapp.closeSync();
+await conn.run(`CREATE TEMP TABLE tracked_stored AS SELECT payload->'properties'->>'k' AS k FROM events WHERE name = 'Tracked'`);
+const [[trackLost, trackStored, trackDistinct]] = (await conn.runAndReadAll(`SELECT
+    (SELECT count(*) FROM tracked_acked a ANTI JOIN tracked_stored s USING (k))::DOUBLE,
+    (SELECT count(*) FROM tracked_stored)::DOUBLE, (SELECT count(DISTINCT k) FROM tracked_stored)::DOUBLE`)).getRows() as number[][];
 conn.closeSync();
 instance.closeSync();
 rmSync(dir, { recursive: true, force: true });
@@ -92,7 +136,8 @@ rmSync(dir, { recursive: true, force: true });
 console.log(`crash run: ${ROUNDS} SIGKILLs, ${sentBatches} batches sent, ${acknowledged.size} records acknowledged, ${stored} stored`);
 console.log(`  acknowledged but lost: ${lost}`);
 console.log(`  stored twice: ${stored - distinct}`);
+console.log(`/users/track: ${tracked.size} events acknowledged, ${trackStored} stored; acknowledged but lost: ${trackLost}; stored twice: ${trackStored - trackDistinct}`);
 console.log(`  custom-event counter vs records: ${counted} / ${customEvents}; session counter vs records: ${sessionCounters} / ${sessions}`);
-const ok = lost === 0 && stored === distinct && counted === customEvents && sessionCounters === sessions;
+const ok = lost === 0 && stored === distinct && trackLost === 0 && trackStored === trackDistinct && counted === customEvents && sessionCounters === sessions;
 console.log(ok ? 'crash run: OK' : 'crash run: FAILED');
 process.exitCode = ok ? 0 : 1;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { attributeIdentity, foldAttributeUpdate, isLater, lineOfRecord, trackedEvent, UNREADABLE_BODY, unreadableLineMessage } from '@brazen/analytics';
-import type { AttributeRecord, CurrentsResult, EventRecord, TrackBatch, TrackResult, UserRef } from '../types.ts';
+import { attributeIdentity, foldAttributeUpdate, identitiesGiven, isLater, lineOfRecord, trackedEvent, UNREADABLE_BODY, unreadableLineMessage, type TrackNaming } from '@brazen/analytics';
+import type { AttributeRecord, CurrentsResult, EventRecord } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import {
   BATCH_ERRORS_SQL, batchSql, DEVICE_IDENTITIES_SQL, EVENTS_FROM_STAGED_SQL, INS_SQL, MESSAGES_FROM_INS, REFS_SQL, REQUEST_SPANS_SQL, STAGED_FALLBACK_SQL, stageSql,
@@ -11,6 +11,7 @@ import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
 import type { Rollups, WorkspaceSettings } from './rollups.ts';
 import { fillTempTable, one, rows } from './sql.ts';
+import type { TrackEntry } from './track-log.ts';
 import type { Users } from './users.ts';
 
 /** A Currents body as DuckDB reads it: a file of the store's own spool folder. */
@@ -106,22 +107,39 @@ export class Ingest {
     });
   }
 
-  /** Stores a group of /users/track batches as one, in their order. */
-  async storeTrack(group: TrackBatch[]): Promise<TrackResult[]> {
-    const batch: TrackBatch = {
-      attributes: group.flatMap((b) => b.attributes),
-      events: group.flatMap((b) => b.events),
-      purchases: group.flatMap((b) => b.purchases),
-    };
+  /**
+   * Applies acknowledged /users/track requests (track-log.ts) in one transaction, in their order:
+   * each request's attributes, then its events, then its purchases, as if stored one by one; users
+   * made take their request's time (`at`). `within` runs inside the transaction (the log's rows of
+   * these requests are deleted there).
+   */
+  async storeTrack(group: readonly TrackEntry[], within: () => Promise<void>): Promise<void> {
+    const attributes: AttributeRecord[] = [];
+    const events: EventRecord[] = [];
+    const namings: TrackNaming[] = [];
+    const namingAt: number[] = [];
+    const attributeNaming: number[] = [];
+    const eventNaming: number[] = [];
+    for (const { batch, at } of group) {
+      for (const a of batch.attributes) {
+        attributeNaming.push(namings.length);
+        attributes.push(a);
+        namings.push({ user: a.user, create: !a.updateExistingOnly, gives: identitiesGiven(a.values) });
+        namingAt.push(at);
+      }
+      for (const e of [...batch.events, ...batch.purchases]) {
+        eventNaming.push(namings.length);
+        events.push(e);
+        namings.push({ user: e.user, create: true });
+        namingAt.push(at);
+      }
+    }
     const { steps } = this.db;
     await this.db.transaction(async () => {
-      // The uid of each object's user: attributes, then events, then purchases.
       const firstNew = this.users.nextUid;
-      const uids = await steps.time('track: users', () => this.users.resolveTrackUsers(batch));
-      const attributeUids = uids.slice(0, batch.attributes.length);
-      const events = [...batch.events, ...batch.purchases];
+      const uids = await steps.time('track: users', () => this.users.resolveTrackUsers(namings, (i) => namingAt[i]));
       if (events.length > 0) {
-        const eventUids = events.map((_, i) => uids[batch.attributes.length + i]!);
+        const eventUids = eventNaming.map((i) => uids[i]!);
         await steps.time('track: assemble', async () => {
           const app = await this.db.writer.createAppender('track_rows', 'main', 'temp');
           events.forEach((e, i) => this.appendEvent(app, e, eventUids[i]));
@@ -130,15 +148,10 @@ export class Ingest {
         // Custom events and purchases only: no message engagement, no session.
         await this.rollups.storeTracked(eventUids);
       }
-      await steps.time('track: attributes', () => this.storeAttributes(batch.attributes, attributeUids, firstNew));
-      steps.records += batch.attributes.length + batch.events.length + batch.purchases.length;
+      await steps.time('track: attributes', () => this.storeAttributes(attributes, attributeNaming.map((i) => uids[i]), firstNew));
+      await steps.time('track: log', within);
+      steps.records += attributes.length + events.length;
     });
-    return group.map((b) => ({
-      attributesProcessed: b.attributes.length,
-      eventsProcessed: b.events.length,
-      purchasesProcessed: b.purchases.length,
-      errors: [],
-    }));
   }
 
   private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): void {

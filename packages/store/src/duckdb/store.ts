@@ -33,6 +33,7 @@ import { Rollups, totalsPerUnit, WorkspaceSettings } from './rollups.ts';
 import { IDENTITY_INDEX_DDL, SCHEMA } from './schema.ts';
 import * as segments from './segments.ts';
 import { fillTempTable, one } from './sql.ts';
+import { readingAfter, TrackLog } from './track-log.ts';
 import { Users } from './users.ts';
 import type { WriteSteps } from './write-steps.ts';
 
@@ -84,6 +85,13 @@ const fileBytes = (body: SpooledBody): number => {
 
 const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
 
+/** What waits for the /users/track requests acknowledged before it (track-log.ts). */
+const TRACK_READERS = [
+  'ingestCurrents', 'recordCount', 'counterSeries', 'activitySeries', 'names', 'hasName', 'customAttributeSamples',
+  'messageStats', 'conversionStats', 'receiptSpan', 'seriesDays', 'cardStats', 'segmentSizes', 'segmentCounterSeries',
+  'findUsers', 'userProfiles', 'snapshotExportMembers', 'openExportProfiles', 'refresh', 'putWorkspace',
+] as const;
+
 /**
  * The embedded default: one DuckDB file, one writer at a time, reads on their own connections. This
  * class is the engine's face to the port; the work is in its rooms: `ingest.ts` (batches), `users.ts`
@@ -100,7 +108,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
   private readonly rollups: Rollups;
   private readonly ingest: Ingest;
   private readonly currents: GroupCommit<SpooledBody, CurrentsResult>;
-  private readonly tracks: GroupCommit<TrackBatch, TrackResult>;
+  private readonly trackLog: TrackLog;
   private readonly own: WorkspaceStore;
 
   private constructor(
@@ -120,7 +128,9 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     this.ingest = new Ingest(db, this.users, this.rollups, this.kept, this.settings);
     // One staging read per group, so a group holds bodies of one format (a mix is rare).
     this.currents = new GroupCommit(db, (group) => this.ingest.storeCurrents(group), (b) => b.format, fileBytes);
-    this.tracks = new GroupCommit(db, (group) => this.ingest.storeTrack(group));
+    this.trackLog = new TrackLog(db, (group, within) => this.ingest.storeTrack(group, within), now, () => this.keptSegments.changed());
+    // Reads (and writes that must come after) see every /users/track request acknowledged before them.
+    readingAfter(this, TRACK_READERS, this.trackLog);
     this.own = {
       name: options.shared?.workspace ?? DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this.kept,
       ...(options.keptSegments === false ? {} : { keptSegments: this.keptSegments }),
@@ -199,10 +209,13 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     const built = await one<{ value: string }>(writer, `SELECT value FROM meta WHERE key = 'activity_zone'`);
     if (built && built.value !== this.settings.zone) await this.db.serialized(() => this.rollups.rebuildActivity());
     else await this.rollups.loadActivity();
+    // What a crash left acknowledged and not applied is applied now.
+    await this.trackLog.open();
   }
 
   /** `checkpoint: false` when the file is about to be thrown away (a workspace reset or restored). */
   async close(checkpoint = true): Promise<void> {
+    await this.trackLog.close();
     await this.db.serialized(async () => undefined);
     await this.kept.close();
     await this.keptSegments.close();
@@ -247,12 +260,21 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     return this.db.steps;
   }
 
+  /** Acknowledged once durable in the log, applied in the background (track-log.ts). */
   async track(batch: TrackBatch): Promise<TrackResult> {
-    try {
-      return await this.tracks.submit(batch);
-    } finally {
-      this.keptSegments.changed();
-    }
+    await this.trackLog.append(batch);
+    return {
+      attributesProcessed: batch.attributes.length,
+      eventsProcessed: batch.events.length,
+      purchasesProcessed: batch.purchases.length,
+      errors: [],
+    };
+  }
+
+  /** Milliseconds from each /users/track acknowledgement to its application, kept from now on (the
+   * benchmark's). */
+  trackLags(): number[] {
+    return (this.trackLog.lags ??= []);
   }
 
   async recordCount(): Promise<number> {

@@ -1,6 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { identitiesGiven, identityKeys, resolveCurrentsUsers, resolveTrackUsers, type IdentityKey, type TrackNaming } from '@brazen/analytics';
-import type { TrackBatch } from '../types.ts';
+import { identityKeys, resolveCurrentsUsers, resolveTrackUsers, type IdentityKey, type TrackNaming } from '@brazen/analytics';
 import { DEVICE_IDENTITIES_FROM_EVENTS_SQL } from './currents-sql.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
@@ -53,10 +52,11 @@ export class Users {
     }
   }
 
-  private async appendUsers(users: Array<[number, string]>): Promise<void> {
+  /** Appends users made now, or each at `createdAt(i)` (epoch seconds). */
+  private async appendUsers(users: Array<[number, string]>, createdAt?: (i: number) => number): Promise<void> {
     if (users.length === 0) return;
-    const created = this.now() / 1000;
-    await appendRows(this.db.writer, 'users', ['INTEGER', 'VARCHAR', 'DOUBLE'], users.map(([uid, brazeId]) => [uid, brazeId, created]));
+    const now = this.now() / 1000;
+    await appendRows(this.db.writer, 'users', ['INTEGER', 'VARCHAR', 'DOUBLE'], users.map(([uid, brazeId], i) => [uid, brazeId, createdAt?.(i) ?? now]));
   }
 
   async appendIdentities(identities: Array<[string, string, number]>): Promise<void> {
@@ -75,14 +75,12 @@ export class Users {
     });
   }
 
-  /** The uid of each object's user (attributes, then events, then purchases; undefined: nobody, and
-   * not to be made), by the rule of analytics' `resolveTrackUsers`; new users and identities appended. */
-  async resolveTrackUsers(batch: TrackBatch): Promise<Array<number | undefined>> {
-    const namings: TrackNaming[] = [
-      ...batch.attributes.map((a) => ({ user: a.user, create: !a.updateExistingOnly, gives: identitiesGiven(a.values) })),
-      ...[...batch.events, ...batch.purchases].map((e) => ({ user: e.user, create: true })),
-    ];
+  /** The user of each naming of /users/track objects (undefined: nobody, and not to be made), by
+   * the rule of analytics' `resolveTrackUsers`; new users (made at `createdAt(i)` of the naming `i`
+   * that made them, epoch seconds) and identities appended. */
+  async resolveTrackUsers(namings: readonly TrackNaming[], createdAt: (naming: number) => number): Promise<Array<number | undefined>> {
     const known = await this.lookupIdentities(namings.flatMap((n) => [...identityKeys(n.user), ...(n.gives ?? [])]));
+    const firstNew = this.nextUid;
     const newUsers: Array<[number, string]> = [];
     const { resolved, identities } = resolveTrackUsers<number>(namings, {
       find: (key) => known.get(key.key),
@@ -94,7 +92,12 @@ export class Users {
       // uids are given in the order users are made.
       newer: (a, b) => a > b,
     });
-    await this.appendUsers(newUsers);
+    // A user is made by the first naming resolved to it.
+    const created = new Array<number>(newUsers.length);
+    resolved.forEach((uid, i) => {
+      if (uid !== undefined && uid >= firstNew && created[uid - firstNew] === undefined) created[uid - firstNew] = createdAt(i);
+    });
+    await this.appendUsers(newUsers, (i) => created[i]);
     await this.appendIdentities(identities.map((i) => [i.kind, i.value, i.user]));
     return resolved;
   }
