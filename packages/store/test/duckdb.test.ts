@@ -392,6 +392,61 @@ describe('duckdb store: profile line files', () => {
     broken.reader.close();
   });
 
+  it('keeps lines in braze_id order (the order exports read), reads interleaved runs and long lines byte for byte, and rewrites lines kept in uid order once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-order-'));
+    store = await DuckDbStore.open({ dataDir: dir });
+    // Twelve users made in the opposite order of their braze_ids (uid 1 is b99, uid 12 is b88);
+    // three of them (b97, b93, b89) with a value longer than a read (400 KB), so that an export
+    // reads more than a chunk (1 MB) and lines longer than a read.
+    const brazeId = (i: number) => `b${99 - i}`;
+    const long = (i: number) => (i % 4 === 2 ? 'é'.repeat(200_000) : `v${i}`);
+    for (let i = 0; i < 12; i++) {
+      await store.track({ attributes: [{ user: { braze_id: brazeId(i) }, time: T0 + i, values: { first_name: `N${i}`, note: long(i) } }], events: [], purchases: [] });
+    }
+    const sorted = Array.from({ length: 12 }, (_, i) => brazeId(11 - i)); // b88 .. b99
+    const profilesOf = async (ids: string[]) => (await store.userProfiles(ids, { fields: USER_EXPORT_FIELDS, fromEvents: true })).map((l) => `${l}\n`);
+    expect(await store.refresh({ batchUsers: 5 })).toBe(12);
+    // Each file holds the next five users in braze_id order.
+    expect(lineFiles()).toEqual(['1.ndjson', '2.ndjson', '3.ndjson']);
+    expect(readFileSync(join(dir, 'profiles', '1.ndjson'), 'utf8')).toBe((await profilesOf(sorted.slice(0, 5))).join(''));
+    expect(readFileSync(join(dir, 'profiles', '3.ndjson'), 'utf8')).toBe((await profilesOf(sorted.slice(10))).join(''));
+    // Every other user in braze_id order changes: a refresh keeps them as a run of their own,
+    // which an export reads interleaved with the first.
+    for (const id of sorted.filter((_, k) => k % 2 === 1)) {
+      await store.track({ attributes: [{ user: { braze_id: id }, time: T0 + 86_400, values: { last_name: `L${id}` } }], events: [], purchases: [] });
+    }
+    expect(await store.refresh({ batchUsers: 100 })).toBe(6);
+    expect(lineFiles()).toEqual(['1.ndjson', '2.ndjson', '3.ndjson', '4.ndjson']);
+    const everyone = await profilesOf(sorted);
+    expect(Buffer.byteLength(everyone.join(''))).toBeGreaterThan(1_200_000);
+    const all = await exportPieces('job-runs', undefined, 5);
+    expect(await Promise.all(all.pieces.map(pieceText))).toEqual([0, 5, 10].map((k) => everyone.slice(k, k + 5).join('')));
+    all.reader.close();
+    // File 2 has two current lines of five left: they are kept again, into a file of their own.
+    expect(await store.refresh()).toBe(2);
+    expect(lineFiles()).toEqual(['1.ndjson', '3.ndjson', '4.ndjson', '5.ndjson']);
+
+    // A folder whose lines were kept in uid order (before this order): the keeper's next refresh
+    // writes every line again in braze_id order from the kept parts, computing none, and the old
+    // files go.
+    const conn = await rawConnection(store);
+    await conn.run(`DELETE FROM meta WHERE key = 'profile_line_order'`);
+    conn.closeSync();
+    await store.close();
+    store = await DuckDbStore.open({ dataDir: dir });
+    expect(await store.refresh({ batchUsers: 6 })).toBe(12);
+    expect(lineFiles()).toEqual(['6.ndjson', '7.ndjson']);
+    expect(readFileSync(join(dir, 'profiles', '6.ndjson'), 'utf8')).toBe(everyone.slice(0, 6).join(''));
+    expect(readFileSync(join(dir, 'profiles', '7.ndjson'), 'utf8')).toBe(everyone.slice(6).join(''));
+    expect(await store.refresh()).toBe(0);
+    await store.close();
+    store = await DuckDbStore.open({ dataDir: dir });
+    expect(await store.refresh()).toBe(0);
+    const again = await exportPieces('job-relaid', undefined, 12);
+    expect(await pieceText(again.pieces[0])).toBe(everyone.join(''));
+    again.reader.close();
+  });
+
   it('moves member lists kept by an earlier version (named by job id) to the new table on opening', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-ranks-'));
     store = await DuckDbStore.open({ dataDir: dir });

@@ -56,6 +56,9 @@ export class KeptProfileStore implements KeptProfiles {
 
   /** Whether any profile is kept: until one is, writes have no stale parts to mark. */
   kept = false;
+  /** Whether the kept lines are to be rewritten in braze_id order (a folder kept them in uid order):
+   * the keeper's next refresh does it first. */
+  private relayLines = false;
   private profileRefresh: Promise<unknown> = Promise.resolve();
 
   /** Kept parts computed by other code (another layout) are dropped, to be computed again. */
@@ -68,6 +71,10 @@ export class KeptProfileStore implements KeptProfiles {
     for (const ddl of profiles.KEPT_PROFILES_DDL) await this.db.writer.run(ddl);
     await this.db.writer.run(`INSERT OR REPLACE INTO meta VALUES ('profile_layout', $layout)`, { layout });
     this.kept = (await one(this.db.writer, `SELECT 1 FROM profile_parts LIMIT 1`)) !== undefined;
+    // Lines are kept in braze_id order (the order exports read them in) since this was written.
+    const order = await one<{ value: string }>(this.db.writer, `SELECT value FROM meta WHERE key = 'profile_line_order'`);
+    if (!this.kept) await this.db.writer.run(`INSERT OR REPLACE INTO meta VALUES ('profile_line_order', 'braze_id')`);
+    this.relayLines = this.kept && order?.value !== 'braze_id';
     await this.sweepProfileFiles(this.db.writer);
   }
 
@@ -174,9 +181,15 @@ export class KeptProfileStore implements KeptProfiles {
     const conn = (this.refresher ??= await this.db.connect());
     // The keeper's refresh (of everyone) also gathers the lines of sparse line files.
     if (jobId === undefined) await this.compactProfileFiles(conn);
+    // Every kept line first rewritten in braze_id order, once, in a folder whose lines were kept in
+    // uid order (before they were kept in export order): the parts stay, only the lines move.
+    const relay = jobId === undefined && this.relayLines;
+    const due = relay ? `SELECT uid FROM profile_parts` : profiles.keptProfilesDueSql(this.profileCandidates(jobId));
+    // Numbered in braze_id order, the order exports read members in: each batch's lines are
+    // written in that order, so that a refresh leaves its users' lines as one sorted run.
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE profile_due AS
-       SELECT uid, (row_number() OVER (ORDER BY uid) - 1)::INTEGER AS k FROM (${profiles.keptProfilesDueSql(this.profileCandidates(jobId))})`,
+       SELECT d.uid, (row_number() OVER (ORDER BY u.braze_id) - 1)::INTEGER AS k FROM (${due}) d JOIN users u ON u.uid = d.uid`,
     );
     const total = (await one<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM profile_due`))?.n ?? 0;
     const batch = options.batchUsers ?? KeptProfileStore.PROFILE_BATCH;
@@ -184,7 +197,7 @@ export class KeptProfileStore implements KeptProfiles {
     while (done < total && !options.stop?.()) {
       const from = done;
       await profiles.loadNames(conn, await this.options.workspace());
-      await conn.run(`CREATE OR REPLACE TEMP TABLE profile_batch AS SELECT uid FROM profile_due WHERE k >= ${from} AND k < ${from + batch}`);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE profile_batch AS SELECT uid, k FROM profile_due WHERE k >= ${from} AND k < ${from + batch}`);
       // Asked to stop while the batch computes: its query is interrupted and the batch rolled back,
       // so that the machine is free at once (a batch takes seconds on a large store).
       let cut = false;
@@ -197,9 +210,11 @@ export class KeptProfileStore implements KeptProfiles {
       const file = this.nextProfileFile++;
       try {
         await inTransaction(conn, async () => {
-          await conn.run(`DELETE FROM profile_parts WHERE uid IN (SELECT uid FROM profile_batch)`);
-          await conn.run(`INSERT INTO profile_parts ${profiles.profilePartsSql(profiles.KEPT_FIELDS, 'SELECT uid FROM profile_batch')}`);
-          await conn.run(`DELETE FROM profile_stale WHERE uid IN (SELECT uid FROM profile_batch)`);
+          if (!relay) {
+            await conn.run(`DELETE FROM profile_parts WHERE uid IN (SELECT uid FROM profile_batch)`);
+            await conn.run(`INSERT INTO profile_parts ${profiles.profilePartsSql(profiles.KEPT_FIELDS, 'SELECT uid FROM profile_batch')}`);
+            await conn.run(`DELETE FROM profile_stale WHERE uid IN (SELECT uid FROM profile_batch)`);
+          }
           await this.writeProfileLines(conn, file);
         });
       } catch (error) {
@@ -211,6 +226,13 @@ export class KeptProfileStore implements KeptProfiles {
       }
       done = Math.min(total, from + batch);
       options.onProgress?.(done, total);
+    }
+    if (relay) {
+      if (done < total) return done;
+      await conn.run(`INSERT OR REPLACE INTO meta VALUES ('profile_line_order', 'braze_id')`);
+      this.relayLines = false;
+      // Then the users due, as any refresh.
+      return done + (await this.refreshKeptProfiles(jobId, options));
     }
     if (jobId === undefined) await this.sweepProfileFiles(conn);
     return done;
@@ -224,9 +246,9 @@ export class KeptProfileStore implements KeptProfiles {
   private async writeProfileLines(conn: DuckDBConnection, file: number): Promise<void> {
     const path = join(this.profileDir, profiles.profileFileName(file));
     await conn.run(`CREATE OR REPLACE TEMP TABLE batch_lines AS
-      SELECT uid, ${profiles.FULL_LINE_SQL} AS line FROM profile_parts p WHERE uid IN (SELECT uid FROM profile_batch)`);
-    // The lines in uid order, as pos counts them.
-    const lines = await profiles.copyLines(conn, `SELECT line FROM batch_lines ORDER BY uid`, path);
+      SELECT p.uid, b.k, ${profiles.FULL_LINE_SQL} AS line FROM profile_parts p JOIN profile_batch b ON b.uid = p.uid`);
+    // The lines in braze_id order (k), as pos counts them.
+    const lines = await profiles.copyLines(conn, `SELECT line FROM batch_lines ORDER BY k`, path);
     for (const synced of [path, this.profileDir]) {
       const handle = await open(synced, 'r');
       try {
@@ -237,7 +259,7 @@ export class KeptProfileStore implements KeptProfiles {
     }
     await conn.run(`DELETE FROM profile_lines WHERE uid IN (SELECT uid FROM profile_batch)`);
     await conn.run(`INSERT INTO profile_lines
-      SELECT uid, ${file}, sum(strlen(line) + 1) OVER (ORDER BY uid ROWS UNBOUNDED PRECEDING) - strlen(line) - 1, strlen(line) FROM batch_lines`);
+      SELECT uid, ${file}, sum(strlen(line) + 1) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) - strlen(line) - 1, strlen(line) FROM batch_lines`);
     await conn.run(`INSERT INTO profile_files VALUES (${file}, ${lines})`);
     await conn.run(`DROP TABLE batch_lines`);
   }

@@ -207,79 +207,97 @@ async function* readAndRemove(file: string): AsyncGenerator<Uint8Array> {
   }
 }
 
-/** Lines that are read together: bytes `start` to `end` of one file, of which `slices` (offsets in
- * that range, newline included) are the lines wanted, in order. */
-interface LineSpan {
-  file: number;
-  start: number;
-  end: number;
-  slices: number[];
-}
-
-/** Lines closer than this are read in one go, the bytes between them skipped. */
+/** Lines closer than this (in one file) are read in one go, the bytes between them skipped. */
 const SPAN_GAP = 16 * 1024;
 /** A read stops growing at this size (a single longer line is read whole). */
 const SPAN_MAX = 256 * 1024;
+/** The lines of an export are handed over in chunks of about this many bytes (at least one line). */
+const CHUNK = 1 << 20;
 
-/** The reads that fetch lines `first` to `last` (exclusive) of `files`/`positions`/`lengths`. */
-function lineSpans(files: number[], positions: number[], lengths: number[], first: number, last: number): LineSpan[] {
-  const spans: LineSpan[] = [];
-  let span: LineSpan | undefined;
-  for (let i = first; i < last; i++) {
-    const start = positions[i];
-    const end = start + lengths[i] + 1;
-    if (span && span.file === files[i] && start >= span.end && start - span.end <= SPAN_GAP && end - span.start <= SPAN_MAX) {
-      span.slices.push(start - span.start, end - span.start);
-      span.end = end;
-    } else {
-      span = { file: files[i], start, end, slices: [0, end - start] };
-      spans.push(span);
-    }
-  }
-  return spans;
-}
-
-/** The bytes of the spans' lines, read from the profile files in `dir`. A file that is shorter
- * than its lines say, or a line that does not end where it should, is an error. Two buffers are
- * used over and over (a chunk is good until the next is asked for): a 1M-user export would
- * otherwise leave a gigabyte of buffers for the garbage collector, which frees them late. */
-async function* readSpans(dir: string, spans: LineSpan[]): AsyncGenerator<Uint8Array> {
+/**
+ * The bytes of lines `first` to `last` (exclusive) of `files`/`positions`/`lengths`, read from the
+ * profile files in `dir`, in chunks of about CHUNK bytes. A chunk's lines are read in file order
+ * (each file's wanted lines sorted by position, neighbours read together) and put where they go in
+ * member order, so that lines kept in several runs of braze_id order (one a refresh) are read in
+ * few large reads whatever the order of the runs. A chunk whose lines follow each other in one
+ * file is read in one go. A file shorter than its lines say, or a line that does not end where it
+ * should, is an error. Two buffers are used over and over (a chunk is good until the next is asked
+ * for): a 1M-user export would otherwise leave gigabytes of buffers for the garbage collector.
+ */
+async function* readLines(dir: string, files: number[], positions: number[], lengths: number[], first: number, last: number): AsyncGenerator<Uint8Array> {
   const handles = new Map<number, FileHandle>();
+  const handle = async (file: number): Promise<FileHandle> => {
+    let found = handles.get(file);
+    if (!found) {
+      found = await open(join(dir, profileFileName(file)), 'r');
+      handles.set(file, found);
+    }
+    return found;
+  };
+  const readFully = async (file: number, into: Buffer, at: number, size: number, pos: number): Promise<void> => {
+    const h = await handle(file);
+    for (let got = 0; got < size;) {
+      const { bytesRead } = await h.read(into, at + got, size - got, pos + got);
+      if (bytesRead === 0) throw new Error(`profile line file ${profileFileName(file)} ends before byte ${pos + size}`);
+      got += bytesRead;
+    }
+  };
+  const lineEnd = (bytes: Buffer, at: number, file: number, pos: number) => {
+    if (bytes[at] !== 0x0a) throw new Error(`profile line file ${profileFileName(file)} has no line ending at byte ${pos}`);
+  };
+  let chunk: Buffer | undefined;
   let read: Buffer | undefined;
-  let gathered: Buffer | undefined;
   try {
-    for (const span of spans) {
-      let handle = handles.get(span.file);
-      if (!handle) {
-        handle = await open(join(dir, profileFileName(span.file)), 'r');
-        handles.set(span.file, handle);
+    for (let from = first; from < last;) {
+      // The chunk's lines, and whether they follow each other in one file.
+      let to = from + 1;
+      let size = lengths[from] + 1;
+      let contiguous = true;
+      while (to < last && size + lengths[to] + 1 <= CHUNK) {
+        contiguous &&= files[to] === files[to - 1] && positions[to] === positions[to - 1] + lengths[to - 1] + 1;
+        size += lengths[to] + 1;
+        to++;
       }
-      const size = span.end - span.start;
-      // A span is at most SPAN_MAX, unless it is one longer line.
-      const bytes = size <= SPAN_MAX ? (read ??= Buffer.allocUnsafe(SPAN_MAX)).subarray(0, size) : Buffer.allocUnsafe(size);
-      for (let got = 0; got < size;) {
-        const { bytesRead } = await handle.read(bytes, got, size - got, span.start + got);
-        if (bytesRead === 0) throw new Error(`profile line file ${profileFileName(span.file)} ends before byte ${span.end}`);
-        got += bytesRead;
+      const bytes = size <= CHUNK ? (chunk ??= Buffer.allocUnsafe(CHUNK)).subarray(0, size) : Buffer.allocUnsafe(size);
+      if (contiguous) {
+        await readFully(files[from], bytes, 0, size, positions[from]);
+        let at = -1;
+        for (let i = from; i < to; i++) lineEnd(bytes, (at += lengths[i] + 1), files[i], positions[i] + lengths[i]);
+      } else {
+        // Where each line goes in the chunk; then the lines in file order, read span by span.
+        const offsets = new Array<number>(to - from);
+        for (let i = from, at = 0; i < to; i++) {
+          offsets[i - from] = at;
+          at += lengths[i] + 1;
+        }
+        const order = Array.from({ length: to - from }, (_, k) => from + k).sort((a, b) => files[a] - files[b] || positions[a] - positions[b]);
+        for (let s = 0; s < order.length;) {
+          const file = files[order[s]];
+          const start = positions[order[s]];
+          let end = start + lengths[order[s]] + 1;
+          let e = s + 1;
+          for (; e < order.length; e++) {
+            const i = order[e];
+            const next = positions[i] + lengths[i] + 1;
+            if (files[i] !== file || positions[i] < end || positions[i] - end > SPAN_GAP || next - start > SPAN_MAX) break;
+            end = next;
+          }
+          const span = end - start <= SPAN_MAX ? (read ??= Buffer.allocUnsafe(SPAN_MAX)) : Buffer.allocUnsafe(end - start);
+          await readFully(file, span, 0, end - start, start);
+          for (let k = s; k < e; k++) {
+            const i = order[k];
+            const at = positions[i] - start;
+            lineEnd(span, at + lengths[i], file, positions[i] + lengths[i]);
+            span.copy(bytes, offsets[i - from], at, at + lengths[i] + 1);
+          }
+          s = e;
+        }
       }
-      const { slices } = span;
-      for (let k = 1; k < slices.length; k += 2) {
-        if (bytes[slices[k] - 1] !== 0x0a) throw new Error(`profile line file ${profileFileName(span.file)} has no line ending at byte ${span.start + slices[k] - 1}`);
-      }
-      // Slices are in order and do not overlap: as many bytes wanted as read means no gap.
-      let wanted = 0;
-      for (let k = 0; k < slices.length; k += 2) wanted += slices[k + 1] - slices[k];
-      if (wanted === size) {
-        yield bytes;
-        continue;
-      }
-      const out = wanted <= SPAN_MAX ? (gathered ??= Buffer.allocUnsafe(SPAN_MAX)).subarray(0, wanted) : Buffer.allocUnsafe(wanted);
-      let at = 0;
-      for (let k = 0; k < slices.length; k += 2) at += bytes.copy(out, at, slices[k], slices[k + 1]);
-      yield out;
+      yield bytes;
+      from = to;
     }
   } finally {
-    for (const handle of handles.values()) await handle.close();
+    for (const h of handles.values()) await h.close();
   }
 }
 
@@ -307,8 +325,8 @@ export class LineProfileReader implements ExportProfiles {
     if (files.length !== to - from) throw new Error(`members ${from} to ${to - 1} of the export: ${files.length} profile lines found for ${to - from} users`);
     const pieces: ProfileText[] = [];
     for (let first = 0; first < files.length; first += perPiece) {
-      const spans = lineSpans(files, positions, lengths, first, Math.min(files.length, first + perPiece));
-      pieces.push({ chunks: () => readSpans(this.dir, spans) });
+      const last = Math.min(files.length, first + perPiece);
+      pieces.push({ chunks: () => readLines(this.dir, files, positions, lengths, first, last) });
     }
     return pieces;
   }
