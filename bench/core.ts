@@ -106,6 +106,7 @@ async function currentsAtSize(total: number, batch: number, users: number, memor
     `/currents over HTTP: ${fmt(rate)} events/s queryable (${fmt(result.stored)} events in ${fmt(result.queryable, 1)} s; acknowledged ${fmt(result.stored / result.acknowledged)}/s), ` +
       `${fmt(rate / wholeRate, 2)}x DuckDB's own load [target >= 0.5x] (${load()})`,
   );
+  console.log(`the longest time from a request's acknowledgement to its records' rollups: ${fmt(store.rollupLagMs)} ms [target <= 2,000 ms]`);
   console.log(`peak RSS of this process during the ingestion: ${fmt(peak / 2 ** 20)} MB (store memory limit ${memoryLimit}) [target <= 1,536 MB at 1GB]`);
   printSteps(store, result.queryable);
   return { store, app, base, rate, wholeRate };

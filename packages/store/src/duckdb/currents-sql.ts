@@ -143,21 +143,38 @@ const EVENT_COLUMNS = [
 ] as const;
 const eventColumn = (c: string) => (c === 'uid' ? 'm.uid' : typed(c));
 
-/** The group's new records, without payloads: what the rollups read (many times, each only the
- * columns it needs), with the record's position in the group (`rn`) and its device id. */
+/** The group's new records, once: typed, with their user, their position in the group (`rn`), their
+ * device id and the whole record. `events` takes them as they are (`EVENTS_FROM_INS_SQL`), and the
+ * rollups read the columns they need (the pending rows of `pending_rollups` are made from them). */
 export const INS_SQL = `CREATE OR REPLACE TEMP TABLE ins AS
-  SELECT s.rowid AS rn, ${EVENT_COLUMNS.filter((c) => c !== 'payload').map((c) => `${eventColumn(c)} AS ${c}`).join(', ')}, s.device_id
+  SELECT s.rowid AS rn, ${EVENT_COLUMNS.filter((c) => c !== 'payload').map((c) => `${eventColumn(c)} AS ${c}`).join(', ')}, s.device_id, s.payload
   FROM ${NEW_RECORDS}`;
 
-/** The group's new records into `events`, payloads and all, straight from the staged rows (joining
- * `ins` back to them cost more than the insert itself). */
-export const EVENTS_FROM_STAGED_SQL = `INSERT INTO events
-  SELECT ${EVENT_COLUMNS.map(eventColumn).join(', ')} FROM ${NEW_RECORDS}`;
+/** The group's new records into `events`: a copy of `ins` (no join, no field read again). */
+export const EVENTS_FROM_INS_SQL = `INSERT INTO events SELECT ${EVENT_COLUMNS.join(', ')} FROM ins`;
 
-/** The rows of `ins` that may be message engagement (their event type is one), with payloads: what
+/** The rows of `ins` (the rows the rollups read) whose event type may be message engagement: what
  * the campaign rollups read (some actions are told apart by a field of the payload). */
-export const MESSAGES_FROM_INS = `(SELECT i.*, s.payload FROM ins i JOIN staged s ON s.rowid = i.rn
-  WHERE i.event_type IN (SELECT event_type FROM msg_types))`;
+export const MESSAGES_FROM_INS = `(SELECT * FROM ins WHERE event_type IN (SELECT event_type FROM msg_types))`;
+
+/**
+ * Records stored and acknowledged whose rollups are not made yet (pending-rollups.ts), as ranges of
+ * rowids of `events` (`lo` included, `hi` not): written in the transaction that stores the records,
+ * emptied in the one that rolls them up, so that a crash between the two leaves them here, to be
+ * rolled up at the next start. (Rows of `events` are never deleted, so a rowid stays its row's
+ * position: a group's rows are the `hi - lo` after the `lo` rows stored before it.)
+ */
+export const PENDING_ROLLUPS_DDL = `CREATE TABLE IF NOT EXISTS pending_rollups (lo BIGINT, hi BIGINT)`;
+
+/** The stored records of the rowid ranges `ranges` as `ins` (what the rollups read: the payload only
+ * of message engagement, no device id). */
+export function insFromEventsSql(ranges: ReadonlyArray<readonly [number, number]>): string {
+  const within = ranges.map(([lo, hi]) => `(rowid >= ${lo} AND rowid < ${hi})`).join(' OR ');
+  return `CREATE OR REPLACE TEMP TABLE ins AS
+    SELECT rowid AS rn, ${EVENT_COLUMNS.filter((c) => c !== 'payload').join(', ')}, NULL::VARCHAR AS device_id,
+           CASE WHEN event_type IN (SELECT event_type FROM msg_types) THEN payload END AS payload
+    FROM events WHERE ${within}`;
+}
 
 /**
  * Records the batch's new (device id, user) pairs as identities, from the records that name a device

@@ -25,6 +25,8 @@ export class GroupCommit<I, O> {
     /** Inputs of one kind only are grouped together (e.g. one body format per staging read). */
     private readonly kind: (input: I) => string = () => '',
     private readonly bytes: (input: I) => number = () => 0,
+    /** Runs on the writer's same turn after each group is stored and answered. */
+    private readonly afterGroup: () => Promise<void> = async () => undefined,
   ) {}
 
   submit(input: I): Promise<O> {
@@ -50,5 +52,6 @@ export class GroupCommit<I, O> {
     }
     if (this.queue.length > 0) void this.db.serialized(() => this.flush());
     await storeGroup(group, this.store);
+    await this.afterGroup();
   }
 }

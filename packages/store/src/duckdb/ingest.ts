@@ -4,11 +4,13 @@ import { attributeIdentity, foldAttributeUpdate, identitiesGiven, isLater, lineO
 import type { AttributeRecord, CurrentsResult, EventRecord } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import {
-  BATCH_ERRORS_SQL, batchSql, DEVICE_IDENTITIES_SQL, EVENTS_FROM_STAGED_SQL, INS_SQL, MESSAGES_FROM_INS, REFS_SQL, REQUEST_SPANS_SQL, STAGED_FALLBACK_SQL, stageSql,
+  BATCH_ERRORS_SQL, batchSql, DEVICE_IDENTITIES_SQL, EVENTS_FROM_INS_SQL, INS_SQL, REFS_SQL, REQUEST_SPANS_SQL, STAGED_FALLBACK_SQL,
+  stageSql,
 } from './currents-sql.ts';
 import { StoredIds } from './dedupe.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
+import type { PendingRollups } from './pending-rollups.ts';
 import type { Rollups, WorkspaceSettings } from './rollups.ts';
 import { fillTempTable, one, rows } from './sql.ts';
 import type { TrackEntry } from './track-log.ts';
@@ -36,6 +38,7 @@ export class Ingest {
     private readonly rollups: Rollups,
     private readonly kept: KeptProfileStore,
     private readonly settings: WorkspaceSettings,
+    private readonly pending: PendingRollups,
   ) {
     this.storedIds = new StoredIds(db);
   }
@@ -50,9 +53,9 @@ export class Ingest {
 
   /**
    * Stores a group of Currents bodies in one transaction: parsed once (`staged`), checked and typed
-   * on narrow columns (`batch`), deduplicated by id hash (`StoredIds`), users found or made, then
-   * the new records written once into `events` with their payloads and every rollup updated from
-   * the narrow `ins`.
+   * on narrow columns (`batch`), deduplicated by id hash (`StoredIds`), users found or made, the new
+   * records typed once (`ins`) and copied into `events` with their payloads, and their rows left in
+   * `pending_rollups` for the rollups, made after the acknowledgement (pending-rollups.ts).
    */
   async storeCurrents(bodies: SpooledBody[]): Promise<CurrentsResult[]> {
     const { steps } = this.db;
@@ -91,9 +94,19 @@ export class Ingest {
         await this.db.writer.run(INS_SQL);
         for (const sql of DEVICE_IDENTITIES_SQL) await this.db.writer.run(sql);
       });
-      steps.records += spans.reduce((sum, s) => sum + s.records, 0) - errors.length - duplicates.length;
-      await this.rollups.storeInserted(EVENTS_FROM_STAGED_SQL, MESSAGES_FROM_INS);
-      await this.storedIds.remember(`SELECT (id_hash >> 32)::UINTEGER, (id_hash & 4294967295)::UINTEGER FROM ins`);
+      const stored = spans.reduce((sum, s) => sum + s.records, 0) - errors.length - duplicates.length;
+      steps.records += stored;
+      if (stored > 0) {
+        // The rows go to the end of `events`: their rowids follow those of the rows stored before.
+        const lo = Number((await one<{ n: number }>(this.db.writer, `SELECT count(*)::DOUBLE AS n FROM events`))?.n ?? 0);
+        const inserted = await steps.time('insert events', () => this.db.writer.run(EVENTS_FROM_INS_SQL));
+        const range = [lo, lo + Number(inserted.rowsChanged)] as const;
+        await steps.time('kept profiles', () => this.kept.markInsertedStale());
+        // The rollups are made after the acknowledgement (pending-rollups.ts), from `ins` as it is now.
+        await this.db.writer.run(`INSERT INTO pending_rollups VALUES (${range[0]}, ${range[1]})`);
+        await this.storedIds.remember(`SELECT (id_hash >> 32)::UINTEGER, (id_hash & 4294967295)::UINTEGER FROM ins`);
+        this.db.afterCommit(() => this.pending.committed(range));
+      }
     });
     return bodies.map((_, req) => {
       const records = spans.find((s) => s.req === req)?.records ?? 0;

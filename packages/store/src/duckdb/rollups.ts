@@ -39,8 +39,9 @@ export interface RollupOptions {
 }
 
 /**
- * The rollups behind the series, maintained from each batch's new records in the batch's transaction
- * (the temp table `ins`): session/event/purchase/uninstall counters per 15-minute UTC bucket and per
+ * The rollups behind the series, maintained from each batch's new records (the temp table `ins`):
+ * for Currents in a transaction of their own after the batch's (pending-rollups.ts), for
+ * /users/track in the batch's. Session/event/purchase/uninstall counters per 15-minute UTC bucket and per
  * local day, the daily activity (DAU, new users, MAU as a difference array, with the in-memory
  * ActivityIndex of each user's first and last day), and the campaign rollups (campaigns.ts).
  */
@@ -54,23 +55,16 @@ export class Rollups {
     private readonly options: RollupOptions,
   ) {}
 
-  /** Stores this batch's new events (`insertEvents` copies them into `events`) and updates every
-   * rollup from the `ins` table (`messages`: the rows of `ins` that may be message engagement, with
-   * their payloads, as a query; absent when there are none). Runs inside the batch's transaction. */
-  async storeInserted(insertEvents: string, messages?: string): Promise<number> {
-    const count = await one<{ n: number }>(this.db.writer, `SELECT count(*)::INTEGER AS n FROM ins`);
-    const n = count?.n ?? 0;
-    if (n === 0) return 0;
+  /** Updates every rollup from the records of the temp table `ins` (`messages`: its rows that may
+   * be message engagement, with their payloads, as a query). Runs inside a transaction. */
+  async rollUp(messages: string): Promise<void> {
     const { steps } = this.db;
-    await steps.time('insert events', () => this.db.writer.run(insertEvents));
-    await steps.time('kept profiles', () => this.kept.markInsertedStale());
     await steps.time('counters', async () => {
       for (const sql of batchCountersSql('ins', this.settings.zone)) await this.db.writer.run(sql);
       await this.compactCounters();
     });
     await steps.time('campaigns', () => campaigns.updateCampaignRollups(this.db.writer, this.settings.zone, messages, this.options.sortConversionsAt));
     await steps.time('activity', () => this.recordActivity());
-    return n;
   }
 
   /**
