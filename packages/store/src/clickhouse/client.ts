@@ -189,12 +189,12 @@ export class ClickHouseSession {
   }
 
   /** TabSeparated text into a (temporary) table of the session. */
-  async insertText(table: Sql, columns: readonly string[], text: string): Promise<void> {
+  async insertText(table: Sql, columns: readonly string[], text: Buffer): Promise<void> {
     try {
       await this.client.insert({
         table: table.text,
         columns: columns as [string, ...string[]],
-        values: Readable.from([Buffer.from(text)], { objectMode: false }),
+        values: Readable.from([text], { objectMode: false }),
         format: 'TabSeparated',
         clickhouse_settings: this.connection.profile.insert,
       });

@@ -26,6 +26,16 @@ export class Sequence {
     return this.next++;
   }
 
+  /** Whether a number was taken since the mark was read. */
+  get moved(): boolean {
+    return this.next !== this.reserved;
+  }
+
+  /** The highest number recorded in the catalog by this batch (or read from it). */
+  get mark(): number {
+    return this.reserved - 1;
+  }
+
   /** Records the numbers taken (before any row that carries one is written). */
   async commit(): Promise<void> {
     if (this.next === this.reserved) return;
@@ -48,10 +58,44 @@ export interface IdentityRow {
   seq: number;
 }
 
-export class UserBook {
+/**
+ * Identities a process has read or written, kept from batch to batch while they are known to be
+ * the workspace's: every batch that writes an identity moves the workspace's sequence mark (under
+ * the write lease), so when a batch reads the mark this process left, no other process has written
+ * since and what is kept here is still true. Any other mark, a failed batch or too many entries
+ * start it afresh. Only identities found or written are kept: a key not here is looked up.
+ */
+export class KnownIdentities {
   /** Identity key -> the user it names (the most recent one for an email or phone) and that user's seq. */
-  private readonly known = new Map<string, { user: string; seq: number }>();
-  private readonly seqOf = new Map<string, number>();
+  known = new Map<string, { user: string; seq: number }>();
+  seqOf = new Map<string, number>();
+  /** The sequence mark these were true at (undefined: not usable). */
+  private mark: number | undefined;
+
+  constructor(private readonly limit = 2_000_000) {}
+
+  /** The identities to use for a batch that read sequence mark `mark` under the write lease. */
+  forBatch(mark: number): this {
+    if (this.mark !== mark || this.known.size > this.limit) this.forget();
+    this.mark = undefined;
+    return this;
+  }
+
+  /** The batch stored everything it planned and left the sequence at `mark`. */
+  stored(mark: number): void {
+    this.mark = mark;
+  }
+
+  forget(): void {
+    this.known = new Map();
+    this.seqOf = new Map();
+    this.mark = undefined;
+  }
+}
+
+export class UserBook {
+  private readonly known: Map<string, { user: string; seq: number }>;
+  private readonly seqOf: Map<string, number>;
   readonly newUsers: UserRow[] = [];
   readonly newIdentities: IdentityRow[] = [];
 
@@ -59,7 +103,11 @@ export class UserBook {
     private readonly ctx: EngineContext,
     private readonly ws: string,
     private readonly sequence: Sequence,
-  ) {}
+    kept: KnownIdentities = new KnownIdentities(),
+  ) {
+    this.known = kept.known;
+    this.seqOf = kept.seqOf;
+  }
 
   /** Looks up the identities of `keys` (every shard); `probe` is a session on the first node. */
   async load(keys: readonly IdentityKey[], probe: Probe): Promise<void> {

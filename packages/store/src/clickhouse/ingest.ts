@@ -16,7 +16,7 @@ import { activityRows, writeActivity, type SessionDay } from './activity.ts';
 import type { ActivityState } from './catalog.ts';
 import type { EngineContext } from './context.ts';
 import { storedIds, writeEvents, type EventToStore } from './event-rows.ts';
-import { Sequence, UserBook } from './identities.ts';
+import { KnownIdentities, Sequence, UserBook } from './identities.ts';
 import {
   attributeIdentity, CurrentsBodyError, currencyRates, currentsBatch, DEVICE_ID_CATEGORIES, identitiesGiven, identityKeys, localDayOf,
   parseCurrentsBody, trackedEvent, unreadableLineMessage, type CurrencyRates, type CurrentsBatch, type CurrentsNaming, type CurrentsRecord, type TrackNaming,
@@ -39,7 +39,7 @@ interface BatchSettings {
 interface CurrentsRequest {
   kind: 'currents';
   values: unknown[];
-  texts?: string[];
+  texts?: Uint8Array[];
   read?: { ratesKey: string; batch: CurrentsBatch };
 }
 type WriteRequest = CurrentsRequest | { kind: 'track'; batch: TrackBatch };
@@ -51,6 +51,8 @@ export class Ingestion {
   private readonly queue = new WriteQueue<WriteRequest, WriteResult>((batch) => this.store(batch), { maxRequests: 64, maxWeight: 500_000 });
   /** The workspace's currency rates as last read (records are read with them as they arrive). */
   private rates: { key: string; rates: CurrencyRates } | undefined;
+  /** Identities kept from batch to batch while this process is the workspace's only writer. */
+  private readonly identities = new KnownIdentities();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -61,7 +63,7 @@ export class Ingestion {
 
   ingestCurrents(body: CurrentsBody): Promise<CurrentsResult> {
     if (!(body.bytes instanceof Uint8Array)) return collect(body.bytes).then((bytes) => this.ingestCurrents({ ...body, bytes }));
-    let parsed: { values: unknown[]; texts?: string[] };
+    let parsed: { values: unknown[]; texts?: Uint8Array[] };
     const started = performance.now();
     try {
       parsed = body.format === 'ndjson' ? ndjsonRecords(body.bytes) : { values: parseCurrentsBody(body.bytes, body.format) };
@@ -93,7 +95,7 @@ export class Ingestion {
       if (this.rates?.key !== ratesKey) this.rates = { key: ratesKey, rates: currencyRates(state.doc.currency_rates) };
       const settings: BatchSettings = { rates: this.rates.rates, activity: state.activity };
       const sequence = new Sequence(this.ctx, this.ws, state.sequence);
-      const batch = new Batch(this.ctx, this.ws, settings, sequence);
+      const batch = new Batch(this.ctx, this.ws, settings, sequence, this.identities.forBatch(state.sequence));
       try {
         const results: WriteResult[] = [];
         // The requests of a batch in their order.
@@ -105,7 +107,11 @@ export class Ingestion {
           }
         }
         await batch.write(stillHeld);
+        this.identities.stored(sequence.mark);
         return results;
+      } catch (error) {
+        this.identities.forget();
+        throw error;
       } finally {
         await batch.close();
       }
@@ -136,8 +142,9 @@ class Batch {
     private readonly ws: string,
     private readonly settings: BatchSettings,
     private readonly sequence: Sequence,
+    identities: KnownIdentities,
   ) {
-    this.book = new UserBook(ctx, ws, sequence);
+    this.book = new UserBook(ctx, ws, sequence, identities);
     this.events = Array.from({ length: ctx.shards }, () => []);
     this.sessionDays = Array.from({ length: ctx.shards }, () => []);
     this.latest = new LatestAttributes(ctx, ws);
@@ -146,7 +153,7 @@ class Batch {
 
   /** `records` of a request, read by the rules; `texts`: each record's own JSON text (NDJSON lines),
    * kept as its payload. */
-  async addCurrents(records: number, read: CurrentsBatch, texts?: string[]): Promise<CurrentsResult> {
+  async addCurrents(records: number, read: CurrentsBatch, texts?: Uint8Array[]): Promise<CurrentsResult> {
     // The first record of each id in the batch; those stored already are found, the rest stored.
     const fresh = read.records.filter(({ record }) => !this.ids.has(record.event.id));
     const namings = distinctNamings(fresh);
@@ -209,9 +216,9 @@ class Batch {
     return shard;
   }
 
-  private addEvent(event: EventToStore['event'], user: string, payloadText?: string): void {
+  private addEvent(event: EventToStore['event'], user: string, payloadBytes?: Uint8Array): void {
     const shard = this.shardOf(user);
-    this.events[shard].push({ event, user, seq: this.sequence.take(), payloadText });
+    this.events[shard].push({ event, user, seq: this.sequence.take(), payloadBytes });
     if (event.category === 'session_start') {
       const day = this.dayOf(event.time);
       this.sessionDays[shard].push({ scope: '', user, day });
@@ -231,6 +238,8 @@ class Batch {
     const activity = await timed('activity: read the users\' days, compute DAU/MAU/new-user deltas', () =>
       Promise.all(days.map((d, node) => activityRows(this.ctx, this.probe('activity', node), this.ws, gen, d))));
     stillHeld();
+    // Identities move the mark even when nothing else took a number (KnownIdentities relies on it).
+    if (this.book.newIdentities.length > 0 && !this.sequence.moved) this.sequence.take();
     await timed('catalog: sequence mark', () => this.sequence.commit());
     await timed('insert rows on the shards (side by side)', () => Promise.all(
       Array.from({ length: n }, async (_, node) => {
@@ -248,23 +257,32 @@ class Batch {
 }
 
 /**
- * The records of an NDJSON body and each one's own text (kept as its payload: no second
- * serialisation). The rule is the body's (`parseCurrentsBody`): a line holding only spaces is no
- * record, a line that is not JSON refuses the body, naming the line.
+ * The records of an NDJSON body and each one's own text (its line, a view of the body: kept as its
+ * payload, no second serialisation nor copy). The rule is the body's (`parseCurrentsBody`): a line
+ * holding only spaces is no record, a line that is not JSON refuses the body, naming the line.
  */
-function ndjsonRecords(bytes: Uint8Array): { values: unknown[]; texts: string[] } {
-  const lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split('\n');
+function ndjsonRecords(bytes: Uint8Array): { values: unknown[]; texts: Uint8Array[] } {
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = body.toString('utf8');
+  const lines = text.split('\n');
+  // Where each line's bytes start: its characters' count when the body is ASCII (most are).
+  const ascii = !/[^\x00-\x7f]/.test(text);
   const values: unknown[] = [];
-  const texts: string[] = [];
+  const texts: Uint8Array[] = [];
+  let start = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (/^[ \t\r]*$/.test(line)) continue;
-    try {
-      values.push(JSON.parse(line));
-    } catch {
-      throw new CurrentsBodyError(unreadableLineMessage(i + 1));
+    const end = start + (ascii ? line.length : Buffer.byteLength(line));
+    if (!/^[ \t\r]*$/.test(line)) {
+      try {
+        values.push(JSON.parse(line));
+      } catch {
+        throw new CurrentsBodyError(unreadableLineMessage(i + 1));
+      }
+      // A line that is not valid UTF-8 is kept as it was read (with U+FFFD), as the reference does.
+      texts.push(ascii || !line.includes('\uFFFD') ? body.subarray(start, end) : Buffer.from(line));
     }
-    texts.push(line);
+    start = end + 1;
   }
   return { values, texts };
 }

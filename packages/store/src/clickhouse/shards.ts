@@ -54,6 +54,10 @@ const TSV_SPECIAL = /[\\\t\n\r\0]/;
 const TSV_SPECIALS = /[\\\t\n\r\0]/g;
 const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
+/** The letter after a backslash that stands for a byte in a TabSeparated field (0: the byte as it is). */
+const TSV_BYTE_ESCAPES = new Uint8Array(256);
+for (const [byte, letter] of [['\\', '\\'], ['\t', 't'], ['\n', 'n'], ['\r', 'r'], ['\0', '0']]) TSV_BYTE_ESCAPES[byte.charCodeAt(0)] = letter.charCodeAt(0);
+
 /** A value as a TabSeparated field: `\N` for null, backslash escapes in text. */
 export function tsvField(value: TsvValue): string {
   if (value === null || value === undefined) return '\\N';
@@ -64,14 +68,65 @@ export function tsvField(value: TsvValue): string {
   return TSV_SPECIAL.test(value) ? value.replace(TSV_SPECIALS, (c) => TSV_ESCAPES[c]) : value;
 }
 
-/** Rows (their values in the columns' order) as TabSeparated text. */
-export function tsvRows(rows: readonly (readonly TsvValue[])[]): string {
-  let text = '';
+/** Rows (their values in the columns' order) as TabSeparated bytes. */
+export function tsvRows(rows: readonly (readonly TsvValue[])[]): Buffer {
+  const out = new TsvWriter();
   for (const row of rows) {
-    for (let i = 0; i < row.length; i++) text += (i === 0 ? '' : '\t') + tsvField(row[i]);
-    text += '\n';
+    let line = '';
+    for (let i = 0; i < row.length; i++) line += (i === 0 ? '' : '\t') + tsvField(row[i]);
+    out.text(`${line}\n`);
   }
-  return text;
+  return out.done();
+}
+
+/**
+ * TabSeparated bytes written into one growing buffer: no text of a whole batch is ever built (a
+ * string of 20 MB made by concatenation costs more to flatten and encode than to write), and JSON
+ * text already in bytes (a record's own NDJSON line) is copied once, escaped on the way.
+ */
+export class TsvWriter {
+  private buffer: Buffer;
+  private length = 0;
+
+  /** `expected`: the bytes it will likely hold (it grows past them if need be). */
+  constructor(expected = 1 << 16) {
+    this.buffer = Buffer.allocUnsafe(expected);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+
+  /** Text already in TabSeparated form (fields escaped by `tsvField`). */
+  text(s: string): void {
+    this.reserve(s.length * 3);
+    this.length += this.buffer.write(s, this.length, 'utf8');
+  }
+
+  /** UTF-8 bytes as one field, escaped (backslash, tab, newline, carriage return, NUL). */
+  field(bytes: Uint8Array): void {
+    this.reserve(bytes.length * 2);
+    const out = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      const escaped = TSV_BYTE_ESCAPES[b];
+      if (escaped === 0) out[at++] = b;
+      else {
+        out[at++] = 0x5c;
+        out[at++] = escaped;
+      }
+    }
+    this.length = at;
+  }
+
+  /** The bytes written (a view of the buffer: the writer is not used after). */
+  done(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
 }
 
 /**
@@ -85,15 +140,15 @@ export async function insertLocal(
   await insertText(db, node, table, columns, tsvRows(rows));
 }
 
-/** TabSeparated text (rows written by the caller) into a table of node `node`. */
-export async function insertText(db: ClickHouseConnection, node: number, table: string, columns: readonly string[], text: string): Promise<void> {
+/** TabSeparated bytes (rows written by the caller) into a table of node `node`. */
+export async function insertText(db: ClickHouseConnection, node: number, table: string, columns: readonly string[], text: Buffer): Promise<void> {
   if (text.length === 0) return;
   const target = db.table(table).text;
   try {
     await db.nodes[node].client.insert({
       table: target,
       columns: columns as [string, ...string[]],
-      values: Readable.from([Buffer.from(text)], { objectMode: false }),
+      values: Readable.from([text], { objectMode: false }),
       format: 'TabSeparated',
       clickhouse_settings: db.profile.insert,
     });

@@ -140,6 +140,30 @@ onEveryTarget('the ClickHouse engine', (target: EngineTarget, newStore, urlOf) =
     }
   }, 240_000);
 
+  it('names users as one process would when two processes write in turn (identities one keeps are dropped once the other wrote)', async () => {
+    const dir = fresh();
+    const leases = new MemoryLeases();
+    const [one, two] = [await open(dir, leases), await open(dir, leases)];
+    try {
+      const [a, b] = [one.workspace().data, two.workspace().data];
+      const set = (data: AnalyticsData, user: Record<string, string>, values: Record<string, string>, time: number) =>
+        data.track({ attributes: [{ user, time, values }], events: [], purchases: [] });
+      await set(a, { external_id: 'first' }, { email: 'shared@example.com' }, START); // one keeps: the email names `first`
+      await set(b, { external_id: 'second' }, { email: 'shared@example.com' }, START + 1); // it names `second` now (made later)
+      await set(a, { email: 'shared@example.com' }, { first_name: 'Ann' }, START + 2); // so this is `second`'s
+      await set(a, { email: 'shared@example.com' }, { last_name: 'Lee' }, START + 3); // and this, one's own write after it
+      const profile = async (data: AnalyticsData, external: string) => {
+        const [id] = (await data.findUsers('external_id', [external])).get(external) ?? [];
+        return JSON.parse((await data.userProfiles([id!], { fields: ['first_name', 'last_name'] }))[0]) as unknown;
+      };
+      expect(await profile(a, 'second')).toEqual({ first_name: 'Ann', last_name: 'Lee' });
+      expect(await profile(b, 'first')).toEqual({});
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  }, 240_000);
+
   it('stores the same records sent by two processes at once exactly once (sharing leases, as through Redis)', async () => {
     const dir = fresh();
     const leases = new MemoryLeases();

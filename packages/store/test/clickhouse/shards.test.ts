@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectClickHouse, type ClickHouseConnection } from '../../src/clickhouse/client.ts';
-import { insertLocal, shardOf } from '../../src/clickhouse/shards.ts';
+import { insertLocal, insertText, shardOf, TsvWriter } from '../../src/clickhouse/shards.ts';
 import { sql } from '../../src/clickhouse/sql.ts';
 import { prng } from '../naive.ts';
 import { chdbUrl, describeOnServers, describeWith } from './targets.ts';
@@ -44,6 +44,20 @@ function suite(url: () => string): void {
     await insertLocal(db, 0, 'placed', ['ws', 'user', 'price'], users.map((user, i) => ['ws', user, prices[i % prices.length]]));
     const back = await db.query<{ user: string; price: number | null }>(sql`SELECT user, price FROM ${db.table('placed')}`);
     expect(new Map(back.map((r) => [r.user, r.price]))).toEqual(new Map(users.map((u, i) => [u, prices[i % prices.length]])));
+  });
+
+  it('reads back text written as UTF-8 bytes by TsvWriter byte for byte (payloads copied from a request body)', async () => {
+    await db.command(sql`TRUNCATE TABLE ${db.table('placed')}`);
+    const users = names(300, 3).map((name, i) => `${i}:${name}`);
+    const out = new TsvWriter();
+    for (const user of users) {
+      out.text('ws\t');
+      out.field(Buffer.from(user));
+      out.text('\t\\N\n');
+    }
+    await insertText(db, 0, 'placed', ['ws', 'user', 'price'], out.done());
+    const back = await db.query<{ user: string }>(sql`SELECT user FROM ${db.table('placed')}`);
+    expect(back.map((r) => r.user).sort()).toEqual([...users].sort());
   });
 }
 
