@@ -54,7 +54,7 @@ export function normalizeTrack(
   };
   const time = (o: Record<string, unknown>): number => {
     if (typeof o.time !== 'string') throw new ObjectError('time is required and must be an ISO 8601 string');
-    const t = parseIsoInstant(o.time, options.zone);
+    const t = utcInstant(o.time) ?? parseIsoInstant(o.time, options.zone);
     if (t === undefined) throw new ObjectError(`time must be ISO 8601 (got ${JSON.stringify(o.time)})`);
     return t;
   };
@@ -120,6 +120,24 @@ function eventRecord(
 ): EventRecord {
   const { api_key: _key, ...payload } = o;
   return { id: randomUUID(), eventType, time, user, appId, name, payload: { ...payload, properties } };
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.fff]Z`, the form clients send most: read without the general parser
+ * (luxon's, seven times slower: half of the route's work on a request of 75 events). */
+const PLAIN_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$/;
+
+/** Epoch seconds of a time in the plain UTC form with every field in range; undefined for anything
+ * else (which `parseIsoInstant` reads, or rejects). */
+export function utcInstant(value: string): number | undefined {
+  const m = PLAIN_UTC.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number);
+  if (year < 100 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0')));
+  const date = new Date(ms);
+  // A day the month does not have (2023-02-29) rolls over in Date.UTC: left to the parser.
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return ms / 1000;
 }
 
 function userRef(o: Record<string, unknown>): UserRef {

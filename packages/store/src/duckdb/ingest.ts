@@ -194,12 +194,12 @@ export class Ingest {
   private async storeAttributes(attributes: AttributeRecord[], uids: Array<number | undefined>, firstNew: number): Promise<void> {
     const needed = attributes.flatMap((a, i) => (uids[i] === undefined ? [] : [{ ...a, uid: uids[i] }]));
     if (needed.length === 0) return;
-    const current = await this.currentValues(
+    const current = await this.db.steps.time('track: attributes: current values (within)', () => this.currentValues(
       needed.filter((a) => a.uid < firstNew).flatMap((a) => [
         ...Object.keys(a.increments ?? {}).map((name) => [a.uid, name] as const),
         ...Object.keys(a.arrayEdits ?? {}).map((name) => [a.uid, name] as const),
       ]),
-    );
+    ));
     const app = await this.db.writer.createAppender('attributes');
     const identities: Array<[string, string, number]> = [];
     for (const a of needed) {

@@ -3,7 +3,11 @@ import { identityKeys, resolveCurrentsUsers, resolveTrackUsers, type IdentityKey
 import { DEVICE_IDENTITIES_FROM_EVENTS_SQL } from './currents-sql.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
-import { appendRows, fillTempTable, identitiesByValue, one, tuplesOf } from './sql.ts';
+import { appendRows, fillTempTable, identitiesByValue, one, rows, tuplesOf } from './sql.ts';
+
+/** Lookups of at most this many values name them as constants (answered through the index); more
+ * are joined. */
+const LOOKUP_AS_LIST = 200;
 
 /**
  * Users and their identities: every user has a number of the store's own (`uid`, never seen outside
@@ -79,7 +83,7 @@ export class Users {
    * the rule of analytics' `resolveTrackUsers`; new users (made at `createdAt(i)` of the naming `i`
    * that made them, epoch seconds) and identities appended. */
   async resolveTrackUsers(namings: readonly TrackNaming[], createdAt: (naming: number) => number): Promise<Array<number | undefined>> {
-    const known = await this.lookupIdentities(namings.flatMap((n) => [...identityKeys(n.user), ...(n.gives ?? [])]));
+    const known = await this.db.steps.time('track: users: identity lookup (within)', () => this.lookupIdentities(namings.flatMap((n) => [...identityKeys(n.user), ...(n.gives ?? [])])));
     const firstNew = this.nextUid;
     const newUsers: Array<[number, string]> = [];
     const { resolved, identities } = resolveTrackUsers<number>(namings, {
@@ -108,7 +112,16 @@ export class Users {
     if (keys.length === 0) return found;
     // Email and phone may name several users; the most recent one is meant. The values are matched
     // as a list of constants, which the index on identities(value) answers (a join scans them all).
-    const hits = await identitiesByValue<{ kind: string; value: string; uid: number }>(conn, [...new Set(keys.map((k) => k.value))], 'kind, value, max(uid) AS uid', 'GROUP BY ALL');
+    const values = [...new Set(keys.map((k) => k.value))];
+    let hits: Array<{ kind: string; value: string; uid: number }>;
+    if (values.length <= LOOKUP_AS_LIST) {
+      hits = await identitiesByValue(conn, values, 'kind, value, max(uid) AS uid', 'GROUP BY ALL');
+    } else {
+      // Thousands of values (a group of /users/track requests): a join over the identities costs
+      // less than binding that many constants (1.7 s of CPU per 100k objects, the applier's largest step).
+      await fillTempTable(conn, 'lookup_values', { value: 'VARCHAR' }, values.map((v) => [v]));
+      hits = await rows(conn, `SELECT kind, value, max(uid) AS uid FROM identities WHERE value IN (SELECT value FROM lookup_values) GROUP BY ALL`);
+    }
     for (const h of hits) found.set(`${h.kind}\u0000${h.value}`, h.uid);
     return found;
   }
