@@ -53,6 +53,22 @@ export interface KeptSegmentOptions {
   now: () => number;
   /** The workspace's time zone (local days). */
   zone: () => string;
+  /** Users per batch of a history computed in full (default: as many as DuckDB's memory limit
+   * holds the records of; tests lower it). */
+  historyBatchUsers?: number;
+}
+
+/** Records (events and attribute rows) a history computed in full reads per batch of users, per
+ * byte of DuckDB's memory limit: at 1 GB, 10 million (the 1M-user demo's 60 million in 6 batches). */
+const RECORDS_PER_BYTE = 1 / 100;
+
+/** DuckDB's memory limit in bytes, from its setting's text ('953.6 MiB'); undefined if unreadable. */
+export function memoryLimitBytes(text: string): number | undefined {
+  const found = /^([\d.]+)\s*([KMGT]?i?B|bytes)$/i.exec(text.trim());
+  if (!found) return undefined;
+  const unit = found[2].toUpperCase();
+  const power = unit === 'BYTES' || unit === 'B' ? 0 : 'KMGT'.indexOf(unit[0]) + 1;
+  return Number(found[1]) * (unit.includes('I') ? 1024 : 1000) ** power;
 }
 
 /** Requests for at most this many instants of a segment whose history is not computed yet compute
@@ -258,7 +274,8 @@ export class KeptSegmentStore implements KeptSegments {
       await inTransaction(conn, async () => {
         const marks = await currentMarks(conn);
         await conn.run(`CREATE OR REPLACE TEMP TABLE seg_population AS ${firstSeenSql('events', 'attributes')}`);
-        for (const [key, filter] of fresh) await this.computeAll(conn, await newSegment(conn), key, filter, zone, marks);
+        const batches = await this.userBatches(conn);
+        for (const [key, filter] of fresh) await this.computeAll(conn, await newSegment(conn), key, filter, zone, marks, batches);
       });
       await this.load(conn);
       return fresh.length;
@@ -290,13 +307,44 @@ export class KeptSegmentStore implements KeptSegments {
     });
   }
 
-  /** Computes a segment's whole history into `seg`. */
-  private async computeAll(conn: DuckDBConnection, seg: number, key: string, filter: SegmentFilter | undefined, zone: string, marks: Marks): Promise<void> {
+  /**
+   * The uid ranges a history computed in full is computed in, one after the other: each user's
+   * changes come from that user's records alone, so a batch of users is computed from their records
+   * alone, in memory that grows with the batch, not with the store (DuckDB's window over every
+   * record of a million users does not fit a 1 GB limit). As many users a batch as the memory limit
+   * holds the records of, taking the average user.
+   */
+  private async userBatches(conn: DuckDBConnection): Promise<Array<[number, number]>> {
+    const found = await one<{ lo: number | null; hi: number | null; records: number; mem: string }>(conn,
+      `SELECT min(uid) AS lo, max(uid) AS hi, ((SELECT count(*) FROM events) + (SELECT count(*) FROM attributes))::DOUBLE AS records,
+        current_setting('memory_limit') AS mem FROM users`);
+    if (!found || found.lo === null || found.hi === null) return [[0, 1]];
+    const { lo, hi, records } = found;
+    const span = hi - lo + 1;
+    const budget = (memoryLimitBytes(found.mem) ?? 4e9) * RECORDS_PER_BYTE;
+    const per = this.options.historyBatchUsers ?? Math.ceil(span / Math.max(1, Math.ceil(records / budget)));
+    const batches: Array<[number, number]> = [];
+    for (let from = lo; from <= hi; from += per) batches.push([from, Math.min(hi + 1, from + per)]);
+    return batches;
+  }
+
+  /** Computes a segment's whole history into `seg`, batch of users (uid ranges) after batch. */
+  private async computeAll(
+    conn: DuckDBConnection, seg: number, key: string, filter: SegmentFilter | undefined, zone: string, marks: Marks, batches: Array<[number, number]>,
+  ): Promise<void> {
     const columns = Object.keys(marks) as Array<keyof Marks>;
     await conn.run(`INSERT INTO kept_segments (seg, filter, zone, ${columns.join(', ')})
       VALUES (${seg}, ${literal(key)}, ${literal(zone)}, ${columns.map((c) => marks[c]).join(', ')})`);
-    const sql = segmentChangesSql(compiled(filter), { population: 'SELECT * FROM seg_population', events: 'events', attributes: 'attributes', zone });
-    await conn.run(`INSERT INTO segment_changes SELECT ${seg}, uid, day, t, ph, delta FROM (${sql}) ORDER BY day, uid`);
+    for (const [from, to] of batches) {
+      const users = batches.length === 1 ? '' : ` WHERE uid >= ${from} AND uid < ${to}`;
+      const sql = segmentChangesSql(compiled(filter), {
+        population: `SELECT * FROM seg_population${users}`,
+        events: users ? `(SELECT * FROM events${users})` : 'events',
+        attributes: users ? `(SELECT * FROM attributes${users})` : 'attributes',
+        zone,
+      });
+      await conn.run(`INSERT INTO segment_changes SELECT ${seg}, uid, day, t, ph, delta FROM (${sql}) ORDER BY day, uid`);
+    }
     await conn.run(`INSERT INTO segment_days SELECT ${seg}, day, sum(delta) FROM segment_changes WHERE seg = ${seg} GROUP BY day`);
     await conn.run(`UPDATE kept_segments SET seen_until = (SELECT max(first_seen) FROM seg_population) WHERE seg = ${seg}`);
   }
@@ -315,9 +363,10 @@ export class KeptSegmentStore implements KeptSegments {
     const affected = (await one<{ n: number }>(conn, `SELECT count(*)::DOUBLE AS n FROM seg_affected`))?.n ?? 0;
     if (whole || affected * 4 > marks.user_rows) {
       await conn.run(`CREATE OR REPLACE TEMP TABLE seg_population AS ${firstSeenSql('events', 'attributes')}`);
+      const batches = await this.userBatches(conn);
       for (const row of group) {
         await dropSegment(conn, row.seg);
-        await this.computeAll(conn, row.seg, row.filter, parseKey(row.filter), zone, marks);
+        await this.computeAll(conn, row.seg, row.filter, parseKey(row.filter), zone, marks, batches);
       }
       return group.length;
     }

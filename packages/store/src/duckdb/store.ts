@@ -58,6 +58,9 @@ export interface DuckDbStoreOptions {
    * and segment-restricted series from the records on every request, as before they were kept
    * (`BRAZEN_KEPT_SEGMENTS=off` for the commands). */
   keptSegments?: boolean;
+  /** Users per batch of a tracked segment's history computed in full (default: as many as the
+   * memory limit holds the records of; tests lower it). */
+  segmentHistoryBatchUsers?: number;
   /** One workspace of several (engine.ts): the file is attached to their shared DuckDB instance
    * under `catalog`, and detached on close. */
   shared?: { instance: DuckDBInstance; catalog: string; workspace: string };
@@ -124,7 +127,9 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
       users: () => this.users.nextUid,
       workspace: () => this.getWorkspace(),
     });
-    this.keptSegments = new KeptSegmentStore(db, { workspace: () => this.getWorkspace(), zone: () => this.settings.zone, now });
+    this.keptSegments = new KeptSegmentStore(db, {
+      workspace: () => this.getWorkspace(), zone: () => this.settings.zone, now, historyBatchUsers: options.segmentHistoryBatchUsers,
+    });
     this.users = new Users(db, this.kept, now);
     this.rollups = new Rollups(db, this.settings, this.kept, { sortConversionsAt: options.sortConversionsAt ?? campaigns.SORT_CONVERSIONS_AT });
     this.pending = new PendingRollups(db, this.rollups);
