@@ -20,7 +20,9 @@
  * BENCH_BASELINE_REPEATS (default 1) without.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import { join } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -30,6 +32,7 @@ import { DuckDbStore, type Workspace } from '@brazen/store';
 import { BIN } from '../packages/server/test/cli-process.ts';
 import { DATA_ROOT, envNumber, fmt, percentile } from './_lib.ts';
 import { forgetProfiles, keepProfiles, serveExport, type ServedExport } from './export.ts';
+import { COMPRESSION_LEVEL } from '../packages/server/src/export/files.ts';
 
 const SEED = '3';
 /** The demo's end (exclusive): a fixed day, so that a folder built once stays the same. */
@@ -107,6 +110,24 @@ async function timeRequests(dir: string, keptSegments: boolean, paths: Array<[st
   }
 }
 
+/** The limit of an export on this machine: node's zlib alone (the export's level, two files at a
+ * time, one a core) compressing the NDJSON of the export's files, read back and decompressed first
+ * (not timed). */
+async function gzipAlone(folder: string): Promise<{ seconds: number; bytes: number }> {
+  const files = readdirSync(folder).filter((f) => f.endsWith('.json.gz'));
+  const compress = promisify(gzip);
+  let seconds = 0;
+  let bytes = 0;
+  for (let i = 0; i < files.length; i += 2) {
+    const texts = files.slice(i, i + 2).map((f) => gunzipSync(readFileSync(join(folder, f))));
+    const started = performance.now();
+    await Promise.all(texts.map((text) => compress(text, { level: COMPRESSION_LEVEL })));
+    seconds += (performance.now() - started) / 1000;
+    bytes += texts.reduce((n, t) => n + t.length, 0);
+  }
+  return { seconds, bytes };
+}
+
 const ms = (n: number) => `${n < 10 ? n.toFixed(1) : fmt(n)} ms`;
 const p = (list: number[], q: number) => percentile([...list].sort((a, b) => a - b), q);
 
@@ -169,7 +190,11 @@ export async function run(): Promise<void> {
   console.log(`\nsegment export of "All users" (gzip) started as soon as \`brazen serve --memory-limit 256MB\` listens (targets: >= 100,000 users/s, peak RSS <= 500 MB)`);
   const keeping = keepProfiles(dir);
   if (keeping.kept > 0) console.log(`  (${fmt(keeping.kept)} profiles kept first, as \`brazen demo\` and \`brazen import\` do when they end: ${keeping.seconds.toFixed(1)} s)`);
-  console.log(line('profiles kept', await serveExport(dir, '256MB', everyone.id)));
+  const served = await serveExport(dir, '256MB', everyone.id);
+  console.log(line('profiles kept', served));
+  const alone = await gzipAlone(served.folder);
+  console.log(`  the limit, node's zlib alone (level ${COMPRESSION_LEVEL}, two files at a time) on the export's ${fmt(alone.bytes / 1e6)} MB of NDJSON: `
+    + `${alone.seconds.toFixed(1)} s, ${fmt(served.users / alone.seconds)} users/s; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
   // What the same requests cost before: answered from the records.
   const plain = await timeRequests(dir, false, [...sizes, ...series], baselineRepeats);
