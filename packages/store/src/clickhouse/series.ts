@@ -10,7 +10,7 @@ import type { CustomAttributeSample } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import type { EngineContext } from './context.ts';
 import { customAttributeSamples } from '@brazen/analytics';
-import { sql } from './sql.ts';
+import { sql, type Sql } from './sql.ts';
 
 /** The label of the totals over every name, and the app of the totals over every app. */
 export const EVERY = '\u0001';
@@ -21,8 +21,12 @@ export async function counterSeries(ctx: EngineContext, ws: string, q: CounterQu
   const label = q.name ?? (q.kind === 'session' || q.kind === 'uninstall' ? '' : EVERY);
   const starts = units.map((u) => Math.floor(u.start / 900));
   const end = Math.ceil(units[units.length - 1].end / 900);
+  // Units of one length (hours; days without a clock change) are a division; others are counted.
+  const step = (starts[1] ?? end) - starts[0];
+  const even = starts.every((s, i) => s === starts[0] + i * step) && end === starts[0] + starts.length * step;
+  const unit = even ? sql`intDiv(bucket - ${starts[0]}, ${step})` : sql`arrayCount(s -> s <= bucket, ${starts}) - 1`;
   const rows = await ctx.db.query<{ unit: number; count: number; quantity: number; revenue: number }>(
-    sql`SELECT arrayCount(s -> s <= bucket, ${starts}) - 1 AS unit, sum(n) AS count, sum(units) AS quantity, sum(usd) AS revenue
+    sql`SELECT ${unit} AS unit, sum(n) AS count, sum(units) AS quantity, sum(usd) AS revenue
         FROM ${ctx.db.table('counters')}
         WHERE ws = ${ws} AND kind = ${q.kind} AND label = ${label} AND app = ${q.appId ?? EVERY}
           AND bucket >= ${starts[0]} AND bucket < ${end}
@@ -33,7 +37,8 @@ export async function counterSeries(ctx: EngineContext, ws: string, q: CounterQu
   return totals;
 }
 
-export async function activitySeries(ctx: EngineContext, ws: string, gen: number, q: ActivityQuery): Promise<number[]> {
+/** `gen`: the workspace's activity generation (a number, or a scalar subquery that reads it). */
+export async function activitySeries(ctx: EngineContext, ws: string, gen: number | Sql, q: ActivityQuery): Promise<number[]> {
   if (q.days.length === 0) return [];
   const from = dayNumber(q.days[0]);
   const to = dayNumber(q.days[q.days.length - 1]);
