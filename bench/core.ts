@@ -13,6 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { seriesUnits } from '@brazen/analytics';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore } from '@brazen/store';
 import { buildApp, hashKey } from '@brazen/server';
 import { currentsBodies as currentsData, currentsFiles, DAY, DAYS, START, type CurrentsData } from './_currents-data.ts';
@@ -31,15 +32,37 @@ function rssNow(): number {
   return m ? Number(m[1]) * 1024 : process.memoryUsage.rss();
 }
 
-/** The highest RSS seen while `work` runs, sampled every 100 ms. */
-async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peak: number }> {
+/** The highest RSS seen while `work` runs, sampled every 100 ms, and what it held at its highest
+ * sample of each second: DuckDB's own accounting of its memory (`duckdb_memory()`, read on a
+ * connection of the store's) and the JavaScript heap and buffers. */
+async function peakRss<T>(store: DuckDbStore, work: () => Promise<T>): Promise<{ result: T; peak: number; parts: string }> {
   let peak = rssNow();
+  let parts = '';
+  const conn = await (store as unknown as { db: { connect(): Promise<DuckDBConnection> } }).db.connect();
   const timer = setInterval(() => (peak = Math.max(peak, rssNow())), 100);
+  let sampling = false;
+  const sampler = setInterval(() => {
+    if (sampling) return;
+    sampling = true;
+    const rss = rssNow();
+    void conn.runAndReadAll(`SELECT tag, memory_usage_bytes::DOUBLE FROM duckdb_memory() WHERE memory_usage_bytes > 0`).then((r) => {
+      if (rss < peak) return;
+      const duck = r.getRows() as Array<[string, number]>;
+      const total = duck.reduce((sum, [, b]) => sum + b, 0);
+      const m = process.memoryUsage();
+      const mb = (b: number) => fmt(b / 2 ** 20);
+      parts = `at ${mb(rss)} MB: DuckDB ${mb(total)} MB (${duck.map(([t, b]) => `${t.toLowerCase()} ${mb(b)}`).join(', ')}), ` +
+        `JavaScript heap ${mb(m.heapUsed)} MB, buffers ${mb(m.arrayBuffers)} MB, the rest (allocator, code, stacks) ${mb(rss - total - m.heapUsed - m.arrayBuffers)} MB`;
+    }).finally(() => (sampling = false));
+  }, 1000);
   try {
     const result = await work();
-    return { result, peak: Math.max(peak, rssNow()) };
+    return { result, peak: Math.max(peak, rssNow()), parts };
   } finally {
     clearInterval(timer);
+    clearInterval(sampler);
+    while (sampling) await new Promise((r) => setTimeout(r, 10));
+    conn.closeSync();
   }
 }
 
@@ -100,7 +123,7 @@ async function currentsAtSize(total: number, batch: number, users: number, memor
   const app = await buildApp({ store, tmpDir: join(dir, 'tmp'), now: () => (START + DAYS * DAY) * 1000, profiles: { idleMs: false }, rateLimits: false });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   store.writeSteps.reset();
-  const { result, peak } = await peakRss(() => ingestOverHttp(base, store, data));
+  const { result, peak, parts } = await peakRss(store, () => ingestOverHttp(base, store, data));
   const rate = result.stored / result.queryable;
   console.log(
     `/currents over HTTP: ${fmt(rate)} events/s queryable (${fmt(result.stored)} events in ${fmt(result.queryable, 1)} s; acknowledged ${fmt(result.stored / result.acknowledged)}/s), ` +
@@ -108,6 +131,7 @@ async function currentsAtSize(total: number, batch: number, users: number, memor
   );
   console.log(`the longest time from a request's acknowledgement to its records' rollups: ${fmt(store.rollupLagMs)} ms [target <= 2,000 ms]`);
   console.log(`peak RSS of this process during the ingestion: ${fmt(peak / 2 ** 20)} MB (store memory limit ${memoryLimit}) [target <= 1,536 MB at 1GB]`);
+  console.log(`  the highest sample with DuckDB's accounting beside it: ${parts}`);
   printSteps(store, result.queryable);
   return { store, app, base, rate, wholeRate };
 }

@@ -88,10 +88,19 @@ export async function run(): Promise<void> {
   const total = (performance.now() - t0) / 1000;
   await store.close();
   console.log(
-    `demo build in-process: ${fmt(total, 2)} s for ${fmt(summary.stored)} records (${fmt(summary.stored / total)} records/s): ` +
+    `demo build in-process (as serve --demo builds it): ${fmt(total, 2)} s for ${fmt(summary.stored)} records (${fmt(summary.stored / total)} records/s): ` +
       `store.ingestCurrents ${fmt(spent.ingestCurrents, 2)} s, store.track ${fmt(spent.track, 2)} s, ` +
-      `generation and files ${fmt(Math.max(0, total - spent.ingestCurrents - spent.track), 2)} s (partly overlapped)`,
+      `generation and files ${fmt(Math.max(0, total - spent.ingestCurrents - spent.track), 2)} s (overlapped)`,
   );
+  // The other way, for comparison: simulated in this thread (one chunk at the default size), or in
+  // a worker thread (chunks of 150k records), whichever the default was not.
+  const other = await DuckDbStore.open({ dataDir: freshDir('demo-parts-other') });
+  const inWorker = users >= 5_000;
+  const t1 = performance.now();
+  await buildDemo(other.workspace(), { users, days, seed: 1, end: END, tmpDir: join(dir, 'tmp'), worker: !inWorker });
+  const otherTotal = (performance.now() - t1) / 1000;
+  await other.close();
+  console.log(`demo build in-process, simulated ${inWorker ? 'in this thread' : 'in a worker thread'} instead: ${fmt(otherTotal, 2)} s`);
 
   // The store's part alone: every record in one batch (its cheapest form), then the attribute
   // history, on a fresh store with nothing else running. With the start-up and the simulator alone,

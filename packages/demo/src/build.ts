@@ -1,8 +1,9 @@
-import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AttributeRecord, WorkspaceStore } from '@brazen/store';
+import type { WorkspaceStore } from '@brazen/store';
 import { demoPlan, type DemoOptions, type DemoPlan } from './plan.ts';
-import { SimulatedUser, type CurrentsRecord, type DemoSink } from './user.ts';
+import { simulateChunks, simulateInWorker, type SimulatedChunk } from './simulate-worker.ts';
+import { SimulatedUser, type DemoSink } from './user.ts';
 import { demoWorkspace } from './workspace.ts';
 
 export interface DemoProgress {
@@ -22,6 +23,8 @@ export interface DemoBuildOptions extends DemoOptions {
   tmpDir: string;
   /** Records per chunk handed to the store at once. */
   chunkRecords?: number;
+  /** Whether the users are simulated in a worker thread (default: from WORKER_FROM_USERS users). */
+  worker?: boolean;
   onProgress?: (progress: DemoProgress) => void;
 }
 
@@ -45,8 +48,9 @@ export interface DemoSummary {
   plan: DemoPlan;
 }
 
-/** Records written to a chunk's file at once. */
-const WRITE_EVERY_RECORDS = 2_048;
+/** Demos of this many users or more are simulated in a worker thread by default (a smaller one is
+ * made in less time than a worker takes to start). */
+const WORKER_FROM_USERS = 5_000;
 
 /** Users generated between two turns of the event loop (a few milliseconds of work). */
 const YIELD_EVERY_USERS = 16;
@@ -86,90 +90,66 @@ export async function buildDemo(store: WorkspaceStore, options: DemoBuildOptions
   const dir = join(options.tmpDir, `demo-${plan.seedHex}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   // Large chunks: each batch has fixed costs (a fold of the counter logs, the conversions of its
-  // users), and on two cores the store's work beside the simulator's goes no faster than after it.
-  // The default demo (10,000 users × 90 days, 418k records) is one batch: built in 12.4 s against
-  // 12.8-13.0 s in two batches of 250k, and 15.8 against 19.3-19.9 CPU-seconds.
-  const chunkRecords = options.chunkRecords ?? 500_000;
-  // Records go to the chunk's file a few thousand at a time, as they are made. Held until the chunk
-  // was full, its lines (100 MB and more) outlived young collections: the default demo's records took
-  // 5.0 s to make instead of 4.1, and the 100,000-user demo peaked at 4.06 GB of RSS instead of 2.73.
-  let chunk = 0;
-  /** The chunk's file while records are written to it. */
-  let out: { file: string; fd: number } | undefined;
-  let pending: string[] = [];
-  let chunkLines = 0;
-  const writePending = () => {
-    if (pending.length === 0) return;
-    if (out === undefined) {
-      const file = join(dir, `chunk-${chunk++}.ndjson`);
-      out = { file, fd: openSync(file, 'w') };
-    } else writeSync(out.fd, '\n');
-    writeSync(out.fd, pending.join('\n'));
-    pending = [];
-  };
-  let attributes: AttributeRecord[] = [];
-  const sink: DemoSink = {
-    record: (r: CurrentsRecord) => {
-      pending.push(JSON.stringify(r));
-      chunkLines += 1;
-      if (pending.length >= WRITE_EVERY_RECORDS) writePending();
-    },
-    attributes: (a) => void attributes.push(a),
-  };
+  // users). Simulated in this thread, the default demo (10,000 users × 90 days, 418k records) is one
+  // batch: built in 12.4 s against 12.8-13.0 s in two batches of 250k on two cores. Simulated in a
+  // worker thread (the default from WORKER_FROM_USERS users), chunks of 150k records let the store
+  // take each while the worker makes the next on the other core.
+  const inWorker = options.worker ?? options.users >= WORKER_FROM_USERS;
+  const chunkRecords = options.chunkRecords ?? (inWorker ? 150_000 : 500_000);
   const summary: DemoSummary = { users: options.users, days: options.days, records: 0, stored: 0, attributes: 0, plan };
-  let inFlight: Promise<void> = Promise.resolve();
   let simulated = 0;
   let stored = 0;
   let storing = 0;
   const report = () => options.onProgress?.({ users: options.users, simulated, usersDone: stored, records: summary.records, storing });
-  const flush = async (usersDone: number) => {
-    writePending();
-    // The chunk's file, unless it has no record (only attribute updates).
-    const body = out?.file;
-    if (out !== undefined) closeSync(out.fd);
-    out = undefined;
-    const records = chunkLines;
-    const attrs = attributes;
-    chunkLines = 0;
-    attributes = [];
-    await inFlight;
-    storing = records;
+  /** Stores a chunk: its records through the store's Currents ingestion, then its attribute updates. */
+  const storeChunk = async (chunk: SimulatedChunk) => {
+    storing = chunk.records;
     report();
-    inFlight = (async () => {
-      if (body !== undefined) {
-        const result = await store.data.ingestCurrents({ bytes: createReadStream(body, { highWaterMark: 1 << 20 }), format: 'ndjson' });
-        if (result.errors.length > 0) {
-          const e = result.errors[0];
-          throw new Error(`the store rejected ${result.errors.length} demo records, e.g. #${e.index}: ${e.message}`);
-        }
-        summary.stored += result.stored;
-        rmSync(body, { force: true });
+    if (chunk.file !== undefined) {
+      const result = await store.data.ingestCurrents({ bytes: createReadStream(chunk.file, { highWaterMark: 1 << 20 }), format: 'ndjson' });
+      if (result.errors.length > 0) {
+        const e = result.errors[0];
+        throw new Error(`the store rejected ${result.errors.length} demo records, e.g. #${e.index}: ${e.message}`);
       }
-      if (attrs.length > 0) await store.data.track({ attributes: attrs, events: [], purchases: [] });
-      summary.records += records;
-      summary.attributes += attrs.length;
-      storing = 0;
-      stored = usersDone;
-      report();
-    })();
-  };
-  try {
-    for (let i = 0; i < options.users; i++) {
-      new SimulatedUser(plan, i, sink).run();
-      simulated = i + 1;
-      if (chunkLines >= chunkRecords) await flush(i + 1);
-      // The store's work on the previous chunk is a chain of statements, each started when the one
-      // before is done: yielding now and then lets it go on while this chunk is generated.
-      else if (i % YIELD_EVERY_USERS === 0) {
-        if (i % REPORT_EVERY_USERS === 0) report();
-        await new Promise(setImmediate);
-      }
+      summary.stored += result.stored;
+      rmSync(chunk.file, { force: true });
     }
-    if (chunkLines > 0 || attributes.length > 0) await flush(options.users);
-    await inFlight;
+    if (chunk.attributes.length > 0) await store.data.track({ attributes: chunk.attributes, events: [], purchases: [] });
+    summary.records += chunk.records;
+    summary.attributes += chunk.attributes.length;
+    storing = 0;
+    stored = chunk.usersDone;
+    report();
+  };
+  let inFlight: Promise<void> = Promise.resolve();
+  try {
+    if (inWorker) {
+      // The simulation's own options only (no callbacks: they stay in this thread).
+      const { tmpDir: _dir, chunkRecords: _chunk, onProgress: _progress, worker: _worker, ...simulation } = options;
+      await simulateInWorker(simulation, dir, chunkRecords, storeChunk, (users) => {
+        simulated = users;
+        report();
+      });
+    } else {
+      for (const step of simulateChunks(plan, options.users, dir, chunkRecords)) {
+        if (typeof step !== 'number') {
+          simulated = step.usersDone;
+          await inFlight;
+          inFlight = storeChunk(step);
+          continue;
+        }
+        simulated = step;
+        // The store's work on the previous chunk is a chain of statements, each started when the one
+        // before is done: yielding now and then lets it go on while this chunk is generated.
+        if ((step - 1) % YIELD_EVERY_USERS === 0) {
+          if ((step - 1) % REPORT_EVERY_USERS === 0) report();
+          await new Promise(setImmediate);
+        }
+      }
+      await inFlight;
+    }
     await store.catalog.putWorkspace({ ...workspace, demo: { ...marker, complete: true } });
   } finally {
-    if (out !== undefined) closeSync(out.fd);
     await inFlight.catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }

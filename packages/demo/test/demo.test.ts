@@ -118,6 +118,24 @@ describe('the demo is a function of its seed', () => {
     expect(reports.at(-1)).toEqual({ users: SMALL.users, simulated: SMALL.users, usersDone: SMALL.users, records: simulated.length, storing: 0 });
   });
 
+  it('stores the same when a worker thread simulates it, chunk by chunk while the store takes the ones before', async () => {
+    const simulated: CurrentsRecord[] = [];
+    simulateDemo(SMALL, { record: (r) => void simulated.push(r), attributes: () => undefined });
+    const reports: DemoProgress[] = [];
+    const w = await startHarness({ now: NOW });
+    try {
+      const summary = await buildDemo(w.store.workspace(), { ...SMALL, tmpDir: `${w.dir}/tmp`, worker: true, chunkRecords: 1_000, onProgress: (p) => void reports.push(p) });
+      expect(summary.stored).toBe(simulated.length);
+      for (const r of requests(demoPlan(SMALL), trackedSegment(await a.get('/segments/list')))) expect((await w.get(r.path, r.query)).body, r.path).toBe((await a.get(r.path, r.query)).body);
+      const ids = { external_ids: ['user-000001', 'user-000002', 'user-000003'] };
+      expect((await w.post('/users/export/ids', ids)).body).toBe((await a.post('/users/export/ids', ids)).body);
+    } finally {
+      await w.close();
+    }
+    expect(reports.filter((p) => p.storing > 0).length).toBeGreaterThanOrEqual(simulated.length / 1_000 - 1);
+    expect(reports.at(-1)).toEqual({ users: SMALL.users, simulated: SMALL.users, usersDone: SMALL.users, records: simulated.length, storing: 0 });
+  });
+
   it('gives other data for another seed', async () => {
     const q = { length: 21, ending_at: '2024-03-31' };
     const x = await a.get('/kpi/dau/data_series', q);
