@@ -126,6 +126,12 @@ export async function run(): Promise<void> {
     });
     console.log(`ClickHouse's own JSONEachRow insert of the NDJSON into the two shards (Distributed, sync): ${fmt(own)} rows/s`);
     console.log(`  the two shards' CPU for it: ${fmt((shardsCpu() - ownStart) / 1000, 1)} s`);
+    // The floor of any path that reads each record in JavaScript: JSON.parse alone, one line at a time.
+    const parseStart = performance.now();
+    let parsed = 0;
+    for (const file of files) for (const line of readFileSync(file, 'utf8').split('\n')) if (line) parsed += JSON.parse(line) ? 1 : 0;
+    const parseRate = parsed / ((performance.now() - parseStart) / 1000);
+    console.log(`  Node's JSON.parse alone of the same lines (reading the files included): ${fmt(parseRate)} records/s = ${fmt(parseRate / own, 2)}x ClickHouse's whole insert`);
     ingestTimes.clear();
     const ch = await brazenOn('brazen on ClickHouse', await ClickHouseStore.open({ url: url('brazen') }), files, freshDir('clickhouse-tmp'), pids);
     console.log(`brazen on ClickHouse, POST /currents end to end over HTTP: ${fmt(ch.rate)} events/s = ${fmt(ch.rate / own, 2)}x ClickHouse's own insert (target >= 0.5x)`);

@@ -61,8 +61,18 @@ export class ClickHouseData implements AnalyticsData {
     return this.call(async () => names(this.ctx, this.ws, kind, offset, limit));
   }
 
+  /** Names found recorded: a name once recorded stays so (records are never taken away), so a
+   * series of a name asked again needs no second query for it. */
+  private readonly recordedNames = new Set<string>();
+
   hasName(kind: CounterName, name: string): Promise<boolean> {
-    return this.call(async () => hasName(this.ctx, this.ws, kind, name));
+    const key = `${kind}\u0000${name}`;
+    if (this.recordedNames.has(key)) return Promise.resolve(true);
+    return this.call(async () => {
+      const found = await hasName(this.ctx, this.ws, kind, name);
+      if (found && this.recordedNames.size < 100_000) this.recordedNames.add(key);
+      return found;
+    });
   }
 
   customAttributeSamples(): Promise<CustomAttributeSample[]> {
