@@ -33,7 +33,7 @@ export function writeEventRow(out: TsvWriter, ws: string, e: EventToStore): void
     + `${t(COUNTER_KIND_OF_CATEGORY[v.category] ?? '')}\t${e.payloadBytes ? '' : `${t(JSON.stringify(v.payload))}\n`}`);
   if (e.payloadBytes) {
     out.field(e.payloadBytes);
-    out.text('\n');
+    out.byte(0x0a);
   }
 }
 
