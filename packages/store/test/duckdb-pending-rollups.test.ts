@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { resolveCurrentsUsers } from '@brazen/analytics';
 import { DuckDbStore } from '@brazen/store';
 import { dayUnits } from './contract/support.ts';
 
@@ -85,6 +86,36 @@ describe('rollups after the acknowledgement', () => {
     // The same records sent again are duplicates, counted nowhere.
     expect((await store.ingestCurrents(body(SECOND))).duplicates).toBe(2);
     expect(await figures(store)).toEqual(expected);
+    await store.close();
+  });
+});
+
+describe('users of a Currents batch made in SQL', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('numbers new users in the order of the rule (resolveCurrentsUsers), ids beyond ASCII included', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-users-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    // Every naming new, each id its own: the batch the SQL path takes.
+    const namings: Array<[string, string]> = [['zed', 'x1'], ['é', ''], ['😀', 'x2'], ['Zed', ''], ['a', 'x3'], ['e', 'x4'], ['ﬀ', 'x5']];
+    const records = namings.map(([b, e], i) => ({
+      id: `r${i}`, event_type: 'users.behaviors.CustomEvent', name: 'N', user_id: b, ...(e ? { external_user_id: e } : {}), time: T0 + i,
+    }));
+    expect((await store.ingestCurrents(body(records))).stored).toBe(namings.length);
+    const made: string[] = [];
+    const rule = resolveCurrentsUsers<string>(namings.map(([b, e]) => ({ userId: b, externalUserId: e })), (brazeId) => {
+      made.push(brazeId);
+      return brazeId;
+    });
+    const conn = writer(store);
+    expect((await conn.runAndReadAll(`SELECT braze_id FROM users ORDER BY uid`)).getRows().map(([b]) => b)).toEqual(made);
+    const sorted = (rows: unknown[][]) => rows.map((r) => r.join('\u0000')).sort();
+    const identities = (await conn.runAndReadAll(`SELECT i.kind, i.value, u.braze_id FROM identities i JOIN users u USING (uid)`)).getRows();
+    expect(sorted(identities)).toEqual(sorted(rule.identities.map((i) => [i.kind, i.value, i.user])));
+    // A second batch naming them again (and one new user) makes one more.
+    await store.ingestCurrents(body([{ id: 'r9', event_type: 'users.behaviors.CustomEvent', name: 'N', user_id: 'a', external_user_id: 'x3', time: T0 }, { id: 'r10', event_type: 'users.behaviors.CustomEvent', name: 'N', user_id: 'new', time: T0 }]));
+    expect((await conn.runAndReadAll(`SELECT count(*)::INTEGER, max(uid)::INTEGER FROM users`)).getRows()).toEqual([[8, 8]]);
     await store.close();
   });
 });
