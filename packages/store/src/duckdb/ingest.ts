@@ -92,6 +92,9 @@ export class Ingest {
       });
       await steps.time('assemble', async () => {
         await this.db.writer.run(INS_SQL);
+        // `ins` holds what is left to do: the staged rows (the group's every record, whole) go now,
+        // so that their memory is free for the insert.
+        await this.db.writer.run(`DROP TABLE staged`);
         for (const sql of DEVICE_IDENTITIES_SQL) await this.db.writer.run(sql);
       });
       const stored = spans.reduce((sum, s) => sum + s.records, 0) - errors.length - duplicates.length;

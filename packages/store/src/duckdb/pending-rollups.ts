@@ -92,6 +92,8 @@ export class PendingRollups {
         }
         await this.rollups.rollUp(MESSAGES_FROM_INS);
         await this.db.writer.run(`DELETE FROM pending_rollups`);
+        // Its records, payloads and all, need no memory any more.
+        await this.db.writer.run(`DROP TABLE ins`);
       });
     } catch (error) {
       this.settle(upTo, error);
