@@ -131,6 +131,21 @@ async function gzipAlone(folder: string): Promise<{ seconds: number; bytes: numb
 const ms = (n: number) => `${n < 10 ? n.toFixed(1) : fmt(n)} ms`;
 const p = (list: number[], q: number) => percentile([...list].sort((a, b) => a - b), q);
 
+/** BENCH_SCALE_ONLY=export: the export of "All users" and its limit alone (the segments as kept). */
+async function exportOnly(dir: string): Promise<void> {
+  const store = await open(dir, true);
+  const ws: Workspace = await store.workspace().catalog.getWorkspace();
+  await store.close();
+  const everyone = (ws.segments as Array<{ id: string; name: string }>).find((s) => s.name === 'All users')!;
+  const keeping = keepProfiles(dir);
+  if (keeping.kept > 0) console.log(`  (${fmt(keeping.kept)} profiles kept first: ${keeping.seconds.toFixed(1)} s)`);
+  const served = await serveExport(dir, '256MB', everyone.id);
+  console.log(`profiles kept: ${fmt(served.users)} users in ${served.seconds.toFixed(1)} s, ${fmt(served.users / served.seconds)} users/s, peak RSS ${fmt(served.peakMb)} MB (${fmt(served.listeningMb)} MB listening), ${served.cpuSeconds.toFixed(1)} s of CPU`);
+  const alone = await gzipAlone(served.folder);
+  console.log(`the limit, node's zlib alone (level ${COMPRESSION_LEVEL}, two files at a time): ${alone.seconds.toFixed(1)} s, ${fmt(served.users / alone.seconds)} users/s; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  rmSync(join(dir, 'tmp'), { recursive: true, force: true });
+}
+
 export async function run(): Promise<void> {
   const users = envNumber('BENCH_USERS', 1_000_000);
   const days = envNumber('BENCH_DAYS', 100);
@@ -138,6 +153,7 @@ export async function run(): Promise<void> {
   const baselineRepeats = envNumber('BENCH_BASELINE_REPEATS', 1);
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (on ${cpus().length} CPUs)`);
   const dir = await scaleData(users, days);
+  if (process.env.BENCH_SCALE_ONLY === 'export') return exportOnly(dir);
 
   // The history of every tracked segment, computed from nothing as `brazen demo` does when it ends.
   await forgetSegments(dir);

@@ -230,34 +230,78 @@ export class ExportRunner {
       dest.close();
       throw error;
     });
-    // One batch at a time on the reader's connection: the next one is read while this one is
-    // compressed (zlib works on its own threads) and written.
-    const fetchBatch = (first: number) =>
-      profiles.read(first * USERS_PER_FILE, Math.min((first + perBatch) * USERS_PER_FILE, users), USERS_PER_FILE);
-    let next: Promise<ProfileText[]> | undefined;
-    try {
-      let first = job.filesDone;
-      next = first < files ? fetchBatch(first) : undefined;
-      while (next) {
-        const texts = await next;
-        const after = first + perBatch;
-        next = after < files ? fetchBatch(after) : undefined;
+    // Members are read a batch of files at a time (one store query each, the next one asked for
+    // as soon as a file of this one is taken), and files are made by as many workers as a batch
+    // has files, each taking the next file as soon as it is done: compression (zlib works on its
+    // own threads) never waits for the slowest file of a batch, nor for the writing of one.
+    const start = job.filesDone;
+    const batchOf = (index: number) => Math.floor((index - start) / perBatch);
+    const batches = new Map<number, Promise<ProfileText[]>>();
+    // One store query at a time (a reader's connection runs one).
+    let reading: Promise<unknown> = Promise.resolve();
+    const fetchBatch = (b: number): Promise<ProfileText[]> => {
+      let found = batches.get(b);
+      if (!found) {
+        const first = start + b * perBatch;
         const count = Math.min(perBatch, files - first);
-        if (texts.length !== count) throw new Error(`expected ${count} files of members from ${first * USERS_PER_FILE}, read ${texts.length}`);
-        const bodies = await Promise.all(texts.map((text, i) => exportFile(text, job.objectPrefix, first + i, job.outputFormat, mtime)));
-        if (this.abort.signal.aborted) return false;
-        // The batch's files side by side, then recorded once: after a crash, files written but not
-        // recorded are made again, with the same bytes.
-        this.checkLease();
-        await Promise.all(bodies.map((body, i) => dest.put(exportFileName(job.objectPrefix, first + i, job.outputFormat), body)));
-        await this.update(job.id, { filesDone: first + count });
-        const current = await this.job(job.id);
-        if (current?.status === 'cancelled') return false;
-        first = after;
+        found = reading.then(() => profiles.read(first * USERS_PER_FILE, Math.min((first + count) * USERS_PER_FILE, users), USERS_PER_FILE)).then((texts) => {
+          if (texts.length !== count) throw new Error(`expected ${count} files of members from ${first * USERS_PER_FILE}, read ${texts.length}`);
+          return texts;
+        });
+        reading = found.catch(() => undefined); // the error reaches the file that takes it
+        batches.set(b, found);
       }
-      return true;
+      return found;
+    };
+    let next = start;
+    let stopped = false;
+    const written = new Set<number>();
+    let recorded = start;
+    let recording: Promise<void> = Promise.resolve();
+    /** The files written without a gap from the first are recorded (after a batch's worth, and at the
+     * end): after a crash, files written but not recorded are made again, with the same bytes. */
+    const record = (): Promise<void> => {
+      let done = recorded;
+      while (written.has(done)) done++;
+      if (done === recorded || (done - recorded < perBatch && done < files)) return Promise.resolve();
+      recorded = done;
+      recording = recording.then(async () => {
+        await this.update(job.id, { filesDone: done });
+        if ((await this.job(job.id))?.status === 'cancelled') stopped = true;
+      });
+      return recording;
+    };
+    const worker = async (): Promise<void> => {
+      while (!stopped && next < files) {
+        const index = next++;
+        const b = batchOf(index);
+        const texts = await fetchBatch(b);
+        if (b + 1 <= batchOf(files - 1)) fetchBatch(b + 1);
+        // The batch's last file taken: its texts are not needed any more here.
+        if (index === Math.min(files, start + (b + 1) * perBatch) - 1) batches.delete(b);
+        const body = await exportFile(texts[index - start - b * perBatch], job.objectPrefix, index, job.outputFormat, mtime);
+        if (this.abort.signal.aborted || stopped) return;
+        this.checkLease();
+        await dest.put(exportFileName(job.objectPrefix, index, job.outputFormat), body);
+        written.add(index);
+        await record();
+      }
+    };
+    try {
+      // Every worker ends (after its file under way) before the first failure is thrown.
+      const ended = await Promise.allSettled(Array.from({ length: Math.min(perBatch, Math.max(0, files - start)) }, () =>
+        worker().catch((error: unknown) => {
+          stopped = true;
+          throw error;
+        })));
+      const failed = ended.find((e) => e.status === 'rejected');
+      if (failed) throw failed.reason;
+      await recording;
+      return !stopped && !this.abort.signal.aborted && recorded === files;
     } finally {
-      await next?.catch(() => undefined);
+      stopped = true;
+      await recording.catch(() => undefined);
+      await Promise.all([...batches.values()].map((b) => b.catch(() => undefined)));
       profiles.close();
       dest.close();
     }

@@ -335,15 +335,22 @@ export class KeptSegmentStore implements KeptSegments {
     const columns = Object.keys(marks) as Array<keyof Marks>;
     await conn.run(`INSERT INTO kept_segments (seg, filter, zone, ${columns.join(', ')})
       VALUES (${seg}, ${literal(key)}, ${literal(zone)}, ${columns.map((c) => marks[c]).join(', ')})`);
-    for (const [from, to] of batches) {
-      const users = batches.length === 1 ? '' : ` WHERE uid >= ${from} AND uid < ${to}`;
-      const sql = segmentChangesSql(compiled(filter), {
-        population: `SELECT * FROM seg_population${users}`,
-        events: users ? `(SELECT * FROM events${users})` : 'events',
-        attributes: users ? `(SELECT * FROM attributes${users})` : 'attributes',
-        zone,
-      });
-      await conn.run(`INSERT INTO segment_changes SELECT ${seg}, uid, day, t, ph, delta FROM (${sql}) ORDER BY day, uid`);
+    const changes = (users: string) => `(${segmentChangesSql(compiled(filter), {
+      population: `SELECT * FROM seg_population${users}`,
+      events: users ? `(SELECT * FROM events${users})` : 'events',
+      attributes: users ? `(SELECT * FROM attributes${users})` : 'attributes',
+      zone,
+    })})`;
+    if (batches.length === 1) {
+      await conn.run(`INSERT INTO segment_changes SELECT ${seg}, uid, day, t, ph, delta FROM ${changes('')} ORDER BY day, uid`);
+    } else {
+      // Gathered, then stored in day order as one history is (a day's changes together).
+      await conn.run(`CREATE OR REPLACE TEMP TABLE seg_gathered (uid INTEGER, day INTEGER, t DOUBLE, ph TINYINT, delta TINYINT)`);
+      for (const [from, to] of batches) {
+        await conn.run(`INSERT INTO seg_gathered SELECT uid, day, t, ph, delta FROM ${changes(` WHERE uid >= ${from} AND uid < ${to}`)}`);
+      }
+      await conn.run(`INSERT INTO segment_changes SELECT ${seg}, uid, day, t, ph, delta FROM seg_gathered ORDER BY day, uid`);
+      await conn.run(`DROP TABLE seg_gathered`);
     }
     await conn.run(`INSERT INTO segment_days SELECT ${seg}, day, sum(delta) FROM segment_changes WHERE seg = ${seg} GROUP BY day`);
     await conn.run(`UPDATE kept_segments SET seen_until = (SELECT max(first_seen) FROM seg_population) WHERE seg = ${seg}`);
