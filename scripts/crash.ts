@@ -121,21 +121,19 @@ const [[stored, distinct, customEvents, counted, sessions, sessionCounters]] = (
       (SELECT coalesce(sum(n), 0) FROM counters WHERE kind = 'session' AND name <> chr(1) AND app_id <> chr(1))::DOUBLE
     FROM events`)
 ).getRows() as number[][];
-await conn.run(`CREATE TEMP TABLE acked (id VARCHAR)`);
-const app = await conn.createAppender('acked', 'main', 'temp');
-for (const id of acknowledged) {
-  app.appendVarchar(id);
-  app.endRow();
+/** A temp table of one text column holding `values`. */
+async function tempTable(name: string, column: string, values: Iterable<string>): Promise<void> {
+  await conn.run(`CREATE TEMP TABLE ${name} (${column} VARCHAR)`);
+  const app = await conn.createAppender(name, 'main', 'temp');
+  for (const v of values) {
+    app.appendVarchar(v);
+    app.endRow();
+  }
+  app.closeSync();
 }
-app.closeSync();
+await tempTable('acked', 'id', acknowledged);
 const [[lost]] = (await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM acked a ANTI JOIN events e ON e.id = a.id`)).getRows() as number[][];
-await conn.run(`CREATE TEMP TABLE tracked_acked (k VARCHAR)`);
-const tapp = await conn.createAppender('tracked_acked', 'main', 'temp');
-for (const k of tracked) {
-  tapp.appendVarchar(k);
-  tapp.endRow();
-}
-tapp.closeSync();
+await tempTable('tracked_acked', 'k', tracked);
 await conn.run(`CREATE TEMP TABLE tracked_stored AS SELECT payload->'properties'->>'k' AS k FROM events WHERE name = 'Tracked'`);
 const [[trackLost, trackStored, trackDistinct]] = (await conn.runAndReadAll(`SELECT
     (SELECT count(*) FROM tracked_acked a ANTI JOIN tracked_stored s USING (k))::DOUBLE,
