@@ -13,7 +13,7 @@ import type { ExportJob, ExportJobPatch } from '../segment-types.ts';
 import { StoreError } from '../errors.ts';
 import { holding, type Leases } from '../leases.ts';
 import type { ClickHouseConnection } from './client.ts';
-import { join, sql, type Sql } from './sql.ts';
+import { join, sql } from './sql.ts';
 
 export interface StoredDocument {
   id: string;
@@ -73,15 +73,6 @@ const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segm
 export interface ActivityState {
   gen: number;
   zone: string;
-}
-
-/** The workspace's activity generation as a scalar subquery (0 before the first document), so that a
- * series reads it in the statement that reads the figures: one round trip, not two. ClickHouse
- * computes a scalar subquery on the node the statement is sent to (the first, which keeps the
- * catalog) and sends its value on to the shards (tested on two shards: the other has no catalog rows). */
-export function activityGenSql(db: ClickHouseConnection, ws: string): Sql {
-  return sql`(SELECT if(argMax(deleted, version) = 1, 0, visitParamExtractUInt(argMax(body, version), 'gen'))
-              FROM ${db.table('catalog')} WHERE ws = ${ws} AND kind = 'activity' AND id = '')`;
 }
 
 const activityStateOf = (found: StoredDocument | undefined): ActivityState => (found ? (JSON.parse(found.body) as ActivityState) : { gen: 0, zone: 'UTC' });

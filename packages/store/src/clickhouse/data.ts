@@ -8,7 +8,7 @@ import type {
 } from '../campaign-types.ts';
 import type { ExportProfiles, ProfileOptions, SegmentInstant, UserIdKind } from '../segment-types.ts';
 import type { CurrentsResult, CustomAttributeSample, TrackBatch, TrackResult } from '../types.ts';
-import { activityGenSql, type ClickHouseCatalog } from './catalog.ts';
+import type { ClickHouseCatalog } from './catalog.ts';
 import { unavailableWhenDown, type EngineContext } from './context.ts';
 import { Ingestion } from './ingest.ts';
 import { activitySeries, attributeSamples, counterSeries, hasName, names, recordCount } from './series.ts';
@@ -54,7 +54,7 @@ export class ClickHouseData implements AnalyticsData {
   }
 
   activitySeries(q: ActivityQuery): Promise<number[]> {
-    return this.call(async () => activitySeries(this.ctx, this.ws, activityGenSql(this.ctx.db, this.ws), q));
+    return this.call(async () => activitySeries(this.ctx, this.ws, async () => (await this.catalog.activityState()).gen, q));
   }
 
   names(kind: CounterName, offset: number, limit: number): Promise<string[]> {
