@@ -152,6 +152,21 @@ describe('duckdb: several workspaces in one folder', () => {
     expect((await engine.keys.listApiKeys('default')).map((k) => k.name)).toEqual(['a']);
   });
 
+  it('keeps every key written while the default workspace is reset or restored (the file holding the keys is swapped)', async () => {
+    await engine.createWorkspace('beta', EMPTY);
+    await engine.states.saveSnapshot('default', 'empty');
+    const written: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      // A key call and a swap of the default file in the same turn: the key must not be written
+      // into the file being swapped out after its keys were copied.
+      const name = `k${round}`;
+      written.push(name);
+      const swap = round % 2 === 0 ? engine.reset('default', { definitions: false }) : engine.states.restoreSnapshot('default', 'empty');
+      await Promise.all([engine.keys.addApiKey(key(name, 'beta')), swap]);
+    }
+    expect((await engine.keys.listApiKeys('beta')).map((k) => k.name).sort()).toEqual(written.sort());
+  });
+
   it('saves and restores a workspace exactly, with its kept profiles; keys stay as they are now', async () => {
     const ws = () => engine.workspace();
     await ingest(ws().data, 50, 3);

@@ -50,6 +50,8 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
   private readonly aliases = new Map<string, string>();
   /** Resolves once the default file (holding the keys) is attached: key calls wait on it. */
   private keysReady: Promise<void> = Promise.resolve();
+  /** Key calls under way: a swap of the default file waits for them before it copies the keys. */
+  private readonly keyCalls = new Set<Promise<unknown>>();
   /** One change at a time per workspace (create, reset, snapshots). */
   private readonly changes = new Map<string, Promise<unknown>>();
   /** The folder of an empty workspace's file, made once by this process for resets to copy. */
@@ -64,8 +66,19 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
   ) {
     const keyCall = <A extends unknown[], R>(call: (keys: KeyCatalog, ...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
-        await this.keysReady;
-        return call(this.store(DEFAULT_WORKSPACE), ...args);
+        // Past the swap that was under way when it came, and counted before another can start:
+        // a key written into the old file while its keys are copied out would be lost.
+        for (let ready = this.keysReady; ; ready = this.keysReady) {
+          await ready;
+          if (ready === this.keysReady) break;
+        }
+        const run = call(this.store(DEFAULT_WORKSPACE), ...args);
+        this.keyCalls.add(run);
+        try {
+          return await run;
+        } finally {
+          this.keyCalls.delete(run);
+        }
       };
     this.keys = {
       addApiKey: keyCall((k, key: ApiKeyRecord) => k.addApiKey(key)),
@@ -270,6 +283,7 @@ export class DuckDbWorkspaces implements Store, WorkspaceStates {
       this.keysReady = new Promise<void>((resolve) => {
         keysBack = resolve;
       });
+      await Promise.allSettled([...this.keyCalls]);
       await this.conn.run(`CREATE OR REPLACE TEMP TABLE kept_api_keys AS SELECT * FROM "${this.aliases.get(name)}".api_keys`);
     }
     try {
