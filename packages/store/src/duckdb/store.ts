@@ -89,6 +89,11 @@ const fileBytes = (body: SpooledBody): number => {
 
 const EMPTY_WORKSPACE: Workspace = { apps: [], campaigns: [], canvases: [], segments: [], cards: [] };
 
+/** Reads of the rollups: each first waits for the rollups of every Currents record acknowledged
+ * before it (pending-rollups.ts), so a record a client was told is stored is counted by the series
+ * it asks next. */
+const ROLLUP_READERS = ['counterSeries', 'activitySeries', 'names', 'hasName', 'messageStats', 'conversionStats', 'receiptSpan', 'seriesDays'] as const;
+
 /** What waits for the /users/track requests acknowledged before it (track-log.ts). */
 const TRACK_READERS = [
   'ingestCurrents', 'recordCount', 'counterSeries', 'activitySeries', 'names', 'hasName', 'customAttributeSamples',
@@ -139,7 +144,9 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     this.currents = new GroupCommit(db, (group) => this.ingest.storeCurrents(group), (b) => b.format, fileBytes, () => this.pending.afterGroup());
     this.trackLog = new TrackLog(db, (group, within) => this.ingest.storeTrack(group, within), now, () => this.keptSegments.changed());
     // Reads (and writes that must come after) see every /users/track request acknowledged before them.
-    readingAfter(this, TRACK_READERS, this.trackLog);
+    // (Wrapped second, so waited for first, as a read sees a request's records before their rollups.)
+    readingAfter(this, ROLLUP_READERS, () => this.pending.settled());
+    readingAfter(this, TRACK_READERS, () => this.trackLog.caughtUp());
     this.own = {
       name: options.shared?.workspace ?? DEFAULT_WORKSPACE, data: this, catalog: this, keptProfiles: this.kept,
       ...(options.keptSegments === false ? {} : { keptSegments: this.keptSegments }),
@@ -303,26 +310,19 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
 
   // ---------------------------------------------------------------- series
 
-  // Reads of the rollups first wait for the rollups of every record acknowledged before them
-  // (pending-rollups.ts): a record a client was told is stored is counted by the series it asks next.
-
-  async counterSeries(q: CounterQuery): Promise<UnitTotals[]> {
-    await this.pending.settled();
+  counterSeries(q: CounterQuery): Promise<UnitTotals[]> {
     return this.rollups.counterSeries(q);
   }
 
-  async activitySeries(q: ActivityQuery): Promise<number[]> {
-    await this.pending.settled();
+  activitySeries(q: ActivityQuery): Promise<number[]> {
     return this.rollups.activitySeries(q);
   }
 
-  async names(kind: CounterName, offset: number, limit: number): Promise<string[]> {
-    await this.pending.settled();
+  names(kind: CounterName, offset: number, limit: number): Promise<string[]> {
     return this.rollups.names(kind, offset, limit);
   }
 
-  async hasName(kind: CounterName, name: string): Promise<boolean> {
-    await this.pending.settled();
+  hasName(kind: CounterName, name: string): Promise<boolean> {
     return this.rollups.hasName(kind, name);
   }
 
@@ -332,23 +332,19 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
 
   // ---------------------------------------------------------------- campaigns, sends, Canvases, cards
 
-  async messageStats(queries: MessageStatsQuery[]): Promise<MessageStatRow[][]> {
-    await this.pending.settled();
+  messageStats(queries: MessageStatsQuery[]): Promise<MessageStatRow[][]> {
     return campaigns.messageStats(this.db.reader, queries);
   }
 
-  async conversionStats(queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]> {
-    await this.pending.settled();
+  conversionStats(queries: MessageStatsQuery[]): Promise<ConversionStatRow[][]> {
     return campaigns.conversionStats(this.db.reader, queries);
   }
 
-  async receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan> {
-    await this.pending.settled();
+  receiptSpan(src: MessageSource, obj: string, send?: string): Promise<ReceiptSpan> {
     return campaigns.receiptSpan(this.db.reader, src, obj, send);
   }
 
-  async seriesDays(src: MessageSource, obj: string, scope: string): Promise<SeriesDays> {
-    await this.pending.settled();
+  seriesDays(src: MessageSource, obj: string, scope: string): Promise<SeriesDays> {
     return campaigns.seriesDays(this.db.reader, src, obj, scope);
   }
 

@@ -192,13 +192,13 @@ export class TrackLog {
   }
 }
 
-/** Wraps `names` of `target` so that each first waits for `log.caughtUp()`: reads see every request
- * acknowledged before they began. */
-export function readingAfter<T extends object>(target: T, names: ReadonlyArray<keyof T>, log: TrackLog): void {
+/** Wraps `names` of `target` so that each first waits for `settled()` (e.g. `TrackLog.caughtUp`): reads
+ * see every write acknowledged before they began. */
+export function readingAfter<T extends object>(target: T, names: ReadonlyArray<keyof T>, settled: () => Promise<void>): void {
   for (const name of names) {
     const method = target[name] as unknown as (...args: unknown[]) => Promise<unknown>;
     (target as Record<keyof T, unknown>)[name] = async (...args: unknown[]) => {
-      await log.caughtUp();
+      await settled();
       return method.apply(target, args);
     };
   }
