@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { seriesUnits } from '@brazen/analytics';
 import { DuckDbStore, type TrackBatch } from '@brazen/store';
 
 // /users/track is acknowledged once logged and applied in the background (track-log.ts).
@@ -101,5 +102,53 @@ describe('duckdb store: /users/track through its log', () => {
     const profiles = await store.userProfiles(ids.map((id) => found.get(id)![0]), { fields: ['custom_attributes'] });
     expect(new Set(profiles)).toEqual(new Set(['{"custom_attributes":{"visits":2}}']));
     await store.close();
+  });
+
+  it('counts the events of a large group (summed in SQL) as those of requests applied one at a time (summed in JavaScript)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-track-counters-'));
+    // 16 requests: 50 custom events each (e0 or e1) in hour r of day 0, and 25 purchases of 'sku' at
+    // price 2, quantity 1 or 2, at day 1 + r quarter-hours; 1,200 events, one group when held.
+    const request = (r: number): TrackBatch => ({
+      attributes: [],
+      events: Array.from({ length: 50 }, (_, i) => ({
+        id: `e-${r}-${i}`, eventType: 'users.behaviors.CustomEvent', time: T0 + r * 3600, user: { external_id: `u${i}` }, name: `e${r % 2}`,
+        payload: { external_id: `u${i}`, name: `e${r % 2}` },
+      })),
+      purchases: Array.from({ length: 25 }, (_, i) => ({
+        ...purchase(`u${i}`, 2, T0 + 86_400 + r * 900), id: `p-${r}-${i}`, quantity: 1 + (i % 2),
+      })),
+    });
+    const series = async (store: DuckDbStore) => {
+      const days = { unit: 'day' as const, zone: 'UTC', list: seriesUnits('day', 2, T0 + 86_400, 'UTC') };
+      const hours = { unit: 'hour' as const, zone: 'UTC', list: seriesUnits('hour', 48, T0 + 47 * 3600, 'UTC') };
+      return Promise.all([
+        store.counterSeries({ kind: 'custom_event', units: days }),
+        store.counterSeries({ kind: 'custom_event', name: 'e1', units: days }),
+        store.counterSeries({ kind: 'purchase', units: days }),
+        store.counterSeries({ kind: 'purchase', name: 'sku', units: hours }),
+        store.counterSeries({ kind: 'custom_event', name: 'e0', units: hours }),
+      ]);
+    };
+    const held = await DuckDbStore.open({ dataDir: join(dir, 'held') });
+    const release = holdWriter(held);
+    for (let r = 0; r < 16; r++) await held.track(request(r));
+    release();
+    const [events, e1, purchases, ...hourly] = await series(held);
+    // By hand: 16 x 50 custom events on day 0, half of them e1; 16 x 25 purchases on day 1 with
+    // quantities 13 x 1 + 12 x 2 = 37 a request (592 in all), at 2 USD each (1,184 USD).
+    expect(events).toEqual([{ count: 800, quantity: 800, revenue: 0 }, { count: 0, quantity: 0, revenue: 0 }]);
+    expect(e1).toEqual([{ count: 400, quantity: 400, revenue: 0 }, { count: 0, quantity: 0, revenue: 0 }]);
+    expect(purchases).toEqual([{ count: 0, quantity: 0, revenue: 0 }, { count: 400, quantity: 592, revenue: 1184 }]);
+    const oneByOne = await DuckDbStore.open({ dataDir: join(dir, 'one-by-one') });
+    for (let r = 0; r < 16; r++) {
+      await oneByOne.track(request(r));
+      await oneByOne.recordCount();
+    }
+    expect(await series(oneByOne)).toEqual([events, e1, purchases, ...hourly]);
+    // Hour 24 + k holds the purchases of requests 4k..4k+3 (quarter-hours); e0 is in the even hours.
+    expect(hourly[0].slice(24, 29).map((t) => t.count)).toEqual([100, 100, 100, 100, 0]);
+    expect(hourly[1].slice(0, 17).map((t) => t.count)).toEqual([50, 0, 50, 0, 50, 0, 50, 0, 50, 0, 50, 0, 50, 0, 50, 0, 0]);
+    await held.close();
+    await oneByOne.close();
   });
 });

@@ -30,6 +30,9 @@ export class WorkspaceSettings {
   }
 }
 
+/** /users/track groups with at least this many events have their counters summed in SQL. */
+const TRACK_COUNTERS_IN_SQL = 1_000;
+
 /** The name or app of a counter row that totals every name or every app. */
 const ALL = '\u0001';
 
@@ -70,9 +73,11 @@ export class Rollups {
   /**
    * Stores a /users/track group's events, custom events and purchases only (the temp table
    * `track_rows`, id hashes not filled), and updates the rollups they feed, with as few statements
-   * as the group allows: a group is a few hundred objects, so each statement's fixed cost counts,
-   * not the rows. The counters' rows are summed by DuckDB (one query: local days in the workspace's
-   * zone) and their totals and both logs written from JavaScript through appenders; no session
+   * as the group allows: a small group (a few hundred objects) pays for each statement's fixed cost,
+   * a large one (the requests acknowledged while the applier was busy) for its rows. The counters'
+   * rows are summed by DuckDB (one query: local days in the workspace's zone) and, for a small group,
+   * their totals and both logs written from JavaScript through appenders; for a large one the
+   * totals too are DuckDB's (grouping sets, as for a Currents batch); no session
    * starts, so no activity; no message engagement, so campaign rollups only for conversions, and
    * only when some behaviour is defined. `uids`: the users of the events. Runs inside the group's
    * transaction; leaves `track_rows` empty.
@@ -81,7 +86,14 @@ export class Rollups {
     const { steps, writer } = this.db;
     await steps.time('insert events', () => writer.run(`INSERT INTO events SELECT * REPLACE (hash(id) AS id_hash) FROM track_rows`));
     await steps.time('kept profiles', () => this.kept.markStale([...uids]));
-    await steps.time('counters', () => this.appendCounters('track_rows'));
+    await steps.time('counters', async () => {
+      // A large group (requests acknowledged while the applier was busy) is summed and written by
+      // DuckDB, as a Currents batch is; a few hundred rows cost less in JavaScript than three
+      // statements. On groups of ~10,000 objects: 0.5 against 1.4 s of CPU per 100k objects.
+      if (uids.length < TRACK_COUNTERS_IN_SQL) return this.appendCounters('track_rows');
+      for (const sql of batchCountersSql('track_rows', this.settings.zone)) await writer.run(sql);
+      await this.compactCounters();
+    });
     if (campaigns.convertsAnything(writer)) {
       await steps.time('campaigns', async () => {
         await writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT * REPLACE (hash(id) AS id_hash), 0 AS req FROM track_rows`);
