@@ -133,10 +133,10 @@ export async function forgetProfiles(dir: string): Promise<void> {
 }
 
 /** What a quiet server does in the background, in a process of its own: every profile kept. */
-export function keepProfiles(dir: string): { kept: number; seconds: number } {
+export function keepProfiles(dir: string): { kept: number; caughtUp: number; seconds: number } {
   const keeper = spawnSync(process.execPath, ['--import', 'tsx', WORKER, dir], { encoding: 'utf8' });
   if (keeper.status !== 0) throw new Error(`keeping profiles failed:\n${keeper.stdout}\n${keeper.stderr}`);
-  return JSON.parse(keeper.stdout.trim().split('\n').pop()!) as { kept: number; seconds: number };
+  return JSON.parse(keeper.stdout.trim().split('\n').pop()!) as { kept: number; caughtUp: number; seconds: number };
 }
 
 export async function run(): Promise<void> {

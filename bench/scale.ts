@@ -138,7 +138,7 @@ async function exportOnly(dir: string): Promise<void> {
   await store.close();
   const everyone = (ws.segments as Array<{ id: string; name: string }>).find((s) => s.name === 'All users')!;
   const keeping = keepProfiles(dir);
-  if (keeping.kept > 0) console.log(`  (${fmt(keeping.kept)} profiles kept first: ${keeping.seconds.toFixed(1)} s)`);
+  if (keeping.kept > 0 || keeping.caughtUp > 0) console.log(`  (${fmt(keeping.kept)} profiles kept first, ${keeping.caughtUp} line files compressed in blocks once: ${keeping.seconds.toFixed(1)} s)`);
   const served = await serveExport(dir, '256MB', everyone.id);
   console.log(`profiles kept: ${fmt(served.users)} users in ${served.seconds.toFixed(1)} s, ${fmt(served.users / served.seconds)} users/s, peak RSS ${fmt(served.peakMb)} MB (${fmt(served.listeningMb)} MB listening), ${served.cpuSeconds.toFixed(1)} s of CPU`);
   const alone = await gzipAlone(served.folder);

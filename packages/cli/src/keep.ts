@@ -18,13 +18,22 @@ export async function keepUpToDate(workspace: WorkspaceStore): Promise<string | 
   if (workspace.keptProfiles) {
     const started = performance.now();
     let bar: ReturnType<typeof progressBar> | undefined;
+    let catchUp: ReturnType<typeof progressBar> | undefined;
     try {
       const profiles = await workspace.keptProfiles.refresh({
         onProgress: (done, total) => (bar ??= progressBar('keeping profiles', total, 'users')).update(done),
+        onCatchUp: (what, done, total) => {
+          if (!catchUp) {
+            bar?.stop();
+            bar = undefined;
+          }
+          (catchUp ??= progressBar(what, total, 'files')).update(done);
+        },
       });
       parts.push(`${profiles.toLocaleString('en-US')} export profiles in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } finally {
       bar?.stop();
+      catchUp?.stop();
     }
   }
   return parts.length > 0 ? `Kept ${parts.join(' and ')}.` : undefined;

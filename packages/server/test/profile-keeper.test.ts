@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_PERMISSIONS } from '@brazen/contract';
-import { DuckDbStore, type RefreshOptions } from '@brazen/store';
+import { DuckDbStore, type ProfilePart, type RefreshOptions } from '@brazen/store';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { buildApp, hashKey } from '@brazen/server';
 import { ProfileKeeper, type KeeperClock } from '../src/export/profile-keeper.ts';
 import { duckDbOnly } from './test-store.ts';
@@ -81,6 +82,36 @@ describe('export files', () => {
         writeFileSync(file, inMemory);
         expect(execFileSync(format === 'gzip' ? 'gunzip' : 'unzip', format === 'gzip' ? ['-c', file] : ['-p', file]).toString('utf8')).toBe(text);
       }
+      // As parts (text in reused buffers and gzip members kept compressed), gzip: one member per
+      // part or run of text, which gunzip reads as the one text; zip takes the text's chunks.
+      const bytes = new TextEncoder().encode(text);
+      const cuts = [0, 1_000, 40_000, 41_234, 90_000, bytes.length];
+      async function* parts(): AsyncGenerator<ProfilePart> {
+        const buffer = new Uint8Array(bytes.length);
+        for (let k = 0; k + 1 < cuts.length; k++) {
+          const run = bytes.subarray(cuts[k], cuts[k + 1]);
+          if (k % 2 === 1) yield { gzip: gzipSync(run) };
+          else {
+            for (let at = 0; at < run.length; at += 5_000) {
+              buffer.set(run.subarray(at, at + 5_000));
+              yield { text: buffer.subarray(0, Math.min(5_000, run.length - at)) };
+              buffer.fill(0x2a);
+            }
+          }
+        }
+      }
+      const mtime = new Date(Date.UTC(2024, 2, 31));
+      const gz = await exportFile({ chunks: () => { throw new Error('parts are read'); }, parts }, 'p', 3, 'gzip', mtime);
+      expect(gunzipSync(gz).toString('utf8')).toBe(text);
+      const file = join(dir, exportFileName('p', 4, 'gzip'));
+      writeFileSync(file, gz);
+      expect(execFileSync('gunzip', ['-c', file]).toString('utf8')).toBe(text);
+      // Kept members are copied as they are: the file holds the second part's bytes unchanged.
+      const kept = gzipSync(bytes.subarray(cuts[1], cuts[2]));
+      expect(gz.includes(kept)).toBe(true);
+      // No part at all: the gzip of nothing.
+      async function* none(): AsyncGenerator<ProfilePart> {}
+      expect(gunzipSync(await exportFile({ chunks: () => none() as never, parts: none }, 'p', 5, 'gzip', mtime)).length).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -202,6 +233,10 @@ describe('the profile keeper', () => {
       const [file] = readdirSync(folder);
       const lines = execFileSync('gunzip', ['-c', join(folder, file)]).toString('utf8').split('\n').filter(Boolean);
       expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(expected);
+      // Nothing was compressed for it: the file is the keeper's one gzip block of the three lines
+      // (kept once, in profile-blocks/), byte for byte.
+      expect(readdirSync(join(dir, 'profile-blocks'))).toEqual(['1.gz']);
+      expect(readFileSync(join(folder, file)).equals(readFileSync(join(dir, 'profile-blocks', '1.gz')))).toBe(true);
       // The same as a zip (streamed into the archive from the spool file), readable by unzip.
       const zipped = await send('POST', '/users/export/segment', { segment_id: 'all' });
       expect(zipped.statusCode, zipped.body).toBe(201);

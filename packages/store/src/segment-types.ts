@@ -24,11 +24,22 @@ export interface RefreshOptions {
   /** Users computed per batch (one transaction each). */
   batchUsers?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Progress of a one-time catch-up (the kept lines of a folder compressed in blocks): files done of all. */
+  onCatchUp?: (what: string, done: number, total: number) => void;
 }
 
 /** NDJSON text of profiles: in memory, or read on demand (`chunks()`, to be iterated once: a
  * chunk's bytes are good until the next chunk is asked for, as a reader may reuse its buffers). */
-export type ProfileText = Uint8Array | { chunks: () => AsyncIterable<Uint8Array> };
+export type ProfileText = Uint8Array | {
+  chunks: () => AsyncIterable<Uint8Array>;
+  /** The same text as parts: runs of text (good until the next part is asked for) and gzip members
+   * whose decompressed bytes are the text at that place (kept compressed: copied, not compressed
+   * again, into a gzip file). Iterated once, instead of `chunks()`. */
+  parts?: () => AsyncIterable<ProfilePart>;
+};
+
+/** A part of a profile text: text, or a gzip member of it. */
+export type ProfilePart = { text: Uint8Array } | { gzip: Uint8Array };
 
 /** An export's member profiles read batch by batch (one connection for the whole job). */
 export interface ExportProfiles {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import type { ProfileText } from '@brazen/store';
+import type { ProfilePart, ProfileText } from '@brazen/store';
 
 /** Users per file, as Braze does ("1 file per 5,000 users"). */
 export const USERS_PER_FILE = 5_000;
@@ -20,6 +20,9 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
  * makes the bytes the same when a file is made again after a restart; text in memory and text read
  * in chunks take the same way through the compression, so they give the same bytes too. */
 export async function exportFile(text: ProfileText, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
+  // Text partly kept compressed: its gzip members copied, the text between compressed afresh. The
+  // bytes differ from one gzip stream's, the text they decompress to does not.
+  if (format === 'gzip' && !(text instanceof Uint8Array) && text.parts) return gzipParts(text.parts());
   return compress(text instanceof Uint8Array ? [text] : text.chunks(), objectPrefix, index, format, mtime);
 }
 
@@ -40,27 +43,77 @@ async function* copies(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
   for await (const chunk of chunks) yield Buffer.from(chunk);
 }
 
-/** The gzip of chunks that may be overwritten once the next is asked for: each is written, and
- * the next asked for only after zlib has consumed it (a write's callback comes after that). */
+/** The gzip of chunks that may be overwritten once the next is asked for (one member). */
 async function gzipChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
-  const gzip = createGzip({ level: COMPRESSION_LEVEL });
   const out: Buffer[] = [];
-  gzip.on('data', (chunk: Buffer) => out.push(chunk));
-  const ended = new Promise<void>((resolve, reject) => {
-    gzip.on('end', resolve);
-    gzip.on('error', reject);
-  });
+  const member = new GzipMember(out);
   try {
-    for await (const chunk of chunks) {
-      await new Promise<void>((resolve, reject) => gzip.write(chunk, (error) => (error ? reject(error) : resolve())));
-    }
+    for await (const chunk of chunks) await member.write(chunk);
   } catch (error) {
-    gzip.destroy();
+    member.destroy();
     throw error;
   }
-  gzip.end();
-  await ended;
+  await member.end();
   return Buffer.concat(out);
+}
+
+/**
+ * A gzip file made of parts (RFC 1952 allows several members one after the other, and gunzip,
+ * Node, Python, Java and Go read them as one text): gzip members copied as they are, each run of
+ * text between them compressed into a member of its own.
+ */
+async function gzipParts(parts: AsyncIterable<ProfilePart>): Promise<Buffer> {
+  const out: Buffer[] = [];
+  let member: GzipMember | undefined;
+  try {
+    for await (const part of parts) {
+      if ('gzip' in part) {
+        await member?.end();
+        member = undefined;
+        out.push(Buffer.from(part.gzip.buffer, part.gzip.byteOffset, part.gzip.byteLength));
+      } else {
+        await (member ??= new GzipMember(out)).write(part.text);
+      }
+    }
+  } catch (error) {
+    member?.destroy();
+    throw error;
+  }
+  // No part at all (no member): the gzip of nothing, as one stream makes it.
+  if (out.length === 0) member ??= new GzipMember(out);
+  await member?.end();
+  return Buffer.concat(out);
+}
+
+/** One gzip member, its bytes pushed to `out` as zlib makes them. Each chunk is written and the
+ * next taken only after zlib has consumed it (a write's callback comes after that): chunks may be
+ * overwritten once the next is asked for. */
+class GzipMember {
+  private readonly gzip = createGzip({ level: COMPRESSION_LEVEL });
+  private readonly ended: Promise<void>;
+
+  constructor(out: Buffer[]) {
+    this.gzip.on('data', (chunk: Buffer) => out.push(chunk));
+    this.ended = new Promise<void>((resolve, reject) => {
+      this.gzip.on('end', resolve);
+      this.gzip.on('error', reject);
+    });
+    this.ended.catch(() => undefined); // a member destroyed after an error is not awaited
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.gzip.write(chunk, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Every byte of the member is in `out` once this resolves. */
+  async end(): Promise<void> {
+    this.gzip.end();
+    await this.ended;
+  }
+
+  destroy(): void {
+    this.gzip.destroy();
+  }
 }
 
 /** Every byte of a stream; fails if it, or `source` feeding it, fails. */

@@ -8,11 +8,14 @@ import type { KeptProfiles } from '../ports.ts';
 import type { Db } from './db.ts';
 import * as exportJobs from './export-jobs.ts';
 import * as profiles from './profiles.ts';
+import { blockFileName, compressBlocks, listBlocks, loadBlocks, PROFILE_BLOCKS_DDL } from './profile-blocks.ts';
 import { appendRows, inTransaction, one, rows } from './sql.ts';
 
 export interface KeptProfileOptions {
   /** The data folder (kept profiles' line files go to its `profiles/`), or `:memory:`. */
   dataDir: string;
+  /** Lines per kept compressed block (profile-blocks.ts; tests lower it). */
+  linesPerBlock?: number;
   /** Stale marks are folded once this many were appended, or as many as there are users if more. */
   foldStaleMarksAt: number;
   /** How many users the store has (a bound on the marks worth keeping). */
@@ -30,6 +33,8 @@ export class KeptProfileStore implements KeptProfiles {
    * removed on close, for a store in memory). */
   private readonly profileDir: string;
   private readonly profileDirIsTemp: boolean;
+  /** Where the line files' kept gzip blocks are (profile-blocks.ts): the data folder's `profile-blocks/`. */
+  private readonly blockDir: string;
   /** Where exports spool their files on the way (the data folder's `spool/`). */
   readonly spoolDir: string;
   /** The number the next profile line file takes. */
@@ -46,12 +51,15 @@ export class KeptProfileStore implements KeptProfiles {
       this.profileDirIsTemp = true;
       // Its own: a store emptying its spool at open must not take the bodies of another in the process.
       this.spoolDir = mkdtempSync(join(tmpdir(), 'brazen-spool-'));
+      this.blockDir = mkdtempSync(join(tmpdir(), 'brazen-profile-blocks-'));
     } else {
       this.profileDir = join(options.dataDir, 'profiles');
       mkdirSync(this.profileDir, { recursive: true });
       this.profileDirIsTemp = false;
       this.spoolDir = join(options.dataDir, 'spool');
+      this.blockDir = join(options.dataDir, 'profile-blocks');
     }
+    mkdirSync(this.blockDir, { recursive: true });
   }
 
   /** Whether any profile is kept: until one is, writes have no stale parts to mark. */
@@ -61,14 +69,21 @@ export class KeptProfileStore implements KeptProfiles {
   private relayLines = false;
   private profileRefresh: Promise<unknown> = Promise.resolve();
 
+  /** Of the last export read from line files (once closed): members copied compressed from kept
+   * blocks, and members whose lines were given as text (tests, benchmarks). */
+  lastBlockCounts: profiles.BlockCounts | undefined;
+
   /** Kept parts computed by other code (another layout) are dropped, to be computed again. */
   async prepare(): Promise<void> {
     const layout = profiles.keptProfilesLayout();
     const found = await one<{ value: string }>(this.db.writer, `SELECT value FROM meta WHERE key = 'profile_layout'`);
     if (found?.value !== layout) {
-      for (const table of ['profile_parts', 'profile_stale', 'profile_lines', 'profile_files']) await this.db.writer.run(`DROP TABLE IF EXISTS ${table}`);
+      for (const table of ['profile_parts', 'profile_stale', 'profile_lines', 'profile_files', 'profile_blocks']) await this.db.writer.run(`DROP TABLE IF EXISTS ${table}`);
     }
     for (const ddl of profiles.KEPT_PROFILES_DDL) await this.db.writer.run(ddl);
+    // Not in the layout's fingerprint: a folder kept before blocks keeps its parts and lines, and
+    // the keeper compresses its lines once (catchUpBlocks).
+    await this.db.writer.run(PROFILE_BLOCKS_DDL);
     await this.db.writer.run(`INSERT OR REPLACE INTO meta VALUES ('profile_layout', $layout)`, { layout });
     this.kept = (await one(this.db.writer, `SELECT 1 FROM profile_parts LIMIT 1`)) !== undefined;
     // Lines are kept in braze_id order (the order exports read them in) since this was written.
@@ -86,6 +101,7 @@ export class KeptProfileStore implements KeptProfiles {
   private async sweepProfileFiles(conn: DuckDBConnection): Promise<void> {
     if (this.lineReaders > 0) return;
     await conn.run(`DELETE FROM profile_files WHERE file NOT IN (SELECT DISTINCT file FROM profile_lines)`);
+    await conn.run(`DELETE FROM profile_blocks WHERE file NOT IN (SELECT file FROM profile_files)`);
     const listed = new Set((await rows<{ file: number }>(conn, `SELECT file FROM profile_files`)).map((r) => r.file));
     let last = 0;
     const found = new Set<number>();
@@ -94,6 +110,17 @@ export class KeptProfileStore implements KeptProfiles {
       if (listed.has(file)) found.add(file);
       else await rm(join(this.profileDir, name), { force: true });
     }
+    // Block files of listed line files whose blocks are listed stay; any other (a batch or a
+    // catch-up that never committed, a line file deleted) goes.
+    const blocked = new Set((await rows<{ file: number }>(conn, `SELECT DISTINCT file FROM profile_blocks`)).map((r) => r.file));
+    const blockFiles = new Set<number>();
+    for (const name of readdirSync(this.blockDir)) {
+      const file = Number(/^(\d+)\.gz$/.exec(name)?.[1] ?? NaN);
+      if (listed.has(file) && blocked.has(file)) blockFiles.add(file);
+      else await rm(join(this.blockDir, name), { force: true });
+    }
+    // Blocks whose block file is gone (removed by hand): not listed any more, made again by the keeper.
+    for (const file of blocked) if (!blockFiles.has(file)) await conn.run(`DELETE FROM profile_blocks WHERE file = ${file}`);
     for (const file of listed) {
       last = Math.max(last, file);
       // A file gone from the folder (removed by hand, say): its users are computed again.
@@ -215,10 +242,13 @@ export class KeptProfileStore implements KeptProfiles {
             await conn.run(`INSERT INTO profile_parts ${profiles.profilePartsSql(profiles.KEPT_FIELDS, 'SELECT uid FROM profile_batch')}`);
             await conn.run(`DELETE FROM profile_stale WHERE uid IN (SELECT uid FROM profile_batch)`);
           }
-          await this.writeProfileLines(conn, file);
+          await this.writeProfileLines(conn, file, () => cut);
+          // Asked to stop while no query ran (the lines were being compressed): rolled back too.
+          if (cut) throw new Error('refresh stopped');
         });
       } catch (error) {
         await rm(join(this.profileDir, profiles.profileFileName(file)), { force: true });
+        await rm(join(this.blockDir, blockFileName(file)), { force: true });
         if (cut) return done;
         throw error;
       } finally {
@@ -234,7 +264,10 @@ export class KeptProfileStore implements KeptProfiles {
       // Then the users due, as any refresh.
       return done + (await this.refreshKeptProfiles(jobId, options));
     }
-    if (jobId === undefined) await this.sweepProfileFiles(conn);
+    if (jobId === undefined) {
+      await this.sweepProfileFiles(conn);
+      await this.catchUpBlocks(conn, options);
+    }
     return done;
   }
 
@@ -243,13 +276,14 @@ export class KeptProfileStore implements KeptProfiles {
    * the batch's transaction. The file is on disk (synced) before the transaction that points into it
    * commits; a file whose transaction never commits is deleted (at once, or by the next sweep).
    */
-  private async writeProfileLines(conn: DuckDBConnection, file: number): Promise<void> {
+  private async writeProfileLines(conn: DuckDBConnection, file: number, stopped: () => boolean): Promise<void> {
     const path = join(this.profileDir, profiles.profileFileName(file));
     await conn.run(`CREATE OR REPLACE TEMP TABLE batch_lines AS
       SELECT p.uid, b.k, ${profiles.FULL_LINE_SQL} AS line FROM profile_parts p JOIN profile_batch b ON b.uid = p.uid`);
-    // The lines in braze_id order (k), as pos counts them.
+    // The lines in braze_id order (k), as pos counts them; then compressed in blocks (synced).
     const lines = await profiles.copyLines(conn, `SELECT line FROM batch_lines ORDER BY k`, path);
-    for (const synced of [path, this.profileDir]) {
+    const blocks = await compressBlocks(path, join(this.blockDir, blockFileName(file)), this.options.linesPerBlock, stopped);
+    for (const synced of [path, this.profileDir, this.blockDir]) {
       const handle = await open(synced, 'r');
       try {
         await handle.sync();
@@ -261,7 +295,38 @@ export class KeptProfileStore implements KeptProfiles {
     await conn.run(`INSERT INTO profile_lines
       SELECT uid, ${file}, sum(strlen(line) + 1) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) - strlen(line) - 1, strlen(line) FROM batch_lines`);
     await conn.run(`INSERT INTO profile_files VALUES (${file}, ${lines})`);
+    await listBlocks(conn, file, blocks);
     await conn.run(`DROP TABLE batch_lines`);
+  }
+
+  /**
+   * Line files with no block listed (kept before blocks were, or whose block file was lost) are
+   * compressed in blocks, one file at a time, each listed in a transaction of its own once its block
+   * file is on disk: an existing folder gets its blocks once, by the keeper, shown as progress.
+   */
+  private async catchUpBlocks(conn: DuckDBConnection, options: RefreshOptions): Promise<void> {
+    const due = (await rows<{ file: number }>(conn,
+      `SELECT file FROM profile_files WHERE lines > 0 AND file NOT IN (SELECT DISTINCT file FROM profile_blocks) ORDER BY file`)).map((r) => r.file);
+    for (const [i, file] of due.entries()) {
+      if (options.stop?.()) return;
+      const path = join(this.blockDir, blockFileName(file));
+      let blocks;
+      try {
+        blocks = await compressBlocks(join(this.profileDir, profiles.profileFileName(file)), path, this.options.linesPerBlock, options.stop);
+      } catch (error) {
+        await rm(path, { force: true });
+        if (options.stop?.()) return;
+        throw error;
+      }
+      const dir = await open(this.blockDir, 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+      await inTransaction(conn, () => listBlocks(conn, file, blocks));
+      options.onCatchUp?.('compressing kept profile lines in blocks', i + 1, due.length);
+    }
   }
 
   /** How many of the job's members have no kept profile, or a stale one; and how many members. */
@@ -290,10 +355,18 @@ export class KeptProfileStore implements KeptProfiles {
       const conn = await this.db.connect();
       this.lineReaders++;
       let closed = false;
-      return new profiles.LineProfileReader(conn, this.profileDir, jobId, () => {
-        if (!closed) this.lineReaders--;
-        closed = true;
-      });
+      try {
+        const blocks = await loadBlocks(conn);
+        return new profiles.LineProfileReader(conn, this.profileDir, jobId, (counts) => {
+          if (!closed) this.lineReaders--;
+          closed = true;
+          this.lastBlockCounts = counts;
+        }, this.blockDir, blocks);
+      } catch (error) {
+        this.lineReaders--;
+        conn.closeSync();
+        throw error;
+      }
     }
     if (kept) return profiles.KeptProfileReader.open([await this.db.connect(), await this.db.connect()], jobId, options, this.spoolDir);
     return profiles.ExportProfileReader.open(await this.db.connect(), await this.options.workspace(), jobId, options);
@@ -315,6 +388,7 @@ export class KeptProfileStore implements KeptProfiles {
     if (this.profileDirIsTemp) {
       rmSync(this.profileDir, { recursive: true, force: true });
       rmSync(this.spoolDir, { recursive: true, force: true });
+      rmSync(this.blockDir, { recursive: true, force: true });
     }
   }
 }

@@ -2,7 +2,8 @@ import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { ExportProfiles, ProfileOptions, ProfileText, UserIdKind, Workspace } from '../types.ts';
+import type { ExportProfiles, ProfileOptions, ProfilePart, ProfileText, UserIdKind, Workspace } from '../types.ts';
+import { blockFileName, type Block } from './profile-blocks.ts';
 import { exportMembersSql } from './export-jobs.ts';
 import { identitiesByValue, literal, rows, rowsWhereIn } from './sql.ts';
 import { KEPT_FIELDS, keptProfilesDueSql, loadNames, partsObject, profileFileName, profileSql } from './profile-sql.ts';
@@ -302,17 +303,82 @@ async function* readLines(dir: string, files: number[], positions: number[], len
 }
 
 /**
+ * The text of lines `first` to `last` as parts: wherever the lines of a run of members are exactly
+ * the bytes of a kept block (the same line file, one after the other, from the block's first byte
+ * to its last), the block's gzip member, read from its block file; the lines between, as text
+ * (readLines). `counts` adds up the members taken each way.
+ */
+async function* lineParts(
+  dir: string, blockDir: string, blocks: Map<number, Map<number, Block>>,
+  files: number[], positions: number[], lengths: number[], first: number, last: number, counts: BlockCounts,
+): AsyncGenerator<ProfilePart> {
+  const handles = new Map<number, FileHandle>();
+  try {
+    let text = first; // the first member not yet given
+    for (let i = first; i < last;) {
+      const block = blocks.get(files[i])?.get(positions[i]);
+      const end = block ? i + block.lines : 0;
+      if (!block || end > last || !tiles(block, files, positions, lengths, i, end)) {
+        i++;
+        continue;
+      }
+      if (text < i) {
+        counts.fresh += i - text;
+        for await (const chunk of readLines(dir, files, positions, lengths, text, i)) yield { text: chunk };
+      }
+      let h = handles.get(files[i]);
+      if (!h) handles.set(files[i], (h = await open(join(blockDir, blockFileName(files[i])), 'r')));
+      const gz = Buffer.allocUnsafe(block.gzLen);
+      for (let got = 0; got < gz.length;) {
+        const { bytesRead } = await h.read(gz, got, gz.length - got, block.gzPos + got);
+        if (bytesRead === 0) throw new Error(`profile block file ${blockFileName(files[i])} ends before byte ${block.gzPos + block.gzLen}`);
+        got += bytesRead;
+      }
+      counts.kept += block.lines;
+      yield { gzip: gz };
+      i = text = end;
+    }
+    if (text < last) {
+      counts.fresh += last - text;
+      for await (const chunk of readLines(dir, files, positions, lengths, text, last)) yield { text: chunk };
+    }
+  } finally {
+    for (const h of handles.values()) await h.close();
+  }
+}
+
+/** Whether members `from` to `to` (exclusive) have exactly the lines of `block`, in its order. */
+function tiles(block: Block, files: number[], positions: number[], lengths: number[], from: number, to: number): boolean {
+  for (let k = from + 1; k < to; k++) {
+    if (files[k] !== files[from] || positions[k] !== positions[k - 1] + lengths[k - 1] + 1) return false;
+  }
+  return positions[to - 1] + lengths[to - 1] + 1 - positions[from] === block.len;
+}
+
+/** Members whose lines an export copied compressed from kept blocks, and members compressed afresh. */
+export interface BlockCounts {
+  kept: number;
+  fresh: number;
+}
+
+/**
  * An export of every field reads kept profiles from their line files: DuckDB gives, per batch of
  * members, where each member's line is (a few numbers a member), and the lines are streamed from
- * the files, neighbours read together. Nothing of the profile text passes through DuckDB.
+ * the files, neighbours read together; runs of lines kept compressed in blocks are handed over as
+ * their gzip members. Nothing of the profile text passes through DuckDB.
  */
 export class LineProfileReader implements ExportProfiles {
+  /** Members taken from kept blocks and members given as text, over the reader's life. */
+  readonly counts: BlockCounts = { kept: 0, fresh: 0 };
+
   /** Takes ownership of `conn`; `closed` is called once, on close. */
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly dir: string,
     private readonly jobId: string,
-    private readonly closed: () => void,
+    private readonly closed: (counts: BlockCounts) => void,
+    private readonly blockDir: string,
+    private readonly blocks: Map<number, Map<number, Block>>,
   ) {}
 
   async read(from: number, to: number, perPiece: number): Promise<ProfileText[]> {
@@ -326,14 +392,17 @@ export class LineProfileReader implements ExportProfiles {
     const pieces: ProfileText[] = [];
     for (let first = 0; first < files.length; first += perPiece) {
       const last = Math.min(files.length, first + perPiece);
-      pieces.push({ chunks: () => readLines(this.dir, files, positions, lengths, first, last) });
+      pieces.push({
+        chunks: () => readLines(this.dir, files, positions, lengths, first, last),
+        parts: () => lineParts(this.dir, this.blockDir, this.blocks, files, positions, lengths, first, last, this.counts),
+      });
     }
     return pieces;
   }
 
   close(): void {
     this.conn.closeSync();
-    this.closed();
+    this.closed(this.counts);
   }
 }
 

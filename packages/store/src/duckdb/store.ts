@@ -48,6 +48,8 @@ export interface DuckDbStoreOptions {
   /** Stale marks of kept profiles are folded once this many were appended, or as many as there
    * are users if more (default 100,000; tests lower it). */
   foldStaleMarksAt?: number;
+  /** Lines per kept compressed block of profile lines (default 250; tests lower it). */
+  profileBlockLines?: number;
   /** The conversion tables are rewritten in time order once they hold this many rows, and again
    * each time they double (default 1,000,000; tests lower it). */
   sortConversionsAt?: number;
@@ -129,6 +131,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     this.kept = new KeptProfileStore(db, {
       dataDir: options.dataDir,
       foldStaleMarksAt: options.foldStaleMarksAt ?? 100_000,
+      linesPerBlock: options.profileBlockLines,
       users: () => this.users.nextUid,
       workspace: () => this.getWorkspace(),
     });
