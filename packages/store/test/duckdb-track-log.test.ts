@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,38 @@ describe('duckdb store: /users/track through its log', () => {
       const [brazeId] = (await reopened.findUsers('external_id', ['x1'])).get('x1')!;
       expect(await reopened.userProfiles([brazeId], { fields: ['first_name', 'custom_attributes', 'total_revenue'] }))
         .toEqual(['{"first_name":"Ann","custom_attributes":{"visits":2},"total_revenue":5.75}']);
+      await reopened.close();
+    }
+  });
+
+  it('applies at open the requests a crash left in the log file after the last one applied, once, and leaves no file', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-track-file-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    await store.track({ attributes: [], events: [], purchases: [purchase('x1', 2.5)] });
+    await store.close();
+    expect(readdirSync(dir).filter((f) => f.startsWith('track-log'))).toEqual([]);
+    // What a crash leaves: request 8 applied (its seq recorded in the same transaction), 9 not,
+    // and a last line cut short by the kill (never acknowledged).
+    const instance = await DuckDBInstance.create(join(dir, 'brazen.duckdb'));
+    const conn = await instance.connect();
+    await conn.run(`INSERT OR REPLACE INTO meta VALUES ('track_log_applied', '8')`);
+    conn.closeSync();
+    instance.closeSync();
+    const line = (seq: number, batch: TrackBatch) => JSON.stringify({ seq, at: T0, batch });
+    writeFileSync(join(dir, 'track-log-3.ndjson'), [
+      line(8, { attributes: [], events: [], purchases: [purchase('x1', 100)] }),
+      line(9, { attributes: [{ user: { external_id: 'x1' }, time: T0, values: { first_name: 'Ann' }, increments: { visits: 2 } }], events: [], purchases: [purchase('x1', 3.25)] }),
+      line(10, { attributes: [], events: [], purchases: [purchase('x1', 1000)] }).slice(0, 40),
+    ].join('\n'));
+    for (let round = 0; round < 2; round++) {
+      const reopened = await DuckDbStore.open({ dataDir: dir });
+      expect(existsSync(join(dir, 'track-log-3.ndjson'))).toBe(false);
+      expect(await reopened.recordCount()).toBe(2 + round);
+      const [brazeId] = (await reopened.findUsers('external_id', ['x1'])).get('x1')!;
+      expect(await reopened.userProfiles([brazeId], { fields: ['first_name', 'custom_attributes', 'total_revenue'] }))
+        .toEqual(['{"first_name":"Ann","custom_attributes":{"visits":2},"total_revenue":5.75}']);
+      // A request after the reopening takes a seq after those of the file, and is applied.
+      if (round === 0) await reopened.track({ attributes: [], events: [], purchases: [purchase('x2', 1)] });
       await reopened.close();
     }
   });

@@ -145,7 +145,8 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     // One staging read per group, so a group holds bodies of one format (a mix is rare).
     // The rollups of a group's records are made on the writer's same turn, once it is answered.
     this.currents = new GroupCommit(db, (group) => this.ingest.storeCurrents(group), (b) => b.format, fileBytes, () => this.pending.afterGroup());
-    this.trackLog = new TrackLog(db, (group, within) => this.ingest.storeTrack(group, within), now, () => this.keptSegments.changed());
+    this.trackLog = new TrackLog(db, (group, within) => this.ingest.storeTrack(group, within), now, () => this.keptSegments.changed(),
+      options.dataDir === ':memory:' ? undefined : options.dataDir);
     // Reads (and writes that must come after) see every /users/track request acknowledged before them.
     // (Wrapped second, so waited for first, as a read sees a request's records before their rollups.)
     readingAfter(this, ROLLUP_READERS, () => this.pending.settled());
