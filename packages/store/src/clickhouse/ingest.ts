@@ -241,9 +241,12 @@ class Batch {
     // Identities move the mark even when nothing else took a number (KnownIdentities relies on it).
     if (this.book.newIdentities.length > 0 && !this.sequence.moved) this.sequence.take();
     await timed('catalog: sequence mark', () => this.sequence.commit());
-    await timed('insert rows on the shards (side by side)', () => Promise.all(
+    // Every insert is waited for, failed or not, before the batch answers: a batch that fails on one
+    // shard must not release the lease (and be sent again) while another shard's insert is still
+    // landing, or the retry would not find those rows and store them a second time.
+    await timed('insert rows on the shards (side by side)', () => allSettled(
       Array.from({ length: n }, async (_, node) => {
-        await Promise.all([
+        await allSettled([
           insertLocal(this.ctx.db, node, 'users_local', ['ws', 'user', 'created_at', 'seq'], users[node].map((u): TsvValue[] => [this.ws, u.user, u.createdAt, u.seq])),
           insertLocal(this.ctx.db, node, 'identities_local', ['ws', 'kind', 'value', 'user', 'seq'], identities[node].map((i): TsvValue[] => [this.ws, i.kind, i.value, i.user, i.seq])),
           insertLocal(this.ctx.db, node, 'attributes_local', ['ws', 'user', 'name', 'value', 'time', 'seq'], attributes[node].map((a): TsvValue[] => [this.ws, a.user, a.name, JSON.stringify(a.value ?? null), a.time, a.seq])),
@@ -254,6 +257,14 @@ class Batch {
       }),
     ));
   }
+}
+
+/** Every promise's value once all have settled; the first failure (in order) if any failed. */
+async function allSettled<T>(work: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /**

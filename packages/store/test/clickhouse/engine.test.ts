@@ -127,6 +127,16 @@ onEveryTarget('the ClickHouse engine', (target: EngineTarget, newStore, urlOf) =
         if (p.table.endsWith('`events_local`') && refused++ === 0) throw new Error('connect ECONNREFUSED (the test cuts the batch here)');
         return insert(p);
       };
+      // The other shards' first inserts of events land late: the failed batch must not answer (nor
+      // its retry look for stored ids) before they have (this counted a shard's sessions twice).
+      for (const other of db.nodes.slice(0, -1).map((n) => n.client)) {
+        const slow = other.insert.bind(other);
+        let delayed = 0;
+        other.insert = async (p) => {
+          if (p.table.endsWith('`events_local`') && delayed++ === 0) await new Promise((resolve) => setTimeout(resolve, 500));
+          return slow(p);
+        };
+      }
       const all = shuffled(records, 3);
       await expect(data.ingestCurrents(body(all))).rejects.toThrow();
       expect(refused).toBe(1);
