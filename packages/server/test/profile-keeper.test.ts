@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { DuckDbStore, type ProfilePart, type RefreshOptions } from '@brazen/store';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { buildApp, hashKey } from '@brazen/server';
 import { ProfileKeeper, type KeeperClock } from '../src/export/profile-keeper.ts';
 import { duckDbOnly } from './test-store.ts';
@@ -82,15 +82,17 @@ describe('export files', () => {
         writeFileSync(file, inMemory);
         expect(execFileSync(format === 'gzip' ? 'gunzip' : 'unzip', format === 'gzip' ? ['-c', file] : ['-p', file]).toString('utf8')).toBe(text);
       }
-      // As parts (text in reused buffers and gzip members kept compressed), gzip: one member per
-      // part or run of text, which gunzip reads as the one text; zip takes the text's chunks.
+      // As parts (text in reused buffers and deflate fragments kept compressed, their CRC-32 read
+      // from a gzip of the same bytes): one deflate stream, which gunzip and unzip read (checking
+      // the CRC and length) as the one text; a kept fragment's bytes are in the file unchanged.
       const bytes = new TextEncoder().encode(text);
       const cuts = [0, 1_000, 40_000, 41_234, 90_000, bytes.length];
+      const fragment = (k: number) => deflateRawSync(bytes.subarray(cuts[k], cuts[k + 1]), { finishFlush: constants.Z_SYNC_FLUSH });
       async function* parts(): AsyncGenerator<ProfilePart> {
         const buffer = new Uint8Array(bytes.length);
         for (let k = 0; k + 1 < cuts.length; k++) {
           const run = bytes.subarray(cuts[k], cuts[k + 1]);
-          if (k % 2 === 1) yield { gzip: gzipSync(run) };
+          if (k % 2 === 1) yield { deflate: fragment(k), crc: gzipSync(run).readUInt32LE(gzipSync(run).length - 8), length: run.length };
           else {
             for (let at = 0; at < run.length; at += 5_000) {
               buffer.set(run.subarray(at, at + 5_000));
@@ -101,14 +103,14 @@ describe('export files', () => {
         }
       }
       const mtime = new Date(Date.UTC(2024, 2, 31));
-      const gz = await exportFile({ chunks: () => { throw new Error('parts are read'); }, parts }, 'p', 3, 'gzip', mtime);
-      expect(gunzipSync(gz).toString('utf8')).toBe(text);
-      const file = join(dir, exportFileName('p', 4, 'gzip'));
-      writeFileSync(file, gz);
-      expect(execFileSync('gunzip', ['-c', file]).toString('utf8')).toBe(text);
-      // Kept members are copied as they are: the file holds the second part's bytes unchanged.
-      const kept = gzipSync(bytes.subarray(cuts[1], cuts[2]));
-      expect(gz.includes(kept)).toBe(true);
+      for (const format of ['gzip', 'zip'] as const) {
+        const made = await exportFile({ chunks: () => { throw new Error('parts are read'); }, parts }, 'p', 4, format, mtime);
+        const file = join(dir, exportFileName('p', 4, format));
+        writeFileSync(file, made);
+        expect(execFileSync(format === 'gzip' ? 'gunzip' : 'unzip', format === 'gzip' ? ['-c', file] : ['-p', file]).toString('utf8')).toBe(text);
+        expect(made.includes(fragment(1)) && made.includes(fragment(3))).toBe(true);
+        if (format === 'zip') expect(execFileSync('unzip', ['-l', file]).toString('utf8')).toContain('p-4.json');
+      }
       // No part at all: the gzip of nothing.
       async function* none(): AsyncGenerator<ProfilePart> {}
       expect(gunzipSync(await exportFile({ chunks: () => none() as never, parts: none }, 'p', 5, 'gzip', mtime)).length).toBe(0);
@@ -233,10 +235,12 @@ describe('the profile keeper', () => {
       const [file] = readdirSync(folder);
       const lines = execFileSync('gunzip', ['-c', join(folder, file)]).toString('utf8').split('\n').filter(Boolean);
       expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(expected);
-      // Nothing was compressed for it: the file is the keeper's one gzip block of the three lines
-      // (kept once, in profile-blocks/), byte for byte.
-      expect(readdirSync(join(dir, 'profile-blocks'))).toEqual(['1.gz']);
-      expect(readFileSync(join(folder, file)).equals(readFileSync(join(dir, 'profile-blocks', '1.gz')))).toBe(true);
+      // Nothing was compressed for it: the file's deflate stream is the keeper's one block of the
+      // three lines (kept once, in profile-blocks/) and a final empty block, between gzip's header
+      // and trailer.
+      expect(readdirSync(join(dir, 'profile-blocks'))).toEqual(['1.deflate']);
+      const made = readFileSync(join(folder, file));
+      expect(made.subarray(10, -8).equals(Buffer.concat([readFileSync(join(dir, 'profile-blocks', '1.deflate')), Buffer.from([3, 0])]))).toBe(true);
       // The same as a zip (streamed into the archive from the spool file), readable by unzip.
       const zipped = await send('POST', '/users/export/segment', { segment_id: 'all' });
       expect(zipped.statusCode, zipped.body).toBe(201);

@@ -8,3 +8,4 @@ export { ReferenceStore, referenceEngine } from './reference/store.ts';
 export { redact as redactStoreUrl } from './clickhouse/url.ts';
 export { ClickHouseStore, clickhouseEngine, clickhouseEngines, type ClickHouseStoreOptions } from './clickhouse/store.ts';
 export { holding, LeaseLostError, MemoryLeases, RedisLeases, type HoldOptions, type Lease, type Leases } from './leases.ts';
+export { crc32, crc32Combine } from './crc32.ts';

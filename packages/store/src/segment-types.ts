@@ -32,14 +32,16 @@ export interface RefreshOptions {
  * chunk's bytes are good until the next chunk is asked for, as a reader may reuse its buffers). */
 export type ProfileText = Uint8Array | {
   chunks: () => AsyncIterable<Uint8Array>;
-  /** The same text as parts: runs of text (good until the next part is asked for) and gzip members
-   * whose decompressed bytes are the text at that place (kept compressed: copied, not compressed
-   * again, into a gzip file). Iterated once, instead of `chunks()`. */
+  /** The same text as parts: runs of text (good until the next part is asked for) and deflate
+   * fragments of the text at that place (kept compressed: copied, not compressed again, into a gzip
+   * or zip file). Iterated once, instead of `chunks()`. */
   parts?: () => AsyncIterable<ProfilePart>;
 };
 
-/** A part of a profile text: text, or a gzip member of it. */
-export type ProfilePart = { text: Uint8Array } | { gzip: Uint8Array };
+/** A part of a profile text: text, or a raw deflate fragment of `length` bytes of it whose CRC-32
+ * is `crc`, compressed on its own (no reference before its start) and ended by a sync flush
+ * (byte-aligned, no final block): fragments one after the other and a final block are one stream. */
+export type ProfilePart = { text: Uint8Array } | { deflate: Uint8Array; crc: number; length: number };
 
 /** An export's member profiles read batch by batch (one connection for the whole job). */
 export interface ExportProfiles {

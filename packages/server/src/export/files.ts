@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
-import type { ProfilePart, ProfileText } from '@brazen/store';
+import { constants, createDeflateRaw, createGzip } from 'node:zlib';
+import { crc32, crc32Combine, type ProfilePart, type ProfileText } from '@brazen/store';
 
 /** Users per file, as Braze does ("1 file per 5,000 users"). */
 export const USERS_PER_FILE = 5_000;
@@ -20,9 +20,13 @@ export function exportFileName(objectPrefix: string, index: number, format: Outp
  * makes the bytes the same when a file is made again after a restart; text in memory and text read
  * in chunks take the same way through the compression, so they give the same bytes too. */
 export async function exportFile(text: ProfileText, objectPrefix: string, index: number, format: OutputFormat, mtime: Date): Promise<Buffer> {
-  // Text partly kept compressed: its gzip members copied, the text between compressed afresh. The
-  // bytes differ from one gzip stream's, the text they decompress to does not.
-  if (format === 'gzip' && !(text instanceof Uint8Array) && text.parts) return gzipParts(text.parts());
+  // Text partly kept compressed: its deflate fragments copied, the text between compressed afresh,
+  // into one deflate stream. The bytes differ from those of the text compressed whole, the text
+  // they decompress to does not.
+  if (!(text instanceof Uint8Array) && text.parts) {
+    const stream = await deflateParts(text.parts());
+    return format === 'gzip' ? gzipFile(stream) : zipFile(stream, `${objectPrefix}-${index}.json`, mtime);
+  }
   return compress(text instanceof Uint8Array ? [text] : text.chunks(), objectPrefix, index, format, mtime);
 }
 
@@ -57,32 +61,134 @@ async function gzipChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Arra
   return Buffer.concat(out);
 }
 
+/** One raw deflate stream (its bytes in order), the CRC-32 and the length of the text in it. */
+interface DeflateStream {
+  data: Buffer[];
+  crc: number;
+  length: number;
+}
+
+/** The final block that ends a deflate stream of sync-flushed fragments: empty, fixed codes. */
+const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
+
 /**
- * A gzip file made of parts (RFC 1952 allows several members one after the other, and gunzip,
- * Node, Python, Java and Go read them as one text): gzip members copied as they are, each run of
- * text between them compressed into a member of its own.
+ * One deflate stream of parts: kept fragments copied as they are, each run of text between them
+ * deflated afresh into a fragment of its own (ended by a sync flush, as kept ones are), then a
+ * final empty block. The CRC-32 is the text runs' (computed as they pass) combined with the kept
+ * fragments' own.
  */
-async function gzipParts(parts: AsyncIterable<ProfilePart>): Promise<Buffer> {
-  const out: Buffer[] = [];
-  let member: GzipMember | undefined;
+async function deflateParts(parts: AsyncIterable<ProfilePart>): Promise<DeflateStream> {
+  const stream: DeflateStream = { data: [], crc: 0, length: 0 };
+  let run: Fragment | undefined;
   try {
     for await (const part of parts) {
-      if ('gzip' in part) {
-        await member?.end();
-        member = undefined;
-        out.push(Buffer.from(part.gzip.buffer, part.gzip.byteOffset, part.gzip.byteLength));
+      if ('deflate' in part) {
+        await run?.end();
+        run = undefined;
+        stream.data.push(Buffer.from(part.deflate.buffer, part.deflate.byteOffset, part.deflate.byteLength));
+        stream.crc = crc32Combine(stream.crc, part.crc, part.length);
+        stream.length += part.length;
       } else {
-        await (member ??= new GzipMember(out)).write(part.text);
+        // The CRC first: the chunk may be overwritten once the next is asked for, which the
+        // write's callback allows.
+        stream.crc = crc32(part.text, stream.crc);
+        stream.length += part.text.length;
+        await (run ??= new Fragment(stream.data)).write(part.text);
       }
     }
+    await run?.end();
   } catch (error) {
-    member?.destroy();
+    run?.destroy();
     throw error;
   }
-  // No part at all (no member): the gzip of nothing, as one stream makes it.
-  if (out.length === 0) member ??= new GzipMember(out);
-  await member?.end();
-  return Buffer.concat(out);
+  stream.data.push(FINAL_BLOCK);
+  return stream;
+}
+
+/** A gzip file of one member (RFC 1952): the header Node's zlib writes, the stream, CRC-32 and length. */
+function gzipFile(stream: DeflateStream): Buffer {
+  const header = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]);
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(stream.crc >>> 0, 0);
+  trailer.writeUInt32LE(stream.length % 0x1_0000_0000, 4);
+  return Buffer.concat([header, ...stream.data, trailer]);
+}
+
+/** A zip file of one deflated entry named `name` (as yazl writes it: sizes and CRC in the local
+ * header, UTF-8 name, a regular file's mode). An entry of 4 GB or more would need zip64: refused
+ * (a file holds 5,000 users). */
+async function zipFile(stream: DeflateStream, name: string, mtime: Date): Promise<Buffer> {
+  const compressed = stream.data.reduce((n, b) => n + b.length, 0);
+  if (stream.length >= 0xffff_ffff || compressed >= 0xffff_ffff) throw new Error(`export file ${name} is too large for a zip entry without zip64`);
+  const { dateToDosDateTime } = (await import('yazl')) as unknown as { dateToDosDateTime: (d: Date) => { date: number; time: number } };
+  const { date, time } = dateToDosDateTime(mtime);
+  const fileName = Buffer.from(name, 'utf8');
+  const UTF8 = 0x0800;
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4); // version needed: deflate
+  local.writeUInt16LE(UTF8, 6);
+  local.writeUInt16LE(8, 8); // deflate
+  local.writeUInt16LE(time, 10);
+  local.writeUInt16LE(date, 12);
+  local.writeUInt32LE(stream.crc >>> 0, 14);
+  local.writeUInt32LE(compressed, 18);
+  local.writeUInt32LE(stream.length, 22);
+  local.writeUInt16LE(fileName.length, 26);
+  local.writeUInt16LE(0, 28);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE((3 << 8) | 63, 4); // made by: unix, spec 6.3 (as yazl)
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(UTF8, 8);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt16LE(time, 12);
+  central.writeUInt16LE(date, 14);
+  central.writeUInt32LE(stream.crc >>> 0, 16);
+  central.writeUInt32LE(compressed, 20);
+  central.writeUInt32LE(stream.length, 24);
+  central.writeUInt16LE(fileName.length, 28);
+  // extra, comment, disk number, internal attributes: 0
+  central.writeUInt32LE((0o100664 << 16) >>> 0, 38); // a regular file, rw-rw-r-- (yazl's default)
+  central.writeUInt32LE(0, 42); // the local header's offset
+  const centralOffset = local.length + fileName.length + compressed;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + fileName.length, 12);
+  end.writeUInt32LE(centralOffset, 16);
+  return Buffer.concat([local, fileName, ...stream.data, central, fileName, end]);
+}
+
+/** A raw deflate fragment of text written to it, ended by a sync flush (no final block), its bytes
+ * pushed to `out` as zlib makes them. */
+class Fragment {
+  private readonly deflate = createDeflateRaw({ level: COMPRESSION_LEVEL, finishFlush: constants.Z_SYNC_FLUSH });
+  private readonly ended: Promise<void>;
+
+  constructor(out: Buffer[]) {
+    this.deflate.on('data', (chunk: Buffer) => out.push(chunk));
+    this.ended = new Promise<void>((resolve, reject) => {
+      this.deflate.on('end', resolve);
+      this.deflate.on('error', reject);
+    });
+    this.ended.catch(() => undefined); // a fragment destroyed after an error is not awaited
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.deflate.write(chunk, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Every byte of the fragment is in `out` once this resolves. */
+  async end(): Promise<void> {
+    this.deflate.end();
+    await this.ended;
+  }
+
+  destroy(): void {
+    this.deflate.destroy();
+  }
 }
 
 /** One gzip member, its bytes pushed to `out` as zlib makes them. Each chunk is written and the

@@ -8,7 +8,7 @@ import type { KeptProfiles } from '../ports.ts';
 import type { Db } from './db.ts';
 import * as exportJobs from './export-jobs.ts';
 import * as profiles from './profiles.ts';
-import { blockFileName, compressBlocks, listBlocks, loadBlocks, PROFILE_BLOCKS_DDL } from './profile-blocks.ts';
+import { blockFileName, compressBlocks, listBlocks, loadBlocks, prepareBlocks } from './profile-blocks.ts';
 import { appendRows, inTransaction, one, rows } from './sql.ts';
 
 export interface KeptProfileOptions {
@@ -33,7 +33,7 @@ export class KeptProfileStore implements KeptProfiles {
    * removed on close, for a store in memory). */
   private readonly profileDir: string;
   private readonly profileDirIsTemp: boolean;
-  /** Where the line files' kept gzip blocks are (profile-blocks.ts): the data folder's `profile-blocks/`. */
+  /** Where the line files' kept compressed blocks are (profile-blocks.ts): the data folder's `profile-blocks/`. */
   private readonly blockDir: string;
   /** Where exports spool their files on the way (the data folder's `spool/`). */
   readonly spoolDir: string;
@@ -83,7 +83,7 @@ export class KeptProfileStore implements KeptProfiles {
     for (const ddl of profiles.KEPT_PROFILES_DDL) await this.db.writer.run(ddl);
     // Not in the layout's fingerprint: a folder kept before blocks keeps its parts and lines, and
     // the keeper compresses its lines once (catchUpBlocks).
-    await this.db.writer.run(PROFILE_BLOCKS_DDL);
+    await prepareBlocks(this.db.writer);
     await this.db.writer.run(`INSERT OR REPLACE INTO meta VALUES ('profile_layout', $layout)`, { layout });
     this.kept = (await one(this.db.writer, `SELECT 1 FROM profile_parts LIMIT 1`)) !== undefined;
     // Lines are kept in braze_id order (the order exports read them in) since this was written.
@@ -115,7 +115,7 @@ export class KeptProfileStore implements KeptProfiles {
     const blocked = new Set((await rows<{ file: number }>(conn, `SELECT DISTINCT file FROM profile_blocks`)).map((r) => r.file));
     const blockFiles = new Set<number>();
     for (const name of readdirSync(this.blockDir)) {
-      const file = Number(/^(\d+)\.gz$/.exec(name)?.[1] ?? NaN);
+      const file = Number(/^(\d+)\.deflate$/.exec(name)?.[1] ?? NaN);
       if (listed.has(file) && blocked.has(file)) blockFiles.add(file);
       else await rm(join(this.blockDir, name), { force: true });
     }

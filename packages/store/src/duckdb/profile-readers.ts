@@ -305,7 +305,7 @@ async function* readLines(dir: string, files: number[], positions: number[], len
 /**
  * The text of lines `first` to `last` as parts: wherever the lines of a run of members are exactly
  * the bytes of a kept block (the same line file, one after the other, from the block's first byte
- * to its last), the block's gzip member, read from its block file; the lines between, as text
+ * to its last), the block's deflate fragment, read from its block file; the lines between, as text
  * (readLines). `counts` adds up the members taken each way.
  */
 async function* lineParts(
@@ -328,14 +328,14 @@ async function* lineParts(
       }
       let h = handles.get(files[i]);
       if (!h) handles.set(files[i], (h = await open(join(blockDir, blockFileName(files[i])), 'r')));
-      const gz = Buffer.allocUnsafe(block.gzLen);
-      for (let got = 0; got < gz.length;) {
-        const { bytesRead } = await h.read(gz, got, gz.length - got, block.gzPos + got);
-        if (bytesRead === 0) throw new Error(`profile block file ${blockFileName(files[i])} ends before byte ${block.gzPos + block.gzLen}`);
+      const deflate = Buffer.allocUnsafe(block.zLen);
+      for (let got = 0; got < deflate.length;) {
+        const { bytesRead } = await h.read(deflate, got, deflate.length - got, block.zPos + got);
+        if (bytesRead === 0) throw new Error(`profile block file ${blockFileName(files[i])} ends before byte ${block.zPos + block.zLen}`);
         got += bytesRead;
       }
       counts.kept += block.lines;
-      yield { gzip: gz };
+      yield { deflate, crc: block.crc, length: block.len };
       i = text = end;
     }
     if (text < last) {
@@ -365,7 +365,7 @@ export interface BlockCounts {
  * An export of every field reads kept profiles from their line files: DuckDB gives, per batch of
  * members, where each member's line is (a few numbers a member), and the lines are streamed from
  * the files, neighbours read together; runs of lines kept compressed in blocks are handed over as
- * their gzip members. Nothing of the profile text passes through DuckDB.
+ * their deflate fragments. Nothing of the profile text passes through DuckDB.
  */
 export class LineProfileReader implements ExportProfiles {
   /** Members taken from kept blocks and members given as text, over the reader's life. */
