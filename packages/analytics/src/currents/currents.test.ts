@@ -64,6 +64,20 @@ describe("Avro's JSON encoding", () => {
   it('is looked for only where a branch is named', () => {
     expect(mayHoldAvroJson(enc('{"name":{"string":"x"}}'))).toBe(true);
     expect(mayHoldAvroJson(enc('{"name":"strings"}'))).toBe(false);
+    // Every branch, and in a body of several MB wherever a branch falls: across the edge of the
+    // scan's 1 MB windows too, after multi-byte characters.
+    for (const branch of ['string', 'int', 'long', 'float', 'double', 'boolean', 'bytes', 'array', 'map']) {
+      expect(mayHoldAvroJson(enc(`{"a":{"${branch}":1}}`))).toBe(true);
+      expect(mayHoldAvroJson(enc(`{"a":{"${branch}s":1}}`))).toBe(false);
+    }
+    const line = '{"name":"caf\u00e9 \u2603","n":1}\n'; // 27 bytes with a 2- and a 3-byte character: windows end mid-line
+    const plain = line.repeat(Math.ceil((3 << 20) / Buffer.byteLength(line)));
+    expect(mayHoldAvroJson(enc(plain))).toBe(false);
+    for (const at of [(1 << 20) - 9, (1 << 20) - 4, (1 << 20) - 1, 1 << 20, (2 << 20) - 5]) {
+      const bytes = Buffer.from(plain);
+      Buffer.from('"boolean"').copy(bytes, at);
+      expect(mayHoldAvroJson(bytes), `"boolean" at byte ${at}`).toBe(true);
+    }
   });
 });
 
