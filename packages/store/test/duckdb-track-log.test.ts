@@ -101,6 +101,28 @@ describe('duckdb store: /users/track through its log', () => {
     }
   });
 
+  it('follows values set, incremented and edited in one group, of users made before it and by it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-track-fold-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    const attrs = (external_id: string, values: Record<string, unknown>, more: Partial<TrackBatch['attributes'][number]> = {}) =>
+      ({ user: { external_id }, time: T0, values, ...more });
+    // `old` is stored before the group: visits 10, tags [a].
+    await store.track({ attributes: [attrs('old', { visits: 10, tags: ['a'] })], events: [], purchases: [] });
+    await store.recordCount();
+    const release = holdWriter(store);
+    await store.track({ attributes: [attrs('new', { visits: 5, first_name: 'N' }), attrs('old', {}, { increments: { visits: 1 } })], events: [], purchases: [] });
+    await store.track({ attributes: [attrs('new', {}, { increments: { visits: 2 } }), attrs('new', { tags: ['a'] }), attrs('old', {}, { arrayEdits: { tags: { add: ['b'] } } })], events: [], purchases: [] });
+    await store.track({ attributes: [attrs('new', {}, { arrayEdits: { tags: { add: ['b'], remove: ['a'] } }, increments: { visits: 1 } }), attrs('old', {}, { increments: { visits: 2.5 } })], events: [], purchases: [] });
+    release();
+    const found = await store.findUsers('external_id', ['new', 'old']);
+    // new: 5 + 2 + 1 = 8, tags [a] + b - a = [b]; old: 10 + 1 + 2.5 = 13.5, tags [a] + b = [a, b].
+    expect(await store.userProfiles([...found.get('new')!, ...found.get('old')!], { fields: ['first_name', 'custom_attributes'] })).toEqual([
+      '{"first_name":"N","custom_attributes":{"tags":["b"],"visits":8}}',
+      '{"custom_attributes":{"tags":["a","b"],"visits":13.5}}',
+    ]);
+    await store.close();
+  });
+
   it('gives a user made by a request the time of that request, among requests applied together', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-track-made-'));
     let now = (T0 + 100) * 1000;

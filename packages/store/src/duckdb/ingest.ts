@@ -195,18 +195,27 @@ export class Ingest {
   /** Stores attribute updates, `uids[i]` the user of `attributes[i]` (none: not stored); users from
    * `firstNew` on were made by this batch and have no stored value to read. */
   private async storeAttributes(attributes: AttributeRecord[], uids: Array<number | undefined>, firstNew: number): Promise<void> {
-    const needed = attributes.flatMap((a, i) => (uids[i] === undefined ? [] : [{ ...a, uid: uids[i] }]));
+    const needed: Array<{ a: AttributeRecord; uid: number }> = [];
+    // The (uid, name) pairs an increment or array edit of the group reads: only their values are
+    // followed through the group (every other value is written and never read here).
+    const watched = new Set<string>();
+    const stored: Array<readonly [number, string]> = [];
+    attributes.forEach((a, i) => {
+      const uid = uids[i];
+      if (uid === undefined) return;
+      needed.push({ a, uid });
+      for (const edits of [a.increments, a.arrayEdits]) {
+        for (const name of Object.keys(edits ?? {})) {
+          watched.add(`${uid}\u0000${name}`);
+          if (uid < firstNew) stored.push([uid, name]);
+        }
+      }
+    });
     if (needed.length === 0) return;
-    const current = await this.db.steps.time('track: attributes: current values (within)', () => this.currentValues(
-      needed.filter((a) => a.uid < firstNew).flatMap((a) => [
-        ...Object.keys(a.increments ?? {}).map((name) => [a.uid, name] as const),
-        ...Object.keys(a.arrayEdits ?? {}).map((name) => [a.uid, name] as const),
-      ]),
-    ));
+    const current = await this.db.steps.time('track: attributes: current values (within)', () => this.currentValues(stored));
     const app = await this.db.writer.createAppender('attributes');
     const identities: Array<[string, string, number]> = [];
-    for (const a of needed) {
-      const uid = a.uid;
+    for (const { a, uid } of needed) {
       // The values an update writes, its increments and array edits applied to the values current
       // before it (those written earlier in this batch included).
       for (const [name, value] of foldAttributeUpdate(a, (name) => current.get(`${uid}\u0000${name}`)?.value)) {
@@ -218,14 +227,16 @@ export class Ingest {
         app.appendBigInt(BigInt(seq));
         app.endRow();
         const key = `${uid}\u0000${name}`;
-        const before = current.get(key);
-        if (!before || isLater({ time: a.time, seq }, before)) current.set(key, { value, time: a.time, seq });
+        if (watched.has(key)) {
+          const before = current.get(key);
+          if (!before || isLater({ time: a.time, seq }, before)) current.set(key, { value, time: a.time, seq });
+        }
         const identity = attributeIdentity(String(uid), name, value);
         if (identity) identities.push([identity.kind, identity.value, uid]);
       }
     }
     app.closeSync();
-    await this.kept.markStale(needed.map((a) => a.uid));
+    await this.kept.markStale(needed.map((n) => n.uid));
     await this.users.appendIdentities(identities);
   }
 
