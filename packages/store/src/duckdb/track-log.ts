@@ -221,8 +221,10 @@ export class TrackLog {
     }
     let text = '';
     for (const e of entries) text += `{"seq":${e.seq},"at":${e.at},"batch":${JSON.stringify(e.batch)}}\n`;
+    const bytes = Buffer.from(text);
     try {
-      await file.handle!.write(text);
+      const { bytesWritten } = await file.handle!.write(bytes);
+      if (bytesWritten !== bytes.length) throw new Error(`the /users/track log took ${bytesWritten} of ${bytes.length} bytes`);
       await file.handle!.datasync();
     } catch (error) {
       // None of these is acknowledged: what of them reached the file is cut off, and the file left.
@@ -231,7 +233,7 @@ export class TrackLog {
       this.files.push({ n: file.n + 1, bytes: 0, last: 0 });
       throw error;
     }
-    file.bytes += Buffer.byteLength(text);
+    file.bytes += bytes.length;
     file.last = entries[entries.length - 1].seq;
   }
 
