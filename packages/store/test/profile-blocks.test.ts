@@ -119,15 +119,16 @@ describe('duckdb store: kept compressed blocks of profile lines', () => {
     const everyone = await computed(range(1, 30));
 
     // Pieces of 10 members: [1-10] blocks 1-4, 5-8 and 9, 10 fresh; [11-20] 11, 12 fresh (their
-    // block starts at 9), blocks 13-16, 17-20; [21-30] blocks 21-24, 25-28, 29-30.
+    // block starts at 9), blocks 13-16, 17-20; [21-30] blocks 21-24 (file 2), 25-28, 29-30 (file
+    // 3). Consecutive blocks of one file are given as one fragment.
     const all = await exportPieces('job-all', 10);
     expect(all.users).toBe(30);
     const parts = await Promise.all(all.pieces.map(partsOf));
     const texts = (users: number[]) => users.map((u) => everyone[u - 1]).join('');
     expect(parts).toEqual([
-      [{ kind: 'kept', text: texts(range(1, 4)) }, { kind: 'kept', text: texts(range(5, 8)) }, { kind: 'text', text: texts([9, 10]) }],
-      [{ kind: 'text', text: texts([11, 12]) }, { kind: 'kept', text: texts(range(13, 16)) }, { kind: 'kept', text: texts(range(17, 20)) }],
-      [{ kind: 'kept', text: texts(range(21, 24)) }, { kind: 'kept', text: texts(range(25, 28)) }, { kind: 'kept', text: texts([29, 30]) }],
+      [{ kind: 'kept', text: texts(range(1, 8)) }, { kind: 'text', text: texts([9, 10]) }],
+      [{ kind: 'text', text: texts([11, 12]) }, { kind: 'kept', text: texts(range(13, 20)) }],
+      [{ kind: 'kept', text: texts(range(21, 24)) }, { kind: 'kept', text: texts(range(25, 30)) }],
     ]);
     all.reader.close();
     expect(all.counts).toEqual({ kept: 26, fresh: 4 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DuckDBBlobValue, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { ExportProfiles, ProfileOptions, ProfilePart, ProfileText, UserIdKind, Workspace } from '../types.ts';
 import { blockFileName, type Block } from './profile-blocks.ts';
+import { crc32Combine } from '../crc32.ts';
 import { exportMembersSql } from './export-jobs.ts';
 import { identitiesByValue, literal, rows, rowsWhereIn } from './sql.ts';
 import { KEPT_FIELDS, keptProfilesDueSql, loadNames, partsObject, profileFileName, profileSql } from './profile-sql.ts';
@@ -305,7 +306,8 @@ async function* readLines(dir: string, files: number[], positions: number[], len
 /**
  * The text of lines `first` to `last` as parts: wherever the lines of a run of members are exactly
  * the bytes of a kept block (the same line file, one after the other, from the block's first byte
- * to its last), the block's deflate fragment, read from its block file; the lines between, as text
+ * to its last), the block's deflate fragment, read from its block file (one read and one part for
+ * consecutive blocks); the lines between, as text
  * (readLines). `counts` adds up the members taken each way.
  */
 async function* lineParts(
@@ -317,10 +319,20 @@ async function* lineParts(
     let text = first; // the first member not yet given
     for (let i = first; i < last;) {
       const block = blocks.get(files[i])?.get(positions[i]);
-      const end = block ? i + block.lines : 0;
+      let end = block ? i + block.lines : 0;
       if (!block || end > last || !tiles(block, files, positions, lengths, i, end)) {
         i++;
         continue;
+      }
+      // The blocks that follow in the same file, tiled by the members that follow: one fragment
+      // (theirs are one after the other in the block file), read at once.
+      let { crc, len: length, zLen } = block;
+      for (let next = blocks.get(files[i])?.get(positions[end]); next && end + next.lines <= last && next.zPos === block.zPos + zLen
+        && files[end] === files[i] && tiles(next, files, positions, lengths, end, end + next.lines); next = blocks.get(files[i])?.get(positions[end])) {
+        crc = crc32Combine(crc, next.crc, next.len);
+        length += next.len;
+        zLen += next.zLen;
+        end += next.lines;
       }
       if (text < i) {
         counts.fresh += i - text;
@@ -328,14 +340,14 @@ async function* lineParts(
       }
       let h = handles.get(files[i]);
       if (!h) handles.set(files[i], (h = await open(join(blockDir, blockFileName(files[i])), 'r')));
-      const deflate = Buffer.allocUnsafe(block.zLen);
+      const deflate = Buffer.allocUnsafe(zLen);
       for (let got = 0; got < deflate.length;) {
         const { bytesRead } = await h.read(deflate, got, deflate.length - got, block.zPos + got);
-        if (bytesRead === 0) throw new Error(`profile block file ${blockFileName(files[i])} ends before byte ${block.zPos + block.zLen}`);
+        if (bytesRead === 0) throw new Error(`profile block file ${blockFileName(files[i])} ends before byte ${block.zPos + zLen}`);
         got += bytesRead;
       }
-      counts.kept += block.lines;
-      yield { deflate, crc: block.crc, length: block.len };
+      counts.kept += end - i;
+      yield { deflate, crc, length };
       i = text = end;
     }
     if (text < last) {
