@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { constants, createDeflateRaw, createGzip } from 'node:zlib';
 import { crc32, crc32Combine, type ProfilePart, type ProfileText } from '@brazen/store';
 
@@ -50,7 +50,7 @@ async function* copies(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
 /** The gzip of chunks that may be overwritten once the next is asked for (one member). */
 async function gzipChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
   const out: Buffer[] = [];
-  const member = new GzipMember(out);
+  const member = new Compressed(out);
   try {
     for await (const chunk of chunks) await member.write(chunk);
   } catch (error) {
@@ -79,7 +79,7 @@ const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
  */
 async function deflateParts(parts: AsyncIterable<ProfilePart>): Promise<DeflateStream> {
   const stream: DeflateStream = { data: [], crc: 0, length: 0 };
-  let run: Fragment | undefined;
+  let run: Compressed | undefined;
   try {
     for await (const part of parts) {
       if ('deflate' in part) {
@@ -93,7 +93,7 @@ async function deflateParts(parts: AsyncIterable<ProfilePart>): Promise<DeflateS
         // write's callback allows.
         stream.crc = crc32(part.text, stream.crc);
         stream.length += part.text.length;
-        await (run ??= new Fragment(stream.data)).write(part.text);
+        await (run ??= Compressed.fragment(stream.data)).write(part.text);
       }
     }
     await run?.end();
@@ -123,31 +123,19 @@ async function zipFile(stream: DeflateStream, name: string, mtime: Date): Promis
   const { dateToDosDateTime } = (await import('yazl')) as unknown as { dateToDosDateTime: (d: Date) => { date: number; time: number } };
   const { date, time } = dateToDosDateTime(mtime);
   const fileName = Buffer.from(name, 'utf8');
-  const UTF8 = 0x0800;
-  const local = Buffer.alloc(30);
+  // The fields the local header and the central directory's entry share, from `at` on: version
+  // needed (deflate), flags (UTF-8 name), method (deflate), time, date, CRC-32, sizes, name length.
+  const shared = (header: Buffer, at: number) => {
+    [20, 0x0800, 8, time, date].forEach((v, i) => header.writeUInt16LE(v, at + 2 * i));
+    [stream.crc >>> 0, compressed, stream.length].forEach((v, i) => header.writeUInt32LE(v, at + 10 + 4 * i));
+    header.writeUInt16LE(fileName.length, at + 22);
+    return header;
+  };
+  const local = shared(Buffer.alloc(30), 4);
   local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4); // version needed: deflate
-  local.writeUInt16LE(UTF8, 6);
-  local.writeUInt16LE(8, 8); // deflate
-  local.writeUInt16LE(time, 10);
-  local.writeUInt16LE(date, 12);
-  local.writeUInt32LE(stream.crc >>> 0, 14);
-  local.writeUInt32LE(compressed, 18);
-  local.writeUInt32LE(stream.length, 22);
-  local.writeUInt16LE(fileName.length, 26);
-  local.writeUInt16LE(0, 28);
-  const central = Buffer.alloc(46);
+  const central = shared(Buffer.alloc(46), 6);
   central.writeUInt32LE(0x02014b50, 0);
   central.writeUInt16LE((3 << 8) | 63, 4); // made by: unix, spec 6.3 (as yazl)
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(UTF8, 8);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt16LE(time, 12);
-  central.writeUInt16LE(date, 14);
-  central.writeUInt32LE(stream.crc >>> 0, 16);
-  central.writeUInt32LE(compressed, 20);
-  central.writeUInt32LE(stream.length, 24);
-  central.writeUInt16LE(fileName.length, 28);
   // extra, comment, disk number, internal attributes: 0
   central.writeUInt32LE((0o100664 << 16) >>> 0, 38); // a regular file, rw-rw-r-- (yazl's default)
   central.writeUInt32LE(0, 42); // the local header's offset
@@ -161,64 +149,42 @@ async function zipFile(stream: DeflateStream, name: string, mtime: Date): Promis
   return Buffer.concat([local, fileName, ...stream.data, central, fileName, end]);
 }
 
-/** A raw deflate fragment of text written to it, ended by a sync flush (no final block), its bytes
- * pushed to `out` as zlib makes them. */
-class Fragment {
-  private readonly deflate = createDeflateRaw({ level: COMPRESSION_LEVEL, finishFlush: constants.Z_SYNC_FLUSH });
+/** Text compressed by a zlib stream (a gzip member, or a raw deflate fragment ended by a sync
+ * flush), its bytes pushed to `out` as zlib makes them. Each chunk is written and the next taken
+ * only after zlib has consumed it (a write's callback comes after that): chunks may be overwritten
+ * once the next is asked for. */
+class Compressed {
   private readonly ended: Promise<void>;
 
-  constructor(out: Buffer[]) {
-    this.deflate.on('data', (chunk: Buffer) => out.push(chunk));
+  constructor(
+    out: Buffer[],
+    private readonly zlib: Transform = createGzip({ level: COMPRESSION_LEVEL }),
+  ) {
+    this.zlib.on('data', (chunk: Buffer) => out.push(chunk));
     this.ended = new Promise<void>((resolve, reject) => {
-      this.deflate.on('end', resolve);
-      this.deflate.on('error', reject);
+      this.zlib.on('end', resolve);
+      this.zlib.on('error', reject);
     });
-    this.ended.catch(() => undefined); // a fragment destroyed after an error is not awaited
+    this.ended.catch(() => undefined); // a stream destroyed after an error is not awaited
+  }
+
+  /** A raw deflate fragment, as kept blocks are. */
+  static fragment(out: Buffer[]): Compressed {
+    return new Compressed(out, createDeflateRaw({ level: COMPRESSION_LEVEL, finishFlush: constants.Z_SYNC_FLUSH }));
   }
 
   write(chunk: Uint8Array): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.deflate.write(chunk, (error) => (error ? reject(error) : resolve())));
+    return new Promise<void>((resolve, reject) => this.zlib.write(chunk, (error) => (error ? reject(error) : resolve())));
   }
 
-  /** Every byte of the fragment is in `out` once this resolves. */
+  /** Every byte is in `out` once this resolves. */
   async end(): Promise<void> {
-    this.deflate.end();
+    this.zlib.end();
     await this.ended;
   }
 
   destroy(): void {
-    this.deflate.destroy();
-  }
-}
-
-/** One gzip member, its bytes pushed to `out` as zlib makes them. Each chunk is written and the
- * next taken only after zlib has consumed it (a write's callback comes after that): chunks may be
- * overwritten once the next is asked for. */
-class GzipMember {
-  private readonly gzip = createGzip({ level: COMPRESSION_LEVEL });
-  private readonly ended: Promise<void>;
-
-  constructor(out: Buffer[]) {
-    this.gzip.on('data', (chunk: Buffer) => out.push(chunk));
-    this.ended = new Promise<void>((resolve, reject) => {
-      this.gzip.on('end', resolve);
-      this.gzip.on('error', reject);
-    });
-    this.ended.catch(() => undefined); // a member destroyed after an error is not awaited
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.gzip.write(chunk, (error) => (error ? reject(error) : resolve())));
-  }
-
-  /** Every byte of the member is in `out` once this resolves. */
-  async end(): Promise<void> {
-    this.gzip.end();
-    await this.ended;
-  }
-
-  destroy(): void {
-    this.gzip.destroy();
+    this.zlib.destroy();
   }
 }
 
