@@ -229,7 +229,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     await this.db.serialized(() => this.users.prepareDeviceIdentities(onUpgrade));
     const built = await one<{ value: string }>(writer, `SELECT value FROM meta WHERE key = 'activity_zone'`);
     if (built && built.value !== this.settings.zone) await this.db.serialized(() => this.rollups.rebuildActivity());
-    else await this.rollups.loadActivity();
+    else this.rollups.deferActivity();
     // Currents records a crash left acknowledged but not rolled up (a rebuild above cannot have
     // counted them: a workspace change rolls them up before it stores the change).
     await this.pending.drainLeftovers();
