@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore } from '@brazen/store';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
+import { oneEventEach } from './profile-fixture.ts';
 import { dayUnits, pieceText, unitsAt } from './contract/support.ts';
 
 // The store contract runs on DuckDB in contract/duckdb.test.ts; here is what only DuckDB does.
@@ -295,13 +296,7 @@ describe('duckdb store: profile line files', () => {
     await store?.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
-  let batch = 0;
-  /** One Currents record a user (user-01, user-02, ...: uids 1, 2, ... on a new store), named `event`, at `time`. */
-  const ingest = async (users: number[], event: string, time: number) => {
-    const file = join(dir, `b${batch++}.json`);
-    writeFileSync(file, users.map((u) => JSON.stringify({ id: `${event}-${u}-${time}`, event_type: 'users.behaviors.CustomEvent', user_id: `user-${String(u).padStart(2, '0')}`, time, name: event, app_id: 'app-1' })).join('\n'));
-    await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' });
-  };
+  const ingest = oneEventEach(() => store, () => dir);
   const lineFiles = () => readdirSync(join(dir, 'profiles')).sort((a, b) => parseInt(a) - parseInt(b));
   /** Every field of users `uids`, computed from the events: what the line files must hold. */
   const computed = async (users: number[]) =>

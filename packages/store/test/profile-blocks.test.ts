@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore, type ProfileText } from '@brazen/store';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
+import { oneEventEach } from './profile-fixture.ts';
 
 // Kept compressed blocks of profile lines (profile-blocks.ts): what an export copies instead of
 // compressing, on DuckDB with real line and block files.
@@ -71,13 +72,7 @@ describe('duckdb store: kept compressed blocks of profile lines', () => {
     await store?.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
-  let batch = 0;
-  /** One Currents record a user (user-01, ...: uids 1, 2, ... and braze_id order on a new store). */
-  const ingest = async (users: number[], event: string, time: number) => {
-    const file = join(dir, `b${batch++}.json`);
-    writeFileSync(file, users.map((u) => JSON.stringify({ id: `${event}-${u}-${time}`, event_type: 'users.behaviors.CustomEvent', user_id: `user-${String(u).padStart(2, '0')}`, time, name: event, app_id: 'app-1' })).join('\n'));
-    await store.ingestCurrents({ bytes: readFileSync(file), format: 'ndjson' });
-  };
+  const ingest = oneEventEach(() => store, () => dir);
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
   /** Every field of `users`, computed from the events (not read from any kept line). */
   const computed = async (users: number[]) =>
