@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore } from '@brazen/store';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
-import { oneEventEach } from './profile-fixture.ts';
+import { computedProfiles, oneEventEach, range } from './profile-fixture.ts';
 import { dayUnits, pieceText, unitsAt } from './contract/support.ts';
 
 // The store contract runs on DuckDB in contract/duckdb.test.ts; here is what only DuckDB does.
@@ -298,10 +298,7 @@ describe('duckdb store: profile line files', () => {
   });
   const ingest = oneEventEach(() => store, () => dir);
   const lineFiles = () => readdirSync(join(dir, 'profiles')).sort((a, b) => parseInt(a) - parseInt(b));
-  /** Every field of users `uids`, computed from the events: what the line files must hold. */
-  const computed = async (users: number[]) =>
-    (await store.userProfiles(users.map((u) => `user-${String(u).padStart(2, '0')}`), { fields: USER_EXPORT_FIELDS, fromEvents: true })).map((l) => `${l}\n`);
-  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const computed = computedProfiles(() => store);
   const exportPieces = async (job: string, filter?: Parameters<DuckDbStore['snapshotExportMembers']>[1], perPiece = 7) => {
     const users = await store.snapshotExportMembers(job, filter, AT);
     const reader = await store.openExportProfiles(job, { fields: USER_EXPORT_FIELDS });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore, type ProfileText } from '@brazen/store';
 import { USER_EXPORT_FIELDS } from '@brazen/contract';
-import { oneEventEach } from './profile-fixture.ts';
+import { computedProfiles, oneEventEach, range } from './profile-fixture.ts';
 
 // Kept compressed blocks of profile lines (profile-blocks.ts): what an export copies instead of
 // compressing, on DuckDB with real line and block files.
@@ -73,10 +73,7 @@ describe('duckdb store: kept compressed blocks of profile lines', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const ingest = oneEventEach(() => store, () => dir);
-  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  /** Every field of `users`, computed from the events (not read from any kept line). */
-  const computed = async (users: number[]) =>
-    (await store.userProfiles(users.map((u) => `user-${String(u).padStart(2, '0')}`), { fields: USER_EXPORT_FIELDS, fromEvents: true })).map((l) => `${l}\n`);
+  const computed = computedProfiles(() => store);
   const exportPieces = async (job: string, perPiece: number, filter?: Parameters<DuckDbStore['snapshotExportMembers']>[1]) => {
     const users = await store.snapshotExportMembers(job, filter, AT);
     const reader = await store.openExportProfiles(job, { fields: USER_EXPORT_FIELDS });

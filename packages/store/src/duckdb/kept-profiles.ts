@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -10,6 +10,7 @@ import * as exportJobs from './export-jobs.ts';
 import * as profiles from './profiles.ts';
 import { blockFileName, compressBlocks, listBlocks, loadBlocks, prepareBlocks } from './profile-blocks.ts';
 import { appendRows, inTransaction, one, rows } from './sql.ts';
+import { syncPath } from './fsync.ts';
 
 export interface KeptProfileOptions {
   /** The data folder (kept profiles' line files go to its `profiles/`), or `:memory:`. */
@@ -227,10 +228,13 @@ export class KeptProfileStore implements KeptProfiles {
       await conn.run(`CREATE OR REPLACE TEMP TABLE profile_batch AS SELECT uid, k FROM profile_due WHERE k >= ${from} AND k < ${from + batch}`);
       // Asked to stop while the batch computes: its query is interrupted and the batch rolled back,
       // so that the machine is free at once (a batch takes seconds on a large store).
+      // Interrupted once: a watch that went on asking would interrupt the ROLLBACK itself, leaving
+      // the batch's transaction open on the connection.
       let cut = false;
       const watch = options.stop && setInterval(() => {
         if (options.stop!()) {
           cut = true;
+          clearInterval(watch);
           conn.interrupt();
         }
       }, 10);
@@ -283,14 +287,7 @@ export class KeptProfileStore implements KeptProfiles {
     // The lines in braze_id order (k), as pos counts them; then compressed in blocks (synced).
     const lines = await profiles.copyLines(conn, `SELECT line FROM batch_lines ORDER BY k`, path);
     const blocks = await compressBlocks(path, join(this.blockDir, blockFileName(file)), this.options.linesPerBlock, stopped);
-    for (const synced of [path, this.profileDir, this.blockDir]) {
-      const handle = await open(synced, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
+    for (const synced of [path, this.profileDir, this.blockDir]) await syncPath(synced);
     await conn.run(`DELETE FROM profile_lines WHERE uid IN (SELECT uid FROM profile_batch)`);
     await conn.run(`INSERT INTO profile_lines
       SELECT uid, ${file}, sum(strlen(line) + 1) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) - strlen(line) - 1, strlen(line) FROM batch_lines`);
@@ -318,12 +315,7 @@ export class KeptProfileStore implements KeptProfiles {
         if (options.stop?.()) return;
         throw error;
       }
-      const dir = await open(this.blockDir, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await syncPath(this.blockDir);
       await inTransaction(conn, () => listBlocks(conn, file, blocks));
       options.onCatchUp?.('compressing kept profile lines in blocks', i + 1, due.length);
     }

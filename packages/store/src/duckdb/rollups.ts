@@ -281,8 +281,7 @@ export class Rollups {
   }
 
   async loadActivity(): Promise<void> {
-    this.activityLoaded = false;
-    this.activity.clear();
+    this.deferActivity();
     // Scopes are few and users many (2M rows for the 1M-user demo): each row names its scope by
     // number, and the numbers are read as columns.
     await this.scopeNumbers(['', ...(await rows<{ scope: string }>(this.db.writer, `SELECT DISTINCT scope FROM user_days`)).map((r) => r.scope)]);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TrackBatch } from '../types.ts';
 import type { Db } from './db.ts';
 import { rows } from './sql.ts';
+import { syncPath } from './fsync.ts';
 
 /** Where the log of a store made before the log was a file kept /users/track requests acknowledged
  * and not yet applied (a row each, the normalised batch as JSON; `acked_at`: the store's time of the
@@ -216,8 +217,7 @@ export class TrackLog {
       }
       file.handle = await open(this.fileName(file.n), 'a');
       // The new file's name is durable before anything in it is acknowledged.
-      const folder = await open(this.dir!, 'r');
-      await folder.sync().finally(() => folder.close());
+      await syncPath(this.dir!);
     }
     let text = '';
     for (const e of entries) text += `{"seq":${e.seq},"at":${e.at},"batch":${JSON.stringify(e.batch)}}\n`;
