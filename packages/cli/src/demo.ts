@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildDemo, defaultDemoEnd, seedNumber, type DemoProgress, type DemoSummary } from '@brazen/demo';
+import { defaultDemoEnd, seedNumber, storeDemo, type DemoProgress, type DemoStep, type DemoSummary } from '@brazen/demo';
 import type { WorkspaceStore } from '@brazen/store';
 import { MEMORY_LIMIT_HELP, openStore, storeUrl, useWorkspace, WORKSPACE_NAME_HELP } from './open-store.ts';
 import { dataDirDefault, memorySize, positiveInteger, timeZone, utcDate, workspaceName } from './options.ts';
@@ -37,7 +37,7 @@ export function demoCommand(program: Command): void {
         const held = await workspace.data.recordCount();
         const where = workspace.name === 'default' ? `the data folder ${dataDir}` : `workspace ${workspace.name} of ${dataDir}`;
         if (held > 0) throw new Error(`${where} already holds ${held} events: build the demo into an empty folder (--data DIR) or workspace (--workspace-name NAME)`);
-        const summary = await buildDemoWorkspace(workspace, dataDir, options);
+        const { summary } = await buildDemoWorkspace(workspace, dataDir, options, 'complete');
         process.stdout.write(`${describeDemo(summary)}\n`);
         const kept = await keepUpToDate(workspace);
         process.stdout.write(`${kept ? `${kept}\n` : ''}Serve it with: brazen serve --data ${options.data}\n`);
@@ -47,13 +47,19 @@ export function demoCommand(program: Command): void {
     });
 }
 
-/** Builds the demo into an open store, with a progress bar on stderr. */
-export async function buildDemoWorkspace(store: WorkspaceStore, dataDir: string, settings: DemoSettings): Promise<DemoSummary & { seconds: number }> {
+/**
+ * Builds the demo into an open store, with a progress bar on stderr. Resolves once the store has
+ * acknowledged every record (`until: 'acknowledged'`: its reads answer for all of them, and the rest
+ * of the build is `complete`) or once the build is complete; `seconds` is the time until then.
+ */
+export async function buildDemoWorkspace(
+  store: WorkspaceStore, dataDir: string, settings: DemoSettings, until: 'acknowledged' | 'complete', onStep?: (step: DemoStep) => void,
+): Promise<{ summary: DemoSummary & { seconds: number }; complete: Promise<void> }> {
   const started = performance.now();
   const now = Date.now();
   const bar = progressBar('demo', settings.users, 'users');
   try {
-    const summary = await buildDemo(store, {
+    const { summary, complete } = await storeDemo(store, {
       users: settings.users,
       days: settings.days,
       seed: seedNumber(settings.seed),
@@ -63,8 +69,10 @@ export async function buildDemoWorkspace(store: WorkspaceStore, dataDir: string,
       tmpDir: join(dataDir, 'tmp'),
       // A chunk handed to the store gets its line: storing is most of the build.
       onProgress: (p) => bar.update(p.usersDone, demoProgressDetail(p), p.storing > 0),
+      onStep,
     });
-    return { ...summary, seconds: (performance.now() - started) / 1000 };
+    if (until === 'complete') await complete;
+    return { summary: { ...summary, seconds: (performance.now() - started) / 1000 }, complete };
   } finally {
     bar.stop();
   }

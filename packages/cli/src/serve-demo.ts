@@ -16,15 +16,31 @@ export interface PreparedDemo {
   key: string;
   keyCreated: boolean;
   built: boolean;
+  /** The rest of a build the store acknowledged whole (resolved when nothing was built). */
+  complete: Promise<void>;
+}
+
+/** With BRAZEN_TIMING=1, a line on stderr as each step of `serve --demo` begins: seconds since the
+ * process started (the benchmark prints where the time goes from them). */
+export function timing(step: string): void {
+  if (process.env.BRAZEN_TIMING === '1') process.stderr.write(`brazen timing: ${step} at ${(performance.now() / 1000).toFixed(3)} s\n`);
 }
 
 /**
  * `serve --demo`: builds the demo workspace when the data folder holds no events, and makes sure
- * there is a key to call the API with (BRAZEN_API_KEY, or a new one printed once).
+ * there is a key to call the API with (BRAZEN_API_KEY, or a new one printed once). Resolves once the
+ * store has acknowledged the whole demo: it answers every request for all of it from then on (its
+ * reads wait for what it does after an acknowledgement), so the server can listen while the rest of
+ * the build (`complete`) goes on.
  */
 export async function prepareDemo(store: Store, dataDir: string, options: DemoServeOptions, envKey: string | undefined): Promise<PreparedDemo> {
-  let built = false;
   const workspace = store.workspace();
+  // The key first: a write made after the build would wait for the rest of it.
+  const key = envKey || newApiKey();
+  if (!envKey) {
+    await store.keys.addApiKey({ name: 'demo', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+  }
+  const prepared: PreparedDemo = { key, keyCreated: !envKey, built: false, complete: Promise.resolve() };
   const marker = (await workspace.catalog.getWorkspace()).demo as DemoMarker | undefined;
   if (marker && !marker.complete) {
     process.stderr.write(`brazen: the demo build in ${dataDir} was interrupted, so its data is partial: delete the folder to build it again\n`);
@@ -32,14 +48,12 @@ export async function prepareDemo(store: Store, dataDir: string, options: DemoSe
   if ((await workspace.data.recordCount()) === 0) {
     const settings: DemoSettings = { users: options.demoUsers, days: options.demoDays, seed: options.demoSeed };
     process.stdout.write(`Building the demo workspace (${settings.users} users, ${settings.days} days, seed ${settings.seed})...\n`);
-    const summary = await buildDemoWorkspace(workspace, dataDir, settings);
+    const { summary, complete } = await buildDemoWorkspace(workspace, dataDir, settings, 'acknowledged', timing);
     process.stdout.write(`${describeDemo(summary)}\n`);
-    built = true;
+    prepared.built = true;
+    prepared.complete = complete;
   }
-  if (envKey) return { key: envKey, keyCreated: false, built };
-  const key = newApiKey();
-  await store.keys.addApiKey({ name: 'demo', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
-  return { key, keyCreated: true, built };
+  return prepared;
 }
 
 /** Three requests a new user can paste, chosen among the routes this server has. */

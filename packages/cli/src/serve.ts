@@ -5,7 +5,7 @@ import { ALL_PERMISSIONS } from '@brazen/contract';
 import { redactStoreUrl, RedisLeases, type Workspace } from '@brazen/store';
 import { buildApp, hashKey, loggerOptions, mergeWorkspace, Metrics, RedisRateCounter, type CompatName } from '@brazen/server';
 import { memorySize, portNumber, positiveInteger, seconds, uint32 } from './options.ts';
-import { prepareDemo, printDemoWelcome, type DemoServeOptions } from './serve-demo.ts';
+import { prepareDemo, printDemoWelcome, timing, type DemoServeOptions } from './serve-demo.ts';
 import { openStore, storeUrl } from './open-store.ts';
 import { POLL_INTERVAL_HELP, S3_ENDPOINT_HELP, S3_REGION_HELP } from './import.ts';
 import { followCurrentsInServer } from './serve-follow.ts';
@@ -108,11 +108,22 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
   // process at a time store a workspace's batch or run an export job.
   const { Redis } = options.redis ? await import('ioredis') : { Redis: undefined };
   const leases = Redis && options.redis ? new RedisLeases(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
+  timing('open the store');
   const store = await openStore(url, options.memoryLimit, leases);
   const workspace = store.workspace();
+  // Before the demo's build: a write made after it would wait for the rest of it.
+  const key = process.env.BRAZEN_API_KEY;
+  if (key) {
+    await store.keys.addApiKey({ name: 'BRAZEN_API_KEY', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
+  }
   const demo = options.demo
     ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY)
     : undefined;
+  // The rest of the demo's build goes on while the server starts and answers (each read waits for
+  // what it needs).
+  const demoComplete = demo?.complete.then(() => timing('demo complete'), (error: unknown) => {
+    process.stderr.write(`brazen: the demo build could not be completed: ${(error as Error).message}\n`);
+  });
   const rateCounter = Redis && options.redis ? new RedisRateCounter(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
   const app = await buildApp({
     store,
@@ -150,19 +161,19 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
       urls: options.followCurrents, endpoint: options.s3Endpoint, region: options.s3Region, intervalMs: (options.pollInterval ?? 60) * 1000,
     })
     : undefined;
-  const key = process.env.BRAZEN_API_KEY;
-  if (key) {
-    await store.keys.addApiKey({ name: 'BRAZEN_API_KEY', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
-  }
+  timing('listen');
   const address = await app.listen({ port, host: options.host });
   process.stdout.write(`brazen listening on ${address} (store: ${store.engine} at ${redactStoreUrl(url.replace(/^duckdb:/, ''))})\n`);
   follower?.start();
-  if (demo) await printDemoWelcome(app, workspace, address, demo);
-  else if (!key) process.stdout.write('No BRAZEN_API_KEY given: set one to call the API (BRAZEN_API_KEY=... brazen serve).\n');
+  if (demo) {
+    await printDemoWelcome(app, workspace, address, demo);
+    timing('ready');
+  } else if (!key) process.stdout.write('No BRAZEN_API_KEY given: set one to call the API (BRAZEN_API_KEY=... brazen serve).\n');
 
   await new Promise<void>((done) => {
     const stop = async (signal: string) => {
       process.stdout.write(`brazen: ${signal}, shutting down\n`);
+      await demoComplete;
       await app.close();
       await store.close();
       await leases?.close();

@@ -26,7 +26,11 @@ export interface DemoBuildOptions extends DemoOptions {
   /** Whether the users are simulated in a worker thread (default false: see buildDemo). */
   worker?: boolean;
   onProgress?: (progress: DemoProgress) => void;
+  /** Called as each step of the build begins (`simulate`, `store`, `attributes`, `acknowledged`), to time them. */
+  onStep?: (step: DemoStep) => void;
 }
+
+export type DemoStep = 'simulate' | 'store' | 'attributes' | 'acknowledged';
 
 /** Kept in the workspace document as `demo`. */
 export interface DemoMarker {
@@ -48,6 +52,16 @@ export interface DemoSummary {
   plan: DemoPlan;
 }
 
+/** A demo the store has acknowledged whole, and the rest of its build. */
+export interface StoredDemo {
+  summary: DemoSummary;
+  /**
+   * Resolves once the store has applied all of it (rollups, attribute history: the store's reads
+   * wait for them already) and the workspace's marker says the build is complete.
+   */
+  complete: Promise<void>;
+}
+
 /** Users generated between two turns of the event loop (a few milliseconds of work). */
 const YIELD_EVERY_USERS = 16;
 /** Users generated between two progress reports (a multiple of YIELD_EVERY_USERS). */
@@ -58,13 +72,22 @@ export function defaultDemoEnd(nowMs: number): number {
   return (Math.floor(nowMs / 86_400_000) + 1) * 86_400;
 }
 
-/**
- * Builds the demo workspace into a store: the workspace document first, then every user's Currents
- * records through the store's Currents ingestion (NDJSON chunks, as POST /currents would store them)
- * and their attribute history through `track`, one chunk of users at a time. Generation of the next
- * chunk overlaps the store's work on the previous one.
- */
+/** Builds the demo workspace into a store (`storeDemo`) and resolves once it is complete. */
 export async function buildDemo(store: WorkspaceStore, options: DemoBuildOptions): Promise<DemoSummary> {
+  const { summary, complete } = await storeDemo(store, options);
+  await complete;
+  return summary;
+}
+
+/**
+ * Stores the demo workspace: the workspace document first, then every user's Currents records
+ * through the store's Currents ingestion (NDJSON chunks, as POST /currents would store them) and
+ * their attribute history through `track`, one chunk of users at a time. Generation of the next
+ * chunk overlaps the store's work on the previous one. Resolves once the store has acknowledged every
+ * record (they are durable, and every read of the store answers for them); what the store does after
+ * its acknowledgements, and the marker of a complete build, are `complete`.
+ */
+export async function storeDemo(store: WorkspaceStore, options: DemoBuildOptions): Promise<StoredDemo> {
   if (!Number.isInteger(options.users) || options.users < 1 || options.users > 16_000_000) {
     throw new Error(`users must be an integer between 1 and 16000000 (got ${options.users})`);
   }
@@ -103,6 +126,7 @@ export async function buildDemo(store: WorkspaceStore, options: DemoBuildOptions
   const storeChunk = async (chunk: SimulatedChunk) => {
     storing = chunk.records;
     report();
+    options.onStep?.('store');
     if (chunk.file !== undefined) {
       const result = await store.data.ingestCurrents({ bytes: createReadStream(chunk.file, { highWaterMark: 1 << 20 }), format: 'ndjson' });
       if (result.errors.length > 0) {
@@ -112,6 +136,7 @@ export async function buildDemo(store: WorkspaceStore, options: DemoBuildOptions
       summary.stored += result.stored;
       rmSync(chunk.file, { force: true });
     }
+    options.onStep?.('attributes');
     if (chunk.attributes.length > 0) await store.data.track({ attributes: chunk.attributes, events: [], purchases: [] });
     summary.records += chunk.records;
     summary.attributes += chunk.attributes.length;
@@ -120,6 +145,7 @@ export async function buildDemo(store: WorkspaceStore, options: DemoBuildOptions
     report();
   };
   let inFlight: Promise<void> = Promise.resolve();
+  options.onStep?.('simulate');
   try {
     if (inWorker) {
       // The simulation's own options only (no callbacks: they stay in this thread).
@@ -146,12 +172,15 @@ export async function buildDemo(store: WorkspaceStore, options: DemoBuildOptions
       }
       await inFlight;
     }
-    await store.catalog.putWorkspace({ ...workspace, demo: { ...marker, complete: true } });
   } finally {
     await inFlight.catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
-  return summary;
+  options.onStep?.('acknowledged');
+  // Waits for the store to apply what it acknowledged (a change of the workspace document comes after
+  // every write before it).
+  const complete = store.catalog.putWorkspace({ ...workspace, demo: { ...marker, complete: true } });
+  return { summary, complete };
 }
 
 /** Every record and attribute update of the demo, without a store (for tests and exports). */
