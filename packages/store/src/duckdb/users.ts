@@ -2,12 +2,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { identityKeys, resolveCurrentsUsers, resolveTrackUsers, type IdentityKey, type TrackNaming } from '@brazen/analytics';
 import { DEVICE_IDENTITIES_FROM_EVENTS_SQL } from './currents-sql.ts';
 import type { Db } from './db.ts';
+import { fnv1a, IdentityMap, type KeyHash } from './identity-map.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
-import { appendRows, fillTempTable, identitiesByValue, one, rows, tuplesOf } from './sql.ts';
-
-/** Lookups of at most this many values name them as constants (answered through the index); more
- * are joined. */
-const LOOKUP_AS_LIST = 200;
+import { appendRows, fillTempTable, one, tuplesOf } from './sql.ts';
 
 /**
  * Users and their identities: every user has a number of the store's own (`uid`, never seen outside
@@ -17,6 +14,12 @@ const LOOKUP_AS_LIST = 200;
 export class Users {
   /** The uid the next new user takes. */
   nextUid = 1;
+  /** How the identity map hashes its keys (a test may make every key collide). */
+  keyHash: KeyHash = fnv1a;
+  /** The identities /users/track names users by, kept in the process from the first group on. */
+  private identityMap: IdentityMap | undefined;
+  /** How many rows of `identities` (from rowid 0) the map has read. */
+  private mapRows = 0;
 
   constructor(
     private readonly db: Db,
@@ -138,24 +141,45 @@ export class Users {
     return resolved;
   }
 
-  /** uid of each key found (by `key`), read on `conn` (the writer's, inside a write). */
-  async lookupIdentities(keys: IdentityKey[], conn: DuckDBConnection = this.db.writer): Promise<Map<string, number>> {
+  /** uid of each key found (by `key`), read on the writer inside a /users/track group, before
+   * the group writes. */
+  async lookupIdentities(keys: IdentityKey[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (keys.length === 0) return found;
-    // Email and phone may name several users; the most recent one is meant. The values are matched
-    // as a list of constants, which the index on identities(value) answers (a join scans them all).
-    const values = [...new Set(keys.map((k) => k.value))];
-    let hits: Array<{ kind: string; value: string; uid: number }>;
-    if (values.length <= LOOKUP_AS_LIST) {
-      hits = await identitiesByValue(conn, values, 'kind, value, max(uid) AS uid', 'GROUP BY ALL');
-    } else {
-      // Thousands of values (a group of /users/track requests): a join over the identities costs
-      // less than binding that many constants (1.7 s of CPU per 100k objects, the applier's largest step).
-      await fillTempTable(conn, 'lookup_values', { value: 'VARCHAR' }, values.map((v) => [v]));
-      hits = await rows(conn, `SELECT kind, value, max(uid) AS uid FROM identities WHERE value IN (SELECT value FROM lookup_values) GROUP BY ALL`);
+    const map = await this.currentIdentityMap();
+    for (const k of keys) {
+      const uid = map.get(k.kind, k.value);
+      if (uid !== undefined) found.set(k.key, uid);
     }
-    for (const h of hits) found.set(`${h.kind}\u0000${h.value}`, h.uid);
     return found;
   }
 
+  /**
+   * The identity map with every committed row of `identities`. The table only grows at its end:
+   * its rows are never updated or deleted, and a rolled-back append leaves no row behind (the next
+   * append takes its rowids). So the rows from `mapRows` on are those the map has not seen,
+   * whoever wrote them (this path, Currents' new users), and rows a rolled-back group wrote are
+   * never seen. Read before the group writes: the map never runs ahead of the table. Should the
+   * rows from `mapRows` on not be all the new ones, the map is made again from every row.
+   */
+  private async currentIdentityMap(): Promise<IdentityMap> {
+    const { writer } = this.db;
+    const counts = await one<{ total: number; after: number }>(writer,
+      `SELECT count(*)::DOUBLE AS total, count(*) FILTER (WHERE rowid >= ${this.mapRows})::DOUBLE AS after FROM identities`);
+    const total = counts?.total ?? 0;
+    if (!this.identityMap || counts?.after !== total - this.mapRows) {
+      this.identityMap = new IdentityMap(this.keyHash);
+      this.mapRows = 0;
+    }
+    if (total > this.mapRows) {
+      const map = this.identityMap;
+      const result = await writer.stream(`SELECT kind, value, uid FROM identities WHERE rowid >= ${this.mapRows} AND kind <> 'device_id'`);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        const [kinds, values, uids] = [0, 1, 2].map((c) => chunk.getColumnValues(c));
+        for (let i = 0; i < chunk.rowCount; i++) map.add(kinds[i] as string, values[i] as string, uids[i] as number);
+      }
+      this.mapRows = total;
+    }
+    return this.identityMap;
+  }
 }
