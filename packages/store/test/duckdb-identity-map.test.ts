@@ -136,6 +136,7 @@ describe('duckdb store: /users/track finds users through the identity map', () =
     expect(await profile(store, 'lost')).toEqual([]);
     await store.track(purchase('lost', 4));
     expect(await store.recordCount()).toBe(3);
+    expect((await profile(store, 'lost')).map((p) => JSON.parse(p).total_revenue)).toEqual([4]);
     await store.close();
 
     const reopened = await DuckDbStore.open({ dataDir: dir, now: () => NOW });

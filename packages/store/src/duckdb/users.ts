@@ -22,8 +22,10 @@ export class Users {
   keyHash: KeyHash = fnv1a;
   /** The identities /users/track names users by, kept in the process from the first group on. */
   private identityMap: IdentityMap | undefined;
-  /** How many rows of `identities` (from rowid 0) the map has read. */
+  /** How many rows of `identities` (from rowid 0) the map has. */
   private mapRows = 0;
+  /** Whether rows may have been added that the map has not (set by every Currents batch). */
+  private mapStale = false;
 
   constructor(
     private readonly db: Db,
@@ -39,6 +41,9 @@ export class Users {
   /** Gives a uid to every user named in the batch that is not known yet, and records new identities
    * (the rule of analytics' `resolveCurrentsUsers`, on the namings `umap` found no user for). */
   async createCurrentsUsers(): Promise<void> {
+    // Every Currents batch comes here, and may add identities (its users', device ids): the
+    // identity map reads them at the next /users/track group.
+    this.mapStale = true;
     if (await this.createCurrentsUsersInSql()) return;
     // Read column by column: a batch of new users has tens of thousands of these.
     const open = tuplesOf<[string, string, number | null, number | null, number | null]>(
@@ -106,10 +111,21 @@ export class Users {
     if (identities.length === 0) return;
     await appendRows(this.db.writer, 'identities', ['VARCHAR', 'VARCHAR', 'INTEGER'], identities);
     await this.kept.markStale(identities.map(([, , uid]) => uid));
+    // The rows are the table's next ones: the map takes them once they are committed, unless it is
+    // to read the table again anyway.
+    const map = this.identityMap;
+    if (map && !this.mapStale) {
+      this.db.afterCommit(() => {
+        if (this.identityMap !== map || this.mapStale) return;
+        for (const [kind, value, uid] of identities) map.add(kind, value, uid);
+        this.mapRows += identities.length;
+      });
+    }
   }
 
   /** Device ids become identities at ingestion; a store made before gets them from its records, once. */
   async prepareDeviceIdentities(onUpgrade: (what: string) => void): Promise<void> {
+    this.mapStale = true;
     if (await one(this.db.writer, `SELECT 1 FROM meta WHERE key = 'device_identities'`)) return;
     if (await one(this.db.writer, `SELECT 1 FROM events LIMIT 1`)) onUpgrade('keeping the device ids of the stored records as identities');
     await this.db.transaction(async () => {
@@ -161,12 +177,14 @@ export class Users {
   /**
    * The identity map with every committed row of `identities`. The table only grows at its end:
    * its rows are never updated or deleted, and a rolled-back append leaves no row behind (the next
-   * append takes its rowids). So the rows from `mapRows` on are those the map has not seen,
-   * whoever wrote them (this path, Currents' new users), and rows a rolled-back group wrote are
-   * never seen. Read before the group writes: the map never runs ahead of the table. Should the
-   * rows from `mapRows` on not be all the new ones, the map is made again from every row.
+   * append takes its rowids). The map takes the rows /users/track appends once they are committed
+   * (`appendIdentities`); any other writer of identities (a Currents batch) marks it stale, and the
+   * rows from `mapRows` on are then read here, at the start of the next group, before it writes:
+   * the map never runs ahead of the table, and rows of a rolled-back group are never taken. Should
+   * the rows from `mapRows` on not be all the new ones, the map is made again from every row.
    */
   private async currentIdentityMap(): Promise<IdentityMap> {
+    if (this.identityMap && !this.mapStale) return this.identityMap;
     const { writer } = this.db;
     const counts = await one<{ total: number; after: number }>(writer,
       `SELECT count(*)::DOUBLE AS total, count(*) FILTER (WHERE rowid >= ${this.mapRows})::DOUBLE AS after FROM identities`);
@@ -179,6 +197,7 @@ export class Users {
       this.identityMap.addRows(await identityRows(writer, from, Math.min(total, from + MAP_READ_ROWS)));
     }
     this.mapRows = total;
+    this.mapStale = false;
     return this.identityMap;
   }
 }
