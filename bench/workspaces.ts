@@ -35,7 +35,7 @@ async function snapshots(): Promise<void> {
   const dir = freshDir('workspaces-snapshots');
   const store = await DuckDbWorkspaces.open(dir, { now: () => NOW });
   const built = performance.now();
-  const summary = await buildDemo(store.workspace(), { users, days, seed: 1, end: END, tmpDir: join(dir, 'tmp') });
+  const summary = await buildDemo(store.workspace(), { users, days, seed: 1, end: END });
   console.log(`demo: ${fmt(users)} users × ${days} days, ${fmt(summary.stored)} records, built in ${fmt((performance.now() - built) / 1000, 1)} s`);
   await store.keys.addApiKey({ name: 'bench', workspace: 'default', hash: hashKey('bench'), permissions: ALL_PERMISSIONS, createdAt: new Date(NOW).toISOString() });
   const app = await buildApp({ store, now: () => NOW, tmpDir: join(dir, 'tmp'), rateLimits: false, profiles: { idleMs: false } });

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { defaultDemoEnd, seedNumber, storeDemo, type DemoProgress, type DemoStep, type DemoSummary } from '@brazen/demo';
 import type { WorkspaceStore } from '@brazen/store';
@@ -37,7 +37,7 @@ export function demoCommand(program: Command): void {
         const held = await workspace.data.recordCount();
         const where = workspace.name === 'default' ? `the data folder ${dataDir}` : `workspace ${workspace.name} of ${dataDir}`;
         if (held > 0) throw new Error(`${where} already holds ${held} events: build the demo into an empty folder (--data DIR) or workspace (--workspace-name NAME)`);
-        const { summary } = await buildDemoWorkspace(workspace, dataDir, options, 'complete');
+        const { summary } = await buildDemoWorkspace(workspace, options, 'complete');
         process.stdout.write(`${describeDemo(summary)}\n`);
         const kept = await keepUpToDate(workspace);
         process.stdout.write(`${kept ? `${kept}\n` : ''}Serve it with: brazen serve --data ${options.data}\n`);
@@ -53,7 +53,7 @@ export function demoCommand(program: Command): void {
  * of the build is `complete`) or once the build is complete; `seconds` is the time until then.
  */
 export async function buildDemoWorkspace(
-  store: WorkspaceStore, dataDir: string, settings: DemoSettings, until: 'acknowledged' | 'complete', onStep?: (step: DemoStep) => void,
+  store: WorkspaceStore, settings: DemoSettings, until: 'acknowledged' | 'complete', onStep?: (step: DemoStep, chunk?: number) => void,
 ): Promise<{ summary: DemoSummary & { seconds: number }; complete: Promise<void> }> {
   const started = performance.now();
   const now = Date.now();
@@ -66,7 +66,6 @@ export async function buildDemoWorkspace(
       // Without --end the period ends with today, and stops at this moment: no record in the future.
       ...(settings.end === undefined ? { end: defaultDemoEnd(now), until: Math.floor(now / 1000) } : { end: settings.end }),
       timeZone: settings.timeZone,
-      tmpDir: join(dataDir, 'tmp'),
       // A chunk handed to the store gets its line: storing is most of the build.
       onProgress: (p) => bar.update(p.usersDone, demoProgressDetail(p), p.storing > 0),
       onStep,

@@ -48,7 +48,7 @@ export async function prepareDemo(store: Store, dataDir: string, options: DemoSe
   if ((await workspace.data.recordCount()) === 0) {
     const settings: DemoSettings = { users: options.demoUsers, days: options.demoDays, seed: options.demoSeed };
     process.stdout.write(`Building the demo workspace (${settings.users} users, ${settings.days} days, seed ${settings.seed})...\n`);
-    const { summary, complete } = await buildDemoWorkspace(workspace, dataDir, settings, 'acknowledged', timing);
+    const { summary, complete } = await buildDemoWorkspace(workspace, settings, 'acknowledged', (step, chunk) => timing(chunk === undefined ? step : `${step} chunk ${chunk + 1}`));
     process.stdout.write(`${describeDemo(summary)}\n`);
     prepared.built = true;
     prepared.complete = complete;

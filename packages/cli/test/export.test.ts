@@ -70,7 +70,7 @@ describe('brazen export all pulls a whole workspace like a connector', () => {
   let url: string;
   beforeAll(async () => {
     h = await startHarness({ now: Date.UTC(2024, 3, 1, 12) });
-    await buildDemo(h.store.workspace(), { ...options, tmpDir: join(h.dir, 'tmp') });
+    await buildDemo(h.store.workspace(), options);
     url = await h.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {

@@ -29,12 +29,12 @@ export interface ServedDemo {
 export async function serveDemo(): Promise<ServedDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'brazen-console-'));
   const store = await DuckDbStore.open({ dataDir: dir, now: () => NOW });
-  await buildDemo(store.workspace(), { users: 600, days: 60, seed: 21, end: END, tmpDir: join(dir, 'tmp') });
+  await buildDemo(store.workspace(), { users: 600, days: 60, seed: 21, end: END });
   await store.addApiKey({ name: 'everything', workspace: 'default', hash: hashKey(FULL_KEY), permissions: ALL_PERMISSIONS, createdAt: '2025-01-01T00:00:00.000Z' });
   await store.addApiKey({
     name: 'no DAU', workspace: 'default', hash: hashKey(NO_DAU_KEY), permissions: ALL_PERMISSIONS.filter((p) => p !== 'kpi.dau.data_series'), createdAt: '2025-01-02T00:00:00.000Z',
   });
-  const app = await buildApp({ store, now: () => NOW, tmpDir: join(dir, 'tmp') });
+  const app = await buildApp({ store, now: () => NOW });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {

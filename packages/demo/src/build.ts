@@ -1,8 +1,5 @@
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { WorkspaceStore } from '@brazen/store';
+import type { AttributeRecord, WorkspaceStore } from '@brazen/store';
 import { demoPlan, type DemoOptions, type DemoPlan } from './plan.ts';
-import { simulateChunks, simulateInWorker, type SimulatedChunk } from './simulate-worker.ts';
 import { SimulatedUser, type DemoSink } from './user.ts';
 import { demoWorkspace } from './workspace.ts';
 
@@ -14,23 +11,21 @@ export interface DemoProgress {
   usersDone: number;
   /** Records stored. */
   records: number;
-  /** Records handed to the store and not stored yet. */
+  /** Records simulated and handed to the store, not stored yet. */
   storing: number;
 }
 
 export interface DemoBuildOptions extends DemoOptions {
-  /** Folder for the NDJSON chunks handed to the store (removed afterwards). */
-  tmpDir: string;
-  /** Records per chunk handed to the store at once. */
+  /** Records (of whole users) per chunk handed to the store, about. */
   chunkRecords?: number;
-  /** Whether the users are simulated in a worker thread (default false: see buildDemo). */
-  worker?: boolean;
   onProgress?: (progress: DemoProgress) => void;
-  /** Called as each step of the build begins (`simulate`, `store`, `attributes`, `acknowledged`), to time them. */
-  onStep?: (step: DemoStep) => void;
+  /** Called at each step of the build (with the chunk it is about), to time them. */
+  onStep?: (step: DemoStep, chunk?: number) => void;
 }
 
-export type DemoStep = 'simulate' | 'store' | 'attributes' | 'acknowledged';
+/** A chunk's users begin to be simulated, are all simulated, are stored (acknowledged by the store);
+ * the attribute updates begin to be stored; everything is acknowledged. */
+export type DemoStep = 'simulate' | 'simulated' | 'stored' | 'attributes' | 'acknowledged';
 
 /** Kept in the workspace document as `demo`. */
 export interface DemoMarker {
@@ -62,10 +57,21 @@ export interface StoredDemo {
   complete: Promise<void>;
 }
 
-/** Users generated between two turns of the event loop (a few milliseconds of work). */
-const YIELD_EVERY_USERS = 16;
-/** Users generated between two progress reports (a multiple of YIELD_EVERY_USERS). */
+/**
+ * Records a chunk holds by default (about; whole users): the default demo (418k records) is one. Each
+ * chunk has fixed costs in the store (its rollups, a dedupe against more stored ids); in chunks of
+ * 150k and 220k, the next simulated while the store took the one before, the default demo was
+ * acknowledged no sooner than in one (6.7-7.5 and 5.5-8.0 s against 5.3-6.7 s, same hour, load
+ * 1.3-1.6, two cores).
+ */
+const CHUNK_RECORDS = 500_000;
+/** NDJSON handed to the store at once, bytes (about: whole records), a turn of the event loop between
+ * two, in which the store goes on with the chunk before. */
+const PIECE_BYTES = 1 << 20;
+/** Users simulated between two progress reports. */
 const REPORT_EVERY_USERS = 512;
+/** Attribute updates a `track` call holds. */
+const ATTRIBUTES_PER_BATCH = 50_000;
 
 /** The UTC midnight after `nowMs`: the default end of the simulated period (today is its last day). */
 export function defaultDemoEnd(nowMs: number): number {
@@ -106,76 +112,103 @@ export async function storeDemo(store: WorkspaceStore, options: DemoBuildOptions
   };
   await store.catalog.putWorkspace({ ...workspace, demo: marker });
 
-  const dir = join(options.tmpDir, `demo-${plan.seedHex}-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  // Large chunks: each batch has fixed costs (a fold of the counter logs, the conversions of its
-  // users). Simulated in this thread, the default demo (10,000 users × 90 days, 418k records) is one
-  // batch: built in 12.4 s against 12.8-13.0 s in two batches of 250k on two cores. Simulated in a
-  // worker thread (`worker: true`), chunks of 150k records let the store take each while the worker
-  // makes the next on the other core; measured slower on this shared machine (the default demo in
-  // 25.2 s against 16.8 s in this thread, same run, load 6-8: the other core was not free, and three
-  // batches cost more than one), so it is not the default.
-  const inWorker = options.worker ?? false;
-  const chunkRecords = options.chunkRecords ?? (inWorker ? 150_000 : 500_000);
+  // Chunks of whole users, each simulated while the store takes the one before (DuckDB works on its
+  // own threads), its NDJSON handed to the store's Currents ingestion as it is made, a piece at a
+  // time (no file of its own to write and copy), then its users' attribute updates through `track`.
+  const chunkRecords = options.chunkRecords ?? CHUNK_RECORDS;
   const summary: DemoSummary = { users: options.users, days: options.days, records: 0, stored: 0, attributes: 0, plan };
-  let simulated = 0;
-  let stored = 0;
-  let storing = 0;
-  const report = () => options.onProgress?.({ users: options.users, simulated, usersDone: stored, records: summary.records, storing });
-  /** Stores a chunk: its records through the store's Currents ingestion, then its attribute updates. */
-  const storeChunk = async (chunk: SimulatedChunk) => {
-    storing = chunk.records;
+  const progress: DemoProgress = { users: options.users, simulated: 0, usersDone: 0, records: 0, storing: 0 };
+  const report = () => options.onProgress?.({ ...progress });
+  let attributes: AttributeRecord[] = [];
+  let lines: string[] = [];
+  let pieceBytes = 0;
+  let records = 0;
+  const sink: DemoSink = {
+    record: (r) => {
+      const line = JSON.stringify(r);
+      lines.push(line);
+      pieceBytes += line.length + 1;
+      records++;
+    },
+    attributes: (a) => void attributes.push(a),
+  };
+  let next = 0;
+  const simulateUser = () => {
+    new SimulatedUser(plan, next++, sink).run();
+    progress.simulated = next;
+    if (next % REPORT_EVERY_USERS === 1) report();
+  };
+  const piece = () => {
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    lines = [];
+    pieceBytes = 0;
+    return bytes;
+  };
+  /** The rest of the chunk begun: its users simulated as the store reads them. */
+  async function* chunkBody(first: Buffer): AsyncGenerator<Buffer> {
+    yield first;
+    while (next < options.users && records < chunkRecords) {
+      simulateUser();
+      if (pieceBytes >= PIECE_BYTES) yield piece();
+    }
+    if (lines.length > 0) yield piece();
+  }
+
+  const acks: Array<Promise<void>> = [];
+  let failed: { error: unknown } | undefined;
+  for (let chunk = 0; next < options.users; chunk++) {
+    // At most one chunk stored while the next is simulated.
+    if (acks.length >= 2) await acks[acks.length - 2];
+    if (failed) throw failed.error;
+    options.onStep?.('simulate', chunk);
+    records = 0;
+    attributes = [];
+    // Its first records before it goes to the store (the last users may make none).
+    while (next < options.users && lines.length === 0) simulateUser();
+    if (lines.length === 0) break;
+    let ended!: () => void;
+    const simulated = new Promise<void>((resolve) => (ended = resolve));
+    const body = (async function* () {
+      yield* chunkBody(piece());
+      ended();
+    })();
+    const ack = store.data.ingestCurrents({ bytes: body, format: 'ndjson' });
+    await Promise.race([simulated, ack.then(() => simulated)]);
+    const chunkUsers = next;
+    const chunkRecordsMade = records;
+    const chunkAttributes = attributes;
+    options.onStep?.('simulated', chunk);
+    progress.storing += chunkRecordsMade;
     report();
-    options.onStep?.('store');
-    if (chunk.file !== undefined) {
-      const result = await store.data.ingestCurrents({ bytes: createReadStream(chunk.file, { highWaterMark: 1 << 20 }), format: 'ndjson' });
+    const stored = ack.then(async (result) => {
       if (result.errors.length > 0) {
         const e = result.errors[0];
         throw new Error(`the store rejected ${result.errors.length} demo records, e.g. #${e.index}: ${e.message}`);
       }
+      options.onStep?.('stored', chunk);
       summary.stored += result.stored;
-      rmSync(chunk.file, { force: true });
-    }
-    options.onStep?.('attributes');
-    if (chunk.attributes.length > 0) await store.data.track({ attributes: chunk.attributes, events: [], purchases: [] });
-    summary.records += chunk.records;
-    summary.attributes += chunk.attributes.length;
-    storing = 0;
-    stored = chunk.usersDone;
-    report();
-  };
-  let inFlight: Promise<void> = Promise.resolve();
-  options.onStep?.('simulate');
-  try {
-    if (inWorker) {
-      // The simulation's own options only (no callbacks: they stay in this thread).
-      const { tmpDir: _dir, chunkRecords: _chunk, onProgress: _progress, worker: _worker, ...simulation } = options;
-      await simulateInWorker(simulation, dir, chunkRecords, storeChunk, (users) => {
-        simulated = users;
-        report();
-      });
-    } else {
-      for (const step of simulateChunks(plan, options.users, dir, chunkRecords)) {
-        if (typeof step !== 'number') {
-          simulated = step.usersDone;
-          await inFlight;
-          inFlight = storeChunk(step);
-          continue;
-        }
-        simulated = step;
-        // The store's work on the previous chunk is a chain of statements, each started when the one
-        // before is done: yielding now and then lets it go on while this chunk is generated.
-        if ((step - 1) % YIELD_EVERY_USERS === 0) {
-          if ((step - 1) % REPORT_EVERY_USERS === 0) report();
-          await new Promise(setImmediate);
-        }
+      options.onStep?.('attributes', chunk);
+      for (let i = 0; i < chunkAttributes.length; i += ATTRIBUTES_PER_BATCH) {
+        await store.data.track({ attributes: chunkAttributes.slice(i, i + ATTRIBUTES_PER_BATCH), events: [], purchases: [] });
       }
-      await inFlight;
-    }
-  } finally {
-    await inFlight.catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+      summary.records += chunkRecordsMade;
+      summary.attributes += chunkAttributes.length;
+      progress.records += chunkRecordsMade;
+      progress.storing -= chunkRecordsMade;
+      progress.usersDone = chunkUsers;
+      report();
+    });
+    stored.catch((error: unknown) => (failed ??= { error }));
+    acks.push(stored);
   }
+  await Promise.all(acks);
+  if (attributes.length > 0 && progress.usersDone < options.users) {
+    // Users after the last chunk's records, with attribute updates only.
+    await store.data.track({ attributes, events: [], purchases: [] });
+    summary.attributes += attributes.length;
+  }
+  progress.usersDone = options.users;
+  report();
   options.onStep?.('acknowledged');
   // Waits for the store to apply what it acknowledged (a change of the workspace document comes after
   // every write before it).

@@ -21,7 +21,7 @@ describe('a demo the store has acknowledged, before the rest of its build is don
   beforeAll(async () => {
     simulateDemo(DEMO, { record: (r) => void records.push(r), attributes: (a) => void attributes.push(a) });
     done = await startHarness({ now: NOW });
-    await buildDemo(done.store.workspace(), { ...DEMO, tmpDir: `${done.dir}/tmp` });
+    await buildDemo(done.store.workspace(), { ...DEMO });
     early = await startHarness({ now: NOW });
   });
   afterAll(async () => {
@@ -30,7 +30,7 @@ describe('a demo the store has acknowledged, before the rest of its build is don
 
   it('answers every request made meanwhile as the finished build does, and by the records', async () => {
     const steps: DemoStep[] = [];
-    const { summary, complete } = await storeDemo(early.store.workspace(), { ...DEMO, tmpDir: `${early.dir}/tmp`, onStep: (s) => void steps.push(s) });
+    const { summary, complete } = await storeDemo(early.store.workspace(), { ...DEMO, onStep: (s) => void steps.push(s) });
     let completed = false;
     const finished = complete.then(() => (completed = true));
     const ids = { external_ids: ['user-000002', 'user-000003'], fields_to_export: ['external_id', 'first_name', 'country', 'home_city', 'custom_attributes'] };
@@ -47,7 +47,7 @@ describe('a demo the store has acknowledged, before the rest of its build is don
     const [sessions, revenue, dau, viewed, campaigns, users, completedWhenAsked] = asked;
     expect(completedWhenAsked).toBe(false);
     await finished;
-    expect(steps).toEqual(['simulate', 'store', 'attributes', 'acknowledged']);
+    expect(steps).toEqual(['simulate', 'simulated', 'stored', 'attributes', 'acknowledged']);
     expect(summary.stored).toBe(records.length);
 
     // By the records, counted here.

@@ -124,7 +124,7 @@ describe.skipIf(!slow)('two brazen processes on a two-shard ClickHouse cluster',
     // The same demo workspace built into both stores.
     const stores: Store[] = [await ClickHouseStore.open({ url }), await DuckDbStore.open({ dataDir: join(dir, 'duck') })];
     for (const [i, store] of stores.entries()) {
-      await buildDemo(store.workspace(), { ...SMALL, tmpDir: join(dir, `build${i}`) });
+      await buildDemo(store.workspace(), SMALL);
       await store.close();
     }
     [ch[0], ch[1], duck] = await Promise.all([startClickHouseProcess(0), startClickHouseProcess(1), startServerProcess(join(dir, 'duck'), KEY)]);

@@ -30,7 +30,7 @@ describe(`snapshots of the demo workspace (${USERS} users × ${DAYS} days)`, () 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-snapshot-demo-'));
     store = await DuckDbWorkspaces.open(dir, { now: () => NOW });
-    await buildDemo(store.workspace(), { users: USERS, days: DAYS, seed: 1, end: END, tmpDir: join(dir, 'tmp') });
+    await buildDemo(store.workspace(), { users: USERS, days: DAYS, seed: 1, end: END });
     await store.keys.addApiKey({ name: 'demo', workspace: 'default', hash: hashKey('demo'), permissions: ALL_PERMISSIONS, createdAt: new Date(NOW).toISOString() });
     app = await buildApp({ store, now: () => NOW, tmpDir: join(dir, 'tmp'), rateLimits: false, profiles: { idleMs: false } });
     await app.ready();

@@ -53,7 +53,7 @@ async function server(build: (store: DuckDbWorkspaces, dir: string) => Promise<v
 /** The demo of a workspace, its profiles kept (as a quiet server would have them): exports by id
  * read them, and every write that changes a user makes that user's stale. */
 async function demo(ws: WorkspaceStore, name: Name, dir: string): Promise<void> {
-  await buildDemo(ws, { users: 160, days: 30, end: END, seed: DEMOS[name].seed, timeZone: DEMOS[name].timeZone, tmpDir: join(dir, 'tmp') });
+  await buildDemo(ws, { users: 160, days: 30, end: END, seed: DEMOS[name].seed, timeZone: DEMOS[name].timeZone });
   await ws.keptProfiles?.refresh();
 }
 const addKey = (store: DuckDbWorkspaces, key: string, workspace: string) =>

@@ -56,7 +56,7 @@ describe('workspaces', () => {
     };
     // The folder as a single-workspace store makes it (what every folder was until now).
     const single = await DuckDbStore.open({ dataDir: dir, now: () => now });
-    await buildDemo(single.workspace(), { users: 300, days: 20, seed: 5, end: Date.UTC(2024, 3, 1) / 1000, tmpDir: join(dir, 'tmp') });
+    await buildDemo(single.workspace(), { users: 300, days: 20, seed: 5, end: Date.UTC(2024, 3, 1) / 1000 });
     await single.addApiKey({ name: 'operator', workspace: 'default', hash: hashKey(OPERATOR), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
     const before = await answers(single);
     const files = readdirSync(dir).sort();
