@@ -135,16 +135,20 @@ describe('duckdb store: /users/track finds users through the identity map', () =
     expect(await store.recordCount()).toBe(2);
     expect(await profile(store, 'lost')).toEqual([]);
     await store.track(purchase('lost', 4));
-    expect(await store.recordCount()).toBe(3);
+    await store.track(purchase('nul\u0000id', 0.5));
+    expect(await store.recordCount()).toBe(4);
     expect((await profile(store, 'lost')).map((p) => JSON.parse(p).total_revenue)).toEqual([4]);
     await store.close();
 
     const reopened = await DuckDbStore.open({ dataDir: dir, now: () => NOW });
     await reopened.track(purchase('kept', 5, 'p-again'));
     await reopened.track(purchase('lost', 6, 'p-again-lost'));
-    expect(await reopened.recordCount()).toBe(5);
+    await reopened.track(purchase('nul\u0000id', 0.25));
+    expect(await reopened.recordCount()).toBe(7);
     expect((await profile(reopened, 'kept')).map((p) => JSON.parse(p).total_revenue)).toEqual([9]);
     expect((await profile(reopened, 'lost')).map((p) => JSON.parse(p).total_revenue)).toEqual([10]);
+    // A value holding a NUL, read back from the table by the new map.
+    expect((await profile(reopened, 'nul\u0000id')).map((p) => JSON.parse(p).total_revenue)).toEqual([0.75]);
     await reopened.close();
   });
 });

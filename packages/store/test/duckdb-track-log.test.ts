@@ -141,12 +141,12 @@ describe('duckdb store: /users/track through its log', () => {
     await store.close();
   });
 
-  it('finds the users of a large group (values joined, not listed) as of a small one, quotes and NULs included', async () => {
+  it('finds the users of a large group as of a small one, quotes and NULs included', async () => {
     dir = mkdtempSync(join(tmpdir(), 'brazen-track-lookup-'));
     const store = await DuckDbStore.open({ dataDir: dir });
     const ids = ["o'brien", 'nul\u0000id', "it''s", ...Array.from({ length: 300 }, (_, i) => `u${i}`)];
     const visit = (external_id: string) => ({ user: { external_id }, time: T0, values: {}, increments: { visits: 1 } });
-    // Made a few at a time (values listed), then all in one request (values joined).
+    // Made a few at a time, then all found again in one group.
     for (let i = 0; i < ids.length; i += 50) await store.track({ attributes: ids.slice(i, i + 50).map(visit), events: [], purchases: [] });
     const release = holdWriter(store);
     for (let i = 0; i < ids.length; i += 75) await store.track({ attributes: ids.slice(i, i + 75).map(visit), events: [], purchases: [] });
