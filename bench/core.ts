@@ -8,9 +8,11 @@
  * p50/p99 of every series endpoint at length 100 on that data. BENCH_BATCH: records a request;
  * BENCH_MEMORY_LIMIT: the store's and DuckDB's memory limit (default 1GB, `serve`'s default).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { seriesUnits } from '@brazen/analytics';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -22,6 +24,7 @@ import { DATA_ROOT, envNumber, fmt, freshDir, percentile } from './_lib.ts';
 import { duckdbAloneTrack, requestWork, trackBodies, trackLoad } from './_track-load.ts';
 
 const KEY = 'bench-key';
+const SENDER = fileURLToPath(new URL('./_currents-send.ts', import.meta.url));
 const auth = { authorization: `Bearer ${KEY}` };
 
 const load = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`;
@@ -73,34 +76,21 @@ async function sessionsCounted(store: DuckDbStore): Promise<number> {
   return totals.reduce((sum, t) => sum + t.count, 0);
 }
 
-/** Sends every file of `data` to /currents, two requests in flight; resolves when all are
- * acknowledged and every session of the data is counted by the series. */
+/** Sends every file of `data` to /currents, two requests in flight, from a process of its own
+ * (`_currents-send.ts`: the senders' buffers are not brazen's); resolves when all are acknowledged
+ * and every session of the data is counted by the series. */
 async function ingestOverHttp(base: string, store: DuckDbStore, data: CurrentsData) {
-  let stored = 0;
   const started = performance.now();
-  const inFlight = new Set<Promise<void>>();
-  let lastReport = started;
-  for (const file of data.files) {
-    const body = readFileSync(file);
-    const p = fetch(`${base}/currents`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body })
-      .then(async (res) => {
-        const json = (await res.json()) as { events_processed: number; errors?: unknown[] };
-        if (res.status !== 201 || json.errors) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
-        stored += json.events_processed;
-      })
-      .finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    if (inFlight.size >= 2) await Promise.race(inFlight);
-    if (performance.now() - lastReport > 10_000) {
-      lastReport = performance.now();
-      process.stderr.write(`  ... ${fmt(stored)} / ${fmt(data.records)} events stored (${fmt(stored / ((lastReport - started) / 1000))}/s, ${load()})\n`);
-    }
-  }
-  await Promise.all(inFlight);
+  const sender = spawn(process.execPath, ['--import', 'tsx', SENDER, base, KEY, ...data.files], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  sender.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => sender.on('close', resolve));
+  if (code !== 0) throw new Error(`the /currents senders failed (exit ${code})`);
+  const sent = JSON.parse(output) as { stored: number; acknowledgedMs: number };
   const acknowledged = (performance.now() - started) / 1000;
   while ((await sessionsCounted(store)) < data.sessions) await new Promise((r) => setTimeout(r, 20));
   const queryable = (performance.now() - started) / 1000;
-  return { stored, acknowledged, queryable };
+  return { stored: sent.stored, acknowledged, queryable };
 }
 
 /** One size: DuckDB's own loads, then brazen over HTTP; the store is left open for what follows. */
@@ -130,7 +120,7 @@ async function currentsAtSize(total: number, batch: number, users: number, memor
       `${fmt(rate / wholeRate, 2)}x DuckDB's own load [target >= 0.5x] (${load()})`,
   );
   console.log(`the longest time from a request's acknowledgement to its records' rollups: ${fmt(store.rollupLagMs)} ms [target <= 2,000 ms]`);
-  console.log(`peak RSS of this process during the ingestion: ${fmt(peak / 2 ** 20)} MB (store memory limit ${memoryLimit}) [target <= 1,536 MB at 1GB]`);
+  console.log(`peak RSS of brazen's process during the ingestion (the senders run in a process of their own): ${fmt(peak / 2 ** 20)} MB (store memory limit ${memoryLimit}) [target <= 1,536 MB at 1GB]`);
   console.log(`  the highest sample with DuckDB's accounting beside it: ${parts}`);
   printSteps(store, result.queryable);
   return { store, app, base, rate, wholeRate };
