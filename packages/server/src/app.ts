@@ -181,6 +181,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   customDataRoutes(app);
   ingestRoutes(app, {
     currentsBodyLimit: options.currentsBodyLimit ?? 512 * 1024 * 1024,
+    tmpDir,
     connectorBodyLimit: options.connector?.bodyLimit ?? 64 * 1024 * 1024,
     connectorMaxPending: options.connector?.maxPendingBatches ?? 256,
   });

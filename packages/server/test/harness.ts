@@ -24,7 +24,10 @@ export interface Harness {
 /** A server on a fresh store in a temporary folder (DuckDB, or the engine BRAZEN_TEST_STORE names),
  * with a fixed clock and an all-permission key. */
 export async function startHarness(
-  options: { now?: number; dataDir?: string; sortConversionsAt?: number; rateLimits?: AppOptions['rateLimits']; connector?: AppOptions['connector'] } = {},
+  options: {
+    now?: number; dataDir?: string; sortConversionsAt?: number; rateLimits?: AppOptions['rateLimits']; connector?: AppOptions['connector'];
+    currentsBodyLimit?: number;
+  } = {},
 ): Promise<Harness> {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'brazen-test-'));
   const now = options.now ?? Date.UTC(2024, 2, 31, 12);
@@ -32,7 +35,9 @@ export async function startHarness(
     ? await openTestStore({ dir, now: () => now })
     : await DuckDbStore.open({ dataDir: dir, now: () => now, sortConversionsAt: options.sortConversionsAt });
   await store.keys.addApiKey({ name: 'test', workspace: 'default', hash: hashKey(KEY), permissions: ALL_PERMISSIONS, createdAt: new Date(now).toISOString() });
-  const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits, connector: options.connector });
+  const app = await buildApp({ store, now: () => now, tmpDir: join(dir, 'tmp'), rateLimits: options.rateLimits, connector: options.connector,
+    currentsBodyLimit: options.currentsBodyLimit,
+  });
   const auth = { authorization: `Bearer ${KEY}` };
   return {
     app,

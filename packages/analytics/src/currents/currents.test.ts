@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CURRENTS_MESSAGES as M, currencyRates, currentsBatch, CurrentsBodyError, lineOfRecord, mayHoldAvroJson, parseCurrentsBody, readCurrentsRecord,
+  CURRENTS_MESSAGES as M, currencyRates, currentsBatch, CurrentsBodyError, lineOfRecord, mayHoldAvroJson, avroJsonScanner, parseCurrentsBody, readCurrentsRecord,
   textAsDouble, textAsInteger, trackedEvent, unreadableLineMessage, unwrapAvroJson,
 } from './index.ts';
 
@@ -78,6 +78,25 @@ describe("Avro's JSON encoding", () => {
       Buffer.from('"boolean"').copy(bytes, at);
       expect(mayHoldAvroJson(bytes), `"boolean" at byte ${at}`).toBe(true);
     }
+  });
+
+  it('is looked for in a body read in pieces, a marker cut between two pieces (or more) included', () => {
+    const body = Buffer.from('{"id":"a","name":{"string":"x"}}\n');
+    const marker = body.indexOf('"string"');
+    // Cut at every byte of the marker, and into pieces of 1, 2 and 3 bytes.
+    for (let cut = marker; cut <= marker + 8; cut++) {
+      const scan = avroJsonScanner();
+      expect([scan(body.subarray(0, cut)), scan(body.subarray(cut))], `cut at ${cut}`).toEqual([cut >= marker + 8, true]);
+    }
+    for (const size of [1, 2, 3]) {
+      const scan = avroJsonScanner();
+      const answers: boolean[] = [];
+      for (let at = 0; at < body.length; at += size) answers.push(scan(body.subarray(at, at + size)));
+      expect(answers.indexOf(true), `pieces of ${size}`).toBe(Math.ceil((marker + 8) / size) - 1);
+      expect(answers.slice(answers.indexOf(true)).every(Boolean)).toBe(true);
+    }
+    const plain = avroJsonScanner();
+    expect([plain(enc('{"name":"str')), plain(enc('ings"}\n')), plain(enc('{"s":"strung"}'))]).toEqual([false, false, false]);
   });
 });
 

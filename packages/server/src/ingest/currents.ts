@@ -1,46 +1,94 @@
-import { CurrentsBodyError, mayHoldAvroJson, parseCurrentsBody, unwrapAvroJson, type CurrentsFormat } from '@brazen/analytics';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { avroJsonScanner, CurrentsBodyError, parseCurrentsBody, unwrapAvroJson, type CurrentsFormat } from '@brazen/analytics';
 import type { AnalyticsData, CurrentsResult } from '@brazen/store';
 import { ApiError } from '../errors.ts';
 
 /**
  * Hands a Currents body to the store as bytes (an engine may parse it far faster than JavaScript
- * could). A body that may hold values in Avro's JSON encoding (`{"string": "x"}`) is read here and
- * unwrapped first, with the one unwrap `brazen import currents` uses too.
+ * could). The body is read as it arrives into a file of `tmpDir`, checked on the way (its size, its
+ * first character, each line's length, whether it may hold Avro JSON), and the store reads it from
+ * there: a body is never held whole in memory (one may be hundreds of MB). Only a body that may
+ * hold values in Avro's JSON encoding (`{"string": "x"}`) is read whole, and unwrapped with the one
+ * unwrap `brazen import currents` uses too.
  */
-export async function ingestCurrentsBody(data: AnalyticsData, body: Buffer): Promise<CurrentsResult> {
-  const first = firstNonSpace(body);
-  if (first === undefined) throw new ApiError(400, 'body is empty: send Currents records as NDJSON or a JSON array');
-  let format: CurrentsFormat = first === 0x5b /* [ */ ? 'array' : 'ndjson';
-  if (format === 'ndjson') checkLineSizes(body);
-  let bytes: Uint8Array = body;
-  if (mayHoldAvroJson(body)) {
+export async function ingestCurrentsStream(
+  data: AnalyticsData,
+  body: AsyncIterable<Buffer> | undefined,
+  options: { limit: number; tmpDir: string },
+): Promise<CurrentsResult> {
+  const file = join(options.tmpDir, `currents-${randomUUID()}.body`);
+  const handle = await open(file, 'w');
+  try {
+    const checks = new BodyChecks(options.limit);
+    try {
+      for await (const piece of body ?? []) {
+        checks.piece(piece);
+        for (let at = 0; at < piece.length; ) at += (await handle.write(piece, at)).bytesWritten;
+      }
+      checks.end();
+    } finally {
+      await handle.close();
+    }
+    let format = checks.format;
+    if (format === undefined) throw new ApiError(400, 'body is empty: send Currents records as NDJSON or a JSON array');
+    if (!checks.mayHoldAvro) return await data.ingestCurrents({ bytes: createReadStream(file, { highWaterMark: 1 << 20 }), format });
+    const whole = await readFile(file);
     let records: unknown[];
     try {
-      records = parseCurrentsBody(body, format);
+      records = parseCurrentsBody(whole, format);
     } catch (error) {
       if (error instanceof CurrentsBodyError) throw new ApiError(400, error.message);
       throw error;
     }
-    bytes = Buffer.from(records.map((r) => JSON.stringify(unwrapAvroJson(r))).join('\n'));
     format = 'ndjson';
+    return await data.ingestCurrents({ bytes: Buffer.from(records.map((r) => JSON.stringify(unwrapAvroJson(r))).join('\n')), format });
+  } finally {
+    await rm(file, { force: true });
   }
-  return data.ingestCurrents({ bytes, format });
+}
+
+/** What `ingestCurrentsBody` checks of a body, piece by piece as it arrives. */
+class BodyChecks {
+  format: CurrentsFormat | undefined;
+  mayHoldAvro = false;
+  private readonly avro = avroJsonScanner();
+  private bytes = 0;
+  private line = 1;
+  /** Where the current line began, counted from the body's first byte. */
+  private lineStart = 0;
+
+  constructor(private readonly limit: number) {}
+
+  piece(piece: Buffer): void {
+    const at = this.bytes;
+    this.bytes += piece.length;
+    if (this.bytes > this.limit) throw new ApiError(413, `body is too large: a /currents body may be at most ${this.limit} bytes`);
+    if (this.format === undefined) {
+      const first = firstNonSpace(piece);
+      if (first !== undefined) this.format = first === 0x5b /* [ */ ? 'array' : 'ndjson';
+    }
+    for (let end = piece.indexOf(0x0a); end !== -1; end = piece.indexOf(0x0a, end + 1)) this.lineEnds(at + end);
+    this.mayHoldAvro = this.avro(piece);
+  }
+
+  end(): void {
+    if (this.bytes > this.lineStart) this.lineEnds(this.bytes);
+  }
+
+  private lineEnds(end: number): void {
+    if (this.format !== 'array' && end - this.lineStart > MAX_RECORD_BYTES) {
+      throw new ApiError(413, `record on line ${this.line} is ${end - this.lineStart} bytes; one Currents record may be at most ${MAX_RECORD_BYTES} bytes`);
+    }
+    this.line += 1;
+    this.lineStart = end + 1;
+  }
 }
 
 /** One Currents record is a few kilobytes; a line over this is a mistake (or an attack). */
 export const MAX_RECORD_BYTES = 1024 * 1024;
-
-function checkLineSizes(body: Buffer): void {
-  let start = 0;
-  for (let line = 1; start < body.length; line++) {
-    let end = body.indexOf(0x0a, start);
-    if (end === -1) end = body.length;
-    if (end - start > MAX_RECORD_BYTES) {
-      throw new ApiError(413, `record on line ${line} is ${end - start} bytes; one Currents record may be at most ${MAX_RECORD_BYTES} bytes`);
-    }
-    start = end + 1;
-  }
-}
 
 function firstNonSpace(body: Buffer): number | undefined {
   for (const byte of body) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte;

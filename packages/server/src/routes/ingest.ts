@@ -4,7 +4,7 @@ import { StoreError } from '@brazen/store';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { ConnectorAdmission, connectorEvents, connectorRecords } from '../ingest/connector.ts';
-import { ingestCurrentsBody } from '../ingest/currents.ts';
+import { ingestCurrentsStream } from '../ingest/currents.ts';
 import { normalizeTrack } from '../ingest/track.ts';
 import { rejectionReason } from '../ingest/rejection-reason.ts';
 import type { Metrics } from '../observability.ts';
@@ -13,6 +13,8 @@ import { route } from './route.ts';
 export interface IngestOptions {
   /** Largest /currents body, bytes. */
   currentsBodyLimit: number;
+  /** Where /currents bodies are written as they arrive. */
+  tmpDir: string;
   /** Largest /currents/connector body, bytes. */
   connectorBodyLimit: number;
   /** Connector batches on their way to the store at once; more are answered 429. */
@@ -41,14 +43,17 @@ export function ingestRoutes(app: FastifyInstance, options: IngestOptions): void
     { lenientBody: true },
   );
 
-  // Currents bodies stay bytes: they are parsed by the store's engine, not by JSON.parse.
-  withBodyBytes(app, options.currentsBodyLimit, (scope) => {
+  // Currents bodies stay bytes: they are parsed by the store's engine, not by JSON.parse, and are
+  // read as they arrive into a file, never held whole in memory.
+  withBodyStream(app, (scope) => {
     route(
       scope,
       currentsIngest,
       async ({ request, ctx }) => {
-        const body = request.body as unknown as Buffer;
-        const result = await ingestCurrentsBody(ctx.data, body);
+        const length = Number(request.headers['content-length']);
+        if (length > options.currentsBodyLimit) throw new ApiError(413, `body is too large: a /currents body may be at most ${options.currentsBodyLimit} bytes`);
+        const body = request.body as unknown as AsyncIterable<Buffer> | undefined;
+        const result = await ingestCurrentsStream(ctx.data, body, { limit: options.currentsBodyLimit, tmpDir: options.tmpDir });
         request.server.metrics.ingested.inc({ endpoint: '/currents' }, result.stored);
         countRejected(request.server.metrics, '/currents', result.errors.map((e) => rejectionReason(e.message)));
         return {
@@ -100,6 +105,15 @@ export function ingestRoutes(app: FastifyInstance, options: IngestOptions): void
       },
       { lenientBody: true },
     );
+  });
+}
+
+/** Routes whose bodies reach them as the request's stream of bytes, whatever their content type. */
+function withBodyStream(app: FastifyInstance, routes: (scope: FastifyInstance) => void): void {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    routes(scope);
   });
 }
 
