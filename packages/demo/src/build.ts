@@ -120,14 +120,24 @@ export async function storeDemo(store: WorkspaceStore, options: DemoBuildOptions
   const progress: DemoProgress = { users: options.users, simulated: 0, usersDone: 0, records: 0, storing: 0 };
   const report = () => options.onProgress?.({ ...progress });
   let attributes: AttributeRecord[] = [];
-  let lines: string[] = [];
-  let pieceBytes = 0;
+  // Each record's line is encoded at once into the piece being filled: held as text until a piece
+  // was full, the lines outlived young collections, and the default demo took a second longer to
+  // make (3.4-3.6 s against 2.2-2.3 s, same minute).
+  let piece = Buffer.allocUnsafe(PIECE_BYTES);
+  let filled = 0;
+  const full: Buffer[] = [];
   let records = 0;
   const sink: DemoSink = {
     record: (r) => {
       const line = JSON.stringify(r);
-      lines.push(line);
-      pieceBytes += line.length + 1;
+      const most = 3 * line.length + 1; // its UTF-8 bytes at most
+      if (filled + most > piece.length) {
+        full.push(piece.subarray(0, filled));
+        piece = Buffer.allocUnsafe(Math.max(PIECE_BYTES, most));
+        filled = 0;
+      }
+      filled += piece.write(line, filled);
+      piece[filled++] = 0x0a;
       records++;
     },
     attributes: (a) => void attributes.push(a),
@@ -138,20 +148,21 @@ export async function storeDemo(store: WorkspaceStore, options: DemoBuildOptions
     progress.simulated = next;
     if (next % REPORT_EVERY_USERS === 1) report();
   };
-  const piece = () => {
-    const bytes = Buffer.from(`${lines.join('\n')}\n`);
-    lines = [];
-    pieceBytes = 0;
-    return bytes;
+  /** The piece being filled, as it is (a new one is filled next). */
+  const takePiece = () => {
+    const taken = piece.subarray(0, filled);
+    piece = Buffer.allocUnsafe(PIECE_BYTES);
+    filled = 0;
+    return taken;
   };
   /** The rest of the chunk begun: its users simulated as the store reads them. */
-  async function* chunkBody(first: Buffer): AsyncGenerator<Buffer> {
-    yield first;
-    while (next < options.users && records < chunkRecords) {
+  async function* chunkBody(): AsyncGenerator<Buffer> {
+    for (;;) {
+      while (full.length > 0) yield full.shift()!;
+      if (!(next < options.users && records < chunkRecords)) break;
       simulateUser();
-      if (pieceBytes >= PIECE_BYTES) yield piece();
     }
-    if (lines.length > 0) yield piece();
+    if (filled > 0) yield takePiece();
   }
 
   const acks: Array<Promise<void>> = [];
@@ -164,12 +175,12 @@ export async function storeDemo(store: WorkspaceStore, options: DemoBuildOptions
     records = 0;
     attributes = [];
     // Its first records before it goes to the store (the last users may make none).
-    while (next < options.users && lines.length === 0) simulateUser();
-    if (lines.length === 0) break;
+    while (next < options.users && records === 0) simulateUser();
+    if (records === 0) break;
     let ended!: () => void;
     const simulated = new Promise<void>((resolve) => (ended = resolve));
     const body = (async function* () {
-      yield* chunkBody(piece());
+      yield* chunkBody();
       ended();
     })();
     const ack = store.data.ingestCurrents({ bytes: body, format: 'ndjson' });
