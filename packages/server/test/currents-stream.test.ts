@@ -86,6 +86,23 @@ describe('POST /currents read as it arrives (over a real socket, in pieces)', ()
     expect(bodyFiles()).toEqual([]);
   });
 
+  it('stores nothing of a body whose sender goes away half-way, keeps no file of it, and goes on serving', async () => {
+    const before = await h.data.recordCount();
+    const url = new URL(`${base}/currents`);
+    const record = `${JSON.stringify(currents('users.behaviors.app.SessionStart', 'gone-1', at('2024-03-31T11:30:00')))}\n`;
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-ndjson' } });
+    req.on('error', () => undefined);
+    req.write(record.repeat(100));
+    await new Promise((r) => setTimeout(r, 100));
+    req.destroy();
+    // The server notices, drops the part it wrote and answers the next request as before.
+    for (let i = 0; i < 50 && bodyFiles().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(bodyFiles()).toEqual([]);
+    expect(await h.data.recordCount()).toBe(before);
+    const res = await postInPieces(base, [Buffer.from(record)]);
+    expect(res).toEqual({ status: 201, body: { message: 'success', events_processed: 1, duplicates: 0 } });
+  });
+
   it('answers an empty body (or one of spaces only) 400, naming what to send', async () => {
     for (const pieces of [[], [Buffer.from('  \n'), Buffer.from('\n \r\n')]]) {
       expect(await postInPieces(base, pieces)).toEqual({ status: 400, body: { message: 'body is empty: send Currents records as NDJSON or a JSON array' } });

@@ -29,6 +29,12 @@ export async function ingestCurrentsStream(
         for (let at = 0; at < piece.length; ) at += (await handle.write(piece, at)).bytesWritten;
       }
       checks.end();
+    } catch (error) {
+      // The sender went away before the body ended (nothing of it is stored).
+      if (!(error instanceof ApiError) && (error as NodeJS.ErrnoException).code !== undefined && /ECONNRESET|PREMATURE_CLOSE|ABORTED/.test(String((error as NodeJS.ErrnoException).code))) {
+        throw new ApiError(400, `the body ended before it was whole (${(error as Error).message})`);
+      }
+      throw error;
     } finally {
       await handle.close();
     }
