@@ -8,23 +8,8 @@
  * to stdout: { stored, acknowledgedMs } (from the first request to the last answer).
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-
-function post(agent: Agent, url: URL, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { Agent } from 'node:http';
+import { post } from './_http.ts';
 
 async function main(): Promise<void> {
   const [base, key, ...files] = process.argv.slice(2);

@@ -4,11 +4,12 @@
  * the external ids of the Currents records stored before, or by earlier requests of this run).
  */
 import { writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { normalizeTrack } from '../packages/server/src/ingest/track.ts';
 import { DAY, DAYS, EVENT_NAMES, PRODUCTS, START } from './_currents-data.ts';
+import { post } from './_http.ts';
 import { prng } from './_lib.ts';
 
 export interface TrackLoad {
@@ -55,23 +56,6 @@ export function trackBodies(requests: number, knownUsers: number): string[] {
   const rand = prng(7);
   const newUsers = { next: 0 };
   return Array.from({ length: requests }, (_, r) => trackBody(rand, r, knownUsers, newUsers));
-}
-
-/** One POST over `agent` (kept alive): the status and the answer's text. */
-function post(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /**
