@@ -31,9 +31,12 @@ export function timing(step: string): void {
  * there is a key to call the API with (BRAZEN_API_KEY, or a new one printed once). Resolves once the
  * store has acknowledged the whole demo: it answers every request for all of it from then on (its
  * reads wait for what it does after an acknowledgement), so the server can listen while the rest of
- * the build (`complete`) goes on.
+ * the build (`complete`) goes on. `whileStoring` is called once the demo's records are simulated,
+ * while the store takes them.
  */
-export async function prepareDemo(store: Store, dataDir: string, options: DemoServeOptions, envKey: string | undefined): Promise<PreparedDemo> {
+export async function prepareDemo(
+  store: Store, dataDir: string, options: DemoServeOptions, envKey: string | undefined, whileStoring: () => void = () => undefined,
+): Promise<PreparedDemo> {
   const workspace = store.workspace();
   // The key first: a write made after the build would wait for the rest of it.
   const key = envKey || newApiKey();
@@ -48,7 +51,10 @@ export async function prepareDemo(store: Store, dataDir: string, options: DemoSe
   if ((await workspace.data.recordCount()) === 0) {
     const settings: DemoSettings = { users: options.demoUsers, days: options.demoDays, seed: options.demoSeed };
     process.stdout.write(`Building the demo workspace (${settings.users} users, ${settings.days} days, seed ${settings.seed})...\n`);
-    const { summary, complete } = await buildDemoWorkspace(workspace, settings, 'acknowledged', (step, chunk) => timing(chunk === undefined ? step : `${step} chunk ${chunk + 1}`));
+    const { summary, complete } = await buildDemoWorkspace(workspace, settings, 'acknowledged', (step, chunk) => {
+      timing(chunk === undefined ? step : `${step} chunk ${chunk + 1}`);
+      if (step === 'simulated') whileStoring();
+    });
     process.stdout.write(`${describeDemo(summary)}\n`);
     prepared.built = true;
     prepared.complete = complete;

@@ -116,31 +116,41 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
   if (key) {
     await store.keys.addApiKey({ name: 'BRAZEN_API_KEY', workspace: workspace.name, hash: hashKey(key), permissions: ALL_PERMISSIONS, createdAt: new Date().toISOString() });
   }
+  // With the demo, the app is built while the store takes its records (this thread is free then).
+  let building: ReturnType<typeof buildApp> | undefined;
+  const startApp = () => {
+    building ??= makeApp();
+    building.catch(() => undefined); // awaited below
+    return building;
+  };
+  const makeApp = () => {
+    const rateCounter = Redis && options.redis ? new RedisRateCounter(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
+    return buildApp({
+      store,
+      tmpDir: join(dataDir, 'tmp'),
+      logger: loggerOptions(options.log),
+      rateLimits: options.rateLimits === false ? false : undefined,
+      compat: options.compat ?? 'current',
+      faults: options.faults ? { seed: options.faultsSeed ?? 1 } : undefined,
+      rateCounter,
+      metrics: new Metrics(true),
+      exports: {
+        callback: { allowPrivate: options.allowPrivateCallbacks === true },
+        // With other processes on the store, each looks now and then for jobs whose process died.
+        ...(leases ? { leases, leaseMs: (options.leaseSeconds ?? 30) * 1000, pollMs: Math.max(500, ((options.leaseSeconds ?? 30) * 1000) / 3) } : {}),
+      },
+      profiles: { idleMs: options.keepProfilesAfter === 0 ? false : options.keepProfilesAfter * 1000 },
+    });
+  };
   const demo = options.demo
-    ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY)
+    ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY, startApp)
     : undefined;
   // The rest of the demo's build goes on while the server starts and answers (each read waits for
   // what it needs).
   const demoComplete = demo?.complete.then(() => timing('demo complete'), (error: unknown) => {
     process.stderr.write(`brazen: the demo build could not be completed: ${(error as Error).message}\n`);
   });
-  const rateCounter = Redis && options.redis ? new RedisRateCounter(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
-  const app = await buildApp({
-    store,
-    tmpDir: join(dataDir, 'tmp'),
-    logger: loggerOptions(options.log),
-    rateLimits: options.rateLimits === false ? false : undefined,
-    compat: options.compat ?? 'current',
-    faults: options.faults ? { seed: options.faultsSeed ?? 1 } : undefined,
-    rateCounter,
-    metrics: new Metrics(true),
-    exports: {
-      callback: { allowPrivate: options.allowPrivateCallbacks === true },
-      // With other processes on the store, each looks now and then for jobs whose process died.
-      ...(leases ? { leases, leaseMs: (options.leaseSeconds ?? 30) * 1000, pollMs: Math.max(500, ((options.leaseSeconds ?? 30) * 1000) / 3) } : {}),
-    },
-    profiles: { idleMs: options.keepProfilesAfter === 0 ? false : options.keepProfilesAfter * 1000 },
-  });
+  const app = await startApp();
   if (options.workspace) {
     let doc: Workspace;
     try {
