@@ -2,10 +2,11 @@
  * Demo workspace benchmark (issue 5): how long `brazen serve --demo` takes from the command to an
  * answering API on an empty folder, for BENCH_DEMO_USERS × BENCH_DEMO_DAYS (default 10,000 × 90;
  * the target is ≤ 6 s, issue 19). Baselines measured in the same run: the CLI's start-up alone (`brazen --help`)
- * and the simulator alone (records generated and serialised, no store). Then where the build spends
- * its time: generation, the store's Currents ingestion, the attribute history (`track`), and the
- * store's part alone (every record in one batch, then the attribute history, nothing else running):
- * start-up + simulator + store, each alone, is what the build costs when nothing overlaps.
+ * and the simulator alone (records generated and serialised, no store). Then where the time goes: the
+ * steps `serve --demo` printed (BRAZEN_TIMING=1), the demo built in this process (to the store's
+ * acknowledgement, to its end, the writer's steps), and the store's part alone (every record in one
+ * batch, then the attribute history, nothing else running): start-up + simulator + store, each alone,
+ * is what the build costs when nothing overlaps.
  * The reference data (1M users × 100 days): BENCH_DEMO_USERS=1000000 BENCH_DEMO_DAYS=100 npm run bench -- demo.
  */
 import { spawn } from 'node:child_process';
