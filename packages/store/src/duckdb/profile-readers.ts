@@ -227,23 +227,7 @@ const CHUNK = 1 << 20;
  * for): a 1M-user export would otherwise leave gigabytes of buffers for the garbage collector.
  */
 async function* readLines(dir: string, files: number[], positions: number[], lengths: number[], first: number, last: number): AsyncGenerator<Uint8Array> {
-  const handles = new Map<number, FileHandle>();
-  const handle = async (file: number): Promise<FileHandle> => {
-    let found = handles.get(file);
-    if (!found) {
-      found = await open(join(dir, profileFileName(file)), 'r');
-      handles.set(file, found);
-    }
-    return found;
-  };
-  const readFully = async (file: number, into: Buffer, at: number, size: number, pos: number): Promise<void> => {
-    const h = await handle(file);
-    for (let got = 0; got < size;) {
-      const { bytesRead } = await h.read(into, at + got, size - got, pos + got);
-      if (bytesRead === 0) throw new Error(`profile line file ${profileFileName(file)} ends before byte ${pos + size}`);
-      got += bytesRead;
-    }
-  };
+  const lineFiles = new NumberedFiles(dir, profileFileName, 'profile line file');
   const lineEnd = (bytes: Buffer, at: number, file: number, pos: number) => {
     if (bytes[at] !== 0x0a) throw new Error(`profile line file ${profileFileName(file)} has no line ending at byte ${pos}`);
   };
@@ -262,7 +246,7 @@ async function* readLines(dir: string, files: number[], positions: number[], len
       }
       const bytes = size <= CHUNK ? (chunk ??= Buffer.allocUnsafe(CHUNK)).subarray(0, size) : Buffer.allocUnsafe(size);
       if (contiguous) {
-        await readFully(files[from], bytes, 0, size, positions[from]);
+        await lineFiles.read(files[from], bytes, 0, size, positions[from]);
         let at = -1;
         for (let i = from; i < to; i++) lineEnd(bytes, (at += lengths[i] + 1), files[i], positions[i] + lengths[i]);
       } else {
@@ -285,7 +269,7 @@ async function* readLines(dir: string, files: number[], positions: number[], len
             end = next;
           }
           const span = end - start <= SPAN_MAX ? (read ??= Buffer.allocUnsafe(SPAN_MAX)) : Buffer.allocUnsafe(end - start);
-          await readFully(file, span, 0, end - start, start);
+          await lineFiles.read(file, span, 0, end - start, start);
           for (let k = s; k < e; k++) {
             const i = order[k];
             const at = positions[i] - start;
@@ -299,7 +283,34 @@ async function* readLines(dir: string, files: number[], positions: number[], len
       from = to;
     }
   } finally {
-    for (const h of handles.values()) await h.close();
+    await lineFiles.close();
+  }
+}
+
+/** Files of a folder known by number (`nameOf`), each opened once and read at given positions. */
+class NumberedFiles {
+  private readonly handles = new Map<number, FileHandle>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly nameOf: (file: number) => string,
+    /** What the files are, for errors: "profile line file". */
+    private readonly label: string,
+  ) {}
+
+  /** Reads `size` bytes at `pos` of file `file` into `into` at `at`; a file that ends first is an error. */
+  async read(file: number, into: Buffer, at: number, size: number, pos: number): Promise<void> {
+    let h = this.handles.get(file);
+    if (!h) this.handles.set(file, (h = await open(join(this.dir, this.nameOf(file)), 'r')));
+    for (let got = 0; got < size;) {
+      const { bytesRead } = await h.read(into, at + got, size - got, pos + got);
+      if (bytesRead === 0) throw new Error(`${this.label} ${this.nameOf(file)} ends before byte ${pos + size}`);
+      got += bytesRead;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.handles.values()) await h.close();
   }
 }
 
@@ -314,7 +325,7 @@ async function* lineParts(
   dir: string, blockDir: string, blocks: Map<number, Map<number, Block>>,
   files: number[], positions: number[], lengths: number[], first: number, last: number, counts: BlockCounts,
 ): AsyncGenerator<ProfilePart> {
-  const handles = new Map<number, FileHandle>();
+  const blockFiles = new NumberedFiles(blockDir, blockFileName, 'profile block file');
   try {
     let text = first; // the first member not yet given
     for (let i = first; i < last;) {
@@ -338,14 +349,8 @@ async function* lineParts(
         counts.fresh += i - text;
         for await (const chunk of readLines(dir, files, positions, lengths, text, i)) yield { text: chunk };
       }
-      let h = handles.get(files[i]);
-      if (!h) handles.set(files[i], (h = await open(join(blockDir, blockFileName(files[i])), 'r')));
       const deflate = Buffer.allocUnsafe(zLen);
-      for (let got = 0; got < deflate.length;) {
-        const { bytesRead } = await h.read(deflate, got, deflate.length - got, block.zPos + got);
-        if (bytesRead === 0) throw new Error(`profile block file ${blockFileName(files[i])} ends before byte ${block.zPos + zLen}`);
-        got += bytesRead;
-      }
+      await blockFiles.read(files[i], deflate, 0, zLen, block.zPos);
       counts.kept += end - i;
       yield { deflate, crc, length };
       i = text = end;
@@ -355,7 +360,7 @@ async function* lineParts(
       for await (const chunk of readLines(dir, files, positions, lengths, text, last)) yield { text: chunk };
     }
   } finally {
-    for (const h of handles.values()) await h.close();
+    await blockFiles.close();
   }
 }
 
