@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { counterRoutes } from './routes/counters.ts';
 import { customDataRoutes } from './routes/custom-data.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { sweepCurrentsBodies } from './ingest/currents.ts';
 import { kpiRoutes } from './routes/kpi.ts';
 import { segmentRoutes } from './routes/segments.ts';
 import { usersExportRoutes } from './routes/users-export.ts';
@@ -105,6 +106,7 @@ function whenFirstUsed<F extends (data: never) => unknown>(compile: () => F): F 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const tmpDir = options.tmpDir ?? tmpdir();
   mkdirSync(tmpDir, { recursive: true });
+  sweepCurrentsBodies(tmpDir);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,

@@ -1,5 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, currents, KEY, ndjson, startHarness, type Harness } from './harness.ts';
@@ -106,6 +108,25 @@ describe('POST /currents read as it arrives (over a real socket, in pieces)', ()
   it('answers an empty body (or one of spaces only) 400, naming what to send', async () => {
     for (const pieces of [[], [Buffer.from('  \n'), Buffer.from('\n \r\n')]]) {
       expect(await postInPieces(base, pieces)).toEqual({ status: 400, body: { message: 'body is empty: send Currents records as NDJSON or a JSON array' } });
+    }
+  });
+});
+
+describe('bodies left by a server killed mid-upload', () => {
+  it('are deleted when a server starts on the folder, except those of a process still running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brazen-sweep-'));
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    // A process that has ended (its pid, now free), and one that runs (this test's parent).
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const files = [`currents-${gone}-a.body`, `currents-${process.ppid}-b.body`, 'other-file.json'];
+    for (const f of files) writeFileSync(join(tmp, f), 'x');
+    const h = await startHarness({ dataDir: dir });
+    try {
+      expect(readdirSync(tmp).filter((f) => files.includes(f)).sort()).toEqual([`currents-${process.ppid}-b.body`, 'other-file.json']);
+    } finally {
+      await h.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, rmSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { avroJsonScanner, CurrentsBodyError, parseCurrentsBody, unwrapAvroJson, type CurrentsFormat } from '@brazen/analytics';
@@ -19,7 +19,7 @@ export async function ingestCurrentsStream(
   body: AsyncIterable<Buffer> | undefined,
   options: { limit: number; tmpDir: string },
 ): Promise<CurrentsResult> {
-  const file = join(options.tmpDir, `currents-${randomUUID()}.body`);
+  const file = join(options.tmpDir, `currents-${process.pid}-${randomUUID()}.body`);
   const handle = await open(file, 'w');
   try {
     const checks = new BodyChecks(options.limit);
@@ -56,7 +56,26 @@ export async function ingestCurrentsStream(
   }
 }
 
-/** What `ingestCurrentsBody` checks of a body, piece by piece as it arrives. */
+/** Deletes the bodies a process that is gone (killed mid-upload) left in `tmpDir`; those of a
+ * process still running (another server on the same folder) stay. */
+export function sweepCurrentsBodies(tmpDir: string): void {
+  for (const name of readdirSync(tmpDir)) {
+    const pid = /^currents-(\d+)-.*\.body$/.exec(name)?.[1];
+    if (pid !== undefined && !running(Number(pid))) rmSync(join(tmpDir, name), { force: true });
+  }
+}
+
+function running(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** What is checked of a /currents body, piece by piece as it arrives. */
 class BodyChecks {
   format: CurrentsFormat | undefined;
   mayHoldAvro = false;
