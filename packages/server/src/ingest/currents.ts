@@ -17,8 +17,10 @@ import { ApiError } from '../errors.ts';
 export async function ingestCurrentsStream(
   data: AnalyticsData,
   body: AsyncIterable<Buffer> | undefined,
-  options: { limit: number; tmpDir: string },
+  options: { limit: number; declared?: number; tmpDir: string },
 ): Promise<CurrentsResult> {
+  // A body announced larger than the limit is refused before a byte of it is read.
+  if (options.declared !== undefined && options.declared > options.limit) throw tooLarge(options.limit);
   const file = join(options.tmpDir, `currents-${process.pid}-${randomUUID()}.body`);
   const handle = await open(file, 'w');
   try {
@@ -31,26 +33,25 @@ export async function ingestCurrentsStream(
       checks.end();
     } catch (error) {
       // The sender went away before the body ended (nothing of it is stored).
-      if (!(error instanceof ApiError) && (error as NodeJS.ErrnoException).code !== undefined && /ECONNRESET|PREMATURE_CLOSE|ABORTED/.test(String((error as NodeJS.ErrnoException).code))) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== undefined && /ECONNRESET|PREMATURE_CLOSE|ABORTED/.test(code)) {
         throw new ApiError(400, `the body ended before it was whole (${(error as Error).message})`);
       }
       throw error;
     } finally {
       await handle.close();
     }
-    let format = checks.format;
+    const format = checks.format;
     if (format === undefined) throw new ApiError(400, 'body is empty: send Currents records as NDJSON or a JSON array');
     if (!checks.mayHoldAvro) return await data.ingestCurrents({ bytes: createReadStream(file, { highWaterMark: 1 << 20 }), format });
-    const whole = await readFile(file);
     let records: unknown[];
     try {
-      records = parseCurrentsBody(whole, format);
+      records = parseCurrentsBody(await readFile(file), format);
     } catch (error) {
       if (error instanceof CurrentsBodyError) throw new ApiError(400, error.message);
       throw error;
     }
-    format = 'ndjson';
-    return await data.ingestCurrents({ bytes: Buffer.from(records.map((r) => JSON.stringify(unwrapAvroJson(r))).join('\n')), format });
+    return await data.ingestCurrents({ bytes: Buffer.from(records.map((r) => JSON.stringify(unwrapAvroJson(r))).join('\n')), format: 'ndjson' });
   } finally {
     await rm(file, { force: true });
   }
@@ -90,7 +91,7 @@ class BodyChecks {
   piece(piece: Buffer): void {
     const at = this.bytes;
     this.bytes += piece.length;
-    if (this.bytes > this.limit) throw new ApiError(413, `body is too large: a /currents body may be at most ${this.limit} bytes`);
+    if (this.bytes > this.limit) throw tooLarge(this.limit);
     if (this.format === undefined) {
       const first = firstNonSpace(piece);
       if (first !== undefined) this.format = first === 0x5b /* [ */ ? 'array' : 'ndjson';
@@ -111,6 +112,8 @@ class BodyChecks {
     this.lineStart = end + 1;
   }
 }
+
+const tooLarge = (limit: number) => new ApiError(413, `body is too large: a /currents body may be at most ${limit} bytes`);
 
 /** One Currents record is a few kilobytes; a line over this is a mistake (or an attack). */
 export const MAX_RECORD_BYTES = 1024 * 1024;

@@ -45,15 +45,15 @@ export function ingestRoutes(app: FastifyInstance, options: IngestOptions): void
 
   // Currents bodies stay bytes: they are parsed by the store's engine, not by JSON.parse, and are
   // read as they arrive into a file, never held whole in memory.
-  withBodyStream(app, (scope) => {
+  withRawBody(app, undefined, (scope) => {
     route(
       scope,
       currentsIngest,
       async ({ request, ctx }) => {
-        const length = Number(request.headers['content-length']);
-        if (length > options.currentsBodyLimit) throw new ApiError(413, `body is too large: a /currents body may be at most ${options.currentsBodyLimit} bytes`);
         const body = request.body as unknown as AsyncIterable<Buffer> | undefined;
-        const result = await ingestCurrentsStream(ctx.data, body, { limit: options.currentsBodyLimit, tmpDir: options.tmpDir });
+        const result = await ingestCurrentsStream(ctx.data, body, {
+          limit: options.currentsBodyLimit, declared: Number(request.headers['content-length']), tmpDir: options.tmpDir,
+        });
         request.server.metrics.ingested.inc({ endpoint: '/currents' }, result.stored);
         countRejected(request.server.metrics, '/currents', result.errors.map((e) => rejectionReason(e.message)));
         return {
@@ -72,7 +72,7 @@ export function ingestRoutes(app: FastifyInstance, options: IngestOptions): void
   // away with 429 when the writer is behind and 503 when the store cannot take it now.
   const admission = new ConnectorAdmission(options.connectorMaxPending);
   app.addHook('onClose', async () => admission.close());
-  withBodyBytes(app, options.connectorBodyLimit, (scope) => {
+  withRawBody(app, options.connectorBodyLimit, (scope) => {
     route(
       scope,
       currentsConnector,
@@ -108,20 +108,13 @@ export function ingestRoutes(app: FastifyInstance, options: IngestOptions): void
   });
 }
 
-/** Routes whose bodies reach them as the request's stream of bytes, whatever their content type. */
-function withBodyStream(app: FastifyInstance, routes: (scope: FastifyInstance) => void): void {
+/** Routes whose bodies reach them as the request's stream of bytes (`bodyLimit` undefined), or as
+ * bytes read whole up to `bodyLimit`, whatever their content type. */
+function withRawBody(app: FastifyInstance, bodyLimit: number | undefined, routes: (scope: FastifyInstance) => void): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-    routes(scope);
-  });
-}
-
-/** Routes whose bodies reach them as bytes, whatever their content type (up to `bodyLimit`). */
-function withBodyBytes(app: FastifyInstance, bodyLimit: number, routes: (scope: FastifyInstance) => void): void {
-  app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+    if (bodyLimit === undefined) scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    else scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
     routes(scope);
   });
 }
