@@ -4,8 +4,9 @@
  * and CPU measured for brazen's process.
  *
  * Run: tsx bench/_currents-send.ts URL KEY FILE... Sends every file as one body, two requests in
- * flight, over node:http kept alive; writes progress to stderr and, at the end, one line of JSON
- * to stdout: { stored, acknowledgedMs } (from the first request to the last answer).
+ * flight, over node:http kept alive; writes progress to stderr, and to stdout the line `sending`
+ * as the first request goes (its start-up is not the ingestion's time) and, at the end, one line of
+ * JSON: { stored, acknowledgedMs } (from the first request to the last answer).
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   let stored = 0;
   let next = 0;
   let lastReport = performance.now();
+  process.stdout.write('sending\n');
   const started = performance.now();
   const sender = async () => {
     while (next < files.length) {

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ALL_PERMISSIONS } from '@brazen/contract';
 import { seriesUnits } from '@brazen/analytics';
@@ -80,14 +81,17 @@ async function sessionsCounted(store: DuckDbStore): Promise<number> {
  * (`_currents-send.ts`: the senders' buffers are not brazen's); resolves when all are acknowledged
  * and every session of the data is counted by the series. */
 async function ingestOverHttp(base: string, store: DuckDbStore, data: CurrentsData) {
-  const started = performance.now();
   const sender = spawn(process.execPath, ['--import', 'tsx', SENDER, base, KEY, ...data.files], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  sender.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  // Timed from the first request (the line `sending`), not from the senders' start-up.
+  let started = performance.now();
+  let sent: { stored: number; acknowledgedMs: number } | undefined;
+  createInterface({ input: sender.stdout }).on('line', (line) => {
+    if (line === 'sending') started = performance.now();
+    else sent = JSON.parse(line) as typeof sent;
+  });
   const code = await new Promise<number | null>((resolve) => sender.on('close', resolve));
-  if (code !== 0) throw new Error(`the /currents senders failed (exit ${code})`);
-  const sent = JSON.parse(output) as { stored: number; acknowledgedMs: number };
-  const acknowledged = (performance.now() - started) / 1000;
+  if (code !== 0 || !sent) throw new Error(`the /currents senders failed (exit ${code})`);
+  const acknowledged = sent.acknowledgedMs / 1000;
   while ((await sessionsCounted(store)) < data.sessions) await new Promise((r) => setTimeout(r, 20));
   const queryable = (performance.now() - started) / 1000;
   return { stored: sent.stored, acknowledged, queryable };
