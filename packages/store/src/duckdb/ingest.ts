@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { attributeIdentity, foldAttributeUpdate, identitiesGiven, isLater, lineOfRecord, trackedEvent, UNREADABLE_BODY, unreadableLineMessage, type TrackNaming } from '@brazen/analytics';
+import { attributeIdentity, counterKind, foldAttributeUpdate, identitiesGiven, isLater, lineOfRecord, trackedEvent, UNREADABLE_BODY, unreadableLineMessage, type TrackNaming } from '@brazen/analytics';
 import type { AttributeRecord, CurrentsResult, EventRecord } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import {
@@ -11,7 +11,7 @@ import { StoredIds } from './dedupe.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
 import type { PendingRollups } from './pending-rollups.ts';
-import type { Rollups, WorkspaceSettings } from './rollups.ts';
+import type { Rollups, TrackedCount, WorkspaceSettings } from './rollups.ts';
 import { fillTempTable, one, rows } from './sql.ts';
 import type { TrackEntry } from './track-log.ts';
 import type { Users } from './users.ts';
@@ -156,13 +156,14 @@ export class Ingest {
       const uids = await steps.time('track: users', () => this.users.resolveTrackUsers(namings, (i) => namingAt[i]));
       if (events.length > 0) {
         const eventUids = eventNaming.map((i) => uids[i]!);
+        const counted: TrackedCount[] = [];
         await steps.time('track: assemble', async () => {
           const app = await this.db.writer.createAppender('track_rows', 'main', 'temp');
-          events.forEach((e, i) => this.appendEvent(app, e, eventUids[i]));
+          events.forEach((e, i) => counted.push(this.appendEvent(app, e, eventUids[i])));
           app.closeSync();
         });
         // Custom events and purchases only: no message engagement, no session.
-        await this.rollups.storeTracked(eventUids);
+        await this.rollups.storeTracked(eventUids, counted);
       }
       await steps.time('track: attributes', () => this.storeAttributes(attributes, attributeNaming.map((i) => uids[i]), firstNew));
       await steps.time('track: log', within);
@@ -170,7 +171,8 @@ export class Ingest {
     });
   }
 
-  private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): void {
+  /** Appends a /users/track event to `track_rows`; returns what it adds to the counters. */
+  private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): TrackedCount {
     const { category, revenue } = trackedEvent(e, this.settings.rates);
     app.appendVarchar(e.id);
     app.appendNull(); // id_hash: hashed by DuckDB as the row goes into events
@@ -190,6 +192,8 @@ export class Ingest {
     else app.appendDouble(revenue);
     app.appendVarchar(JSON.stringify(e.payload));
     app.endRow();
+    // A tracked event is a custom event or a purchase: both are counted.
+    return { time: e.time, kind: counterKind({ category })!, name: e.name ?? '', app: e.appId ?? '', quantity: e.quantity ?? 1, revenue: revenue ?? 0 };
   }
 
   /** Stores attribute updates, `uids[i]` the user of `attributes[i]` (none: not stored); users from
