@@ -29,6 +29,9 @@ export type {
 export interface CurrentsBody {
   bytes: Uint8Array | AsyncIterable<Uint8Array>;
   format: 'ndjson' | 'array';
+  /** The same bytes in a file, left in place until the ingestion settles (its caller deletes it):
+   * an engine that reads bodies from files reads this one where it is instead of copying `bytes`. */
+  file?: string;
 }
 
 /** The records of one workspace, and the figures Braze computes from them (SPEC §3, §6). */

@@ -491,6 +491,25 @@ describe('duckdb store: records already stored', () => {
     expect(await played(store)).toBe(6_004);
     await store.close();
   });
+
+  it('reads a body it is given as a file where it is: nothing copied, the file left to its caller, a bad line named', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-in-place-'));
+    const store = await DuckDbStore.open({ dataDir: join(dir, 'data') });
+    // Its bytes must not be read: the file is.
+    const unread: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => { throw new Error('the body was copied'); },
+    };
+    write('given.ndjson', ['g1', 'g2', 'g3']);
+    const file = join(dir, 'given.ndjson');
+    expect(await store.ingestCurrents({ bytes: unread, file, format: 'ndjson' })).toEqual({ stored: 3, duplicates: 0, errors: [] });
+    expect(existsSync(file)).toBe(true);
+    expect(await played(store)).toBe(3);
+    writeFileSync(file, `${JSON.stringify({ id: 'g4', event_type: 'users.behaviors.CustomEvent', user_id: 'u1', time: T0, name: 'played' })}\n{"id": x}\n`);
+    await expect(store.ingestCurrents({ bytes: unread, file, format: 'ndjson' })).rejects.toThrow('body is not valid JSON: record on line 2 cannot be read');
+    expect(existsSync(file)).toBe(true);
+    expect(await store.recordCount()).toBe(3);
+    await store.close();
+  });
 });
 
 describe('duckdb store: device ids', () => {

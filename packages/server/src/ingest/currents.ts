@@ -43,7 +43,9 @@ export async function ingestCurrentsStream(
     }
     const format = checks.format;
     if (format === undefined) throw new ApiError(400, 'body is empty: send Currents records as NDJSON or a JSON array');
-    if (!checks.mayHoldAvro) return await data.ingestCurrents({ bytes: createReadStream(file, { highWaterMark: 1 << 20 }), format });
+    // The body's file stays until the store has answered: an engine that reads files reads it in
+    // place (DuckDB), another reads its bytes (opened only then).
+    if (!checks.mayHoldAvro) return await data.ingestCurrents({ bytes: readWhenAsked(file), file, format });
     let records: unknown[];
     try {
       records = parseCurrentsBody(await readFile(file), format);
@@ -55,6 +57,11 @@ export async function ingestCurrentsStream(
   } finally {
     await rm(file, { force: true });
   }
+}
+
+/** The bytes of `file`, opened at the first read (never, for an engine that reads the file itself). */
+async function* readWhenAsked(file: string): AsyncGenerator<Uint8Array> {
+  yield* createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
 }
 
 /** Deletes the bodies a process that is gone (killed mid-upload) left in `tmpDir`; those of a

@@ -258,14 +258,18 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     const turn = this.currentsArrival;
     let queued = () => {};
     this.currentsArrival = new Promise((resolve) => (queued = resolve));
-    mkdirSync(this.kept.spoolDir, { recursive: true });
-    const file = join(this.kept.spoolDir, `currents-${randomUUID()}.json`);
+    // A body the caller holds in a file is read where it is; any other is written to the spool.
+    const spooled = body.file === undefined;
+    const file = body.file ?? join(this.kept.spoolDir, `currents-${randomUUID()}.json`);
     try {
       try {
-        const started = performance.now();
-        if (body.bytes instanceof Uint8Array) await writeFile(file, body.bytes);
-        else await pipeline(Readable.from(body.bytes), createWriteStream(file));
-        this.db.steps.add('spool (beside the writer)', performance.now() - started);
+        if (spooled) {
+          const started = performance.now();
+          mkdirSync(this.kept.spoolDir, { recursive: true });
+          if (body.bytes instanceof Uint8Array) await writeFile(file, body.bytes);
+          else await pipeline(Readable.from(body.bytes), createWriteStream(file));
+          this.db.steps.add('spool (beside the writer)', performance.now() - started);
+        }
       } finally {
         await turn;
       }
@@ -275,7 +279,7 @@ export class DuckDbStore implements Store, AnalyticsData, Catalog, KeyCatalog {
     } finally {
       this.keptSegments.changed();
       queued();
-      await unlink(file).catch(() => undefined);
+      if (spooled) await unlink(file).catch(() => undefined);
     }
   }
 
