@@ -512,6 +512,29 @@ describe('duckdb store: records already stored', () => {
   });
 });
 
+describe('duckdb store: /users/track counters', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts each event on its own local day when a 15-minute bucket holds a local midnight (Monrovia, -0:44:30, 1971)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-track-days-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    const zone = 'Africa/Monrovia';
+    await store.putWorkspace({ time_zone: zone, apps: [], campaigns: [], canvases: [], segments: [], cards: [] });
+    // 00:40:00 and 00:44:40 UTC on 1 June 1971: one bucket [00:30, 00:45), but 23:55:30 on 31 May
+    // and 00:00:10 on 1 June in Monrovia (local midnight is 00:44:30 UTC).
+    const before = Date.UTC(1971, 5, 1, 0, 40) / 1000;
+    const after = Date.UTC(1971, 5, 1, 0, 44, 40) / 1000;
+    const event = (id: string, time: number) => ({ id, eventType: 'users.behaviors.CustomEvent', time, user: { external_id: 'x' }, name: 'played', payload: {} });
+    await store.track({ attributes: [], events: [event('t1', before), event('t2', after)], purchases: [] });
+    const units = dayUnits(2, after, zone);
+    expect(units.list.map((u) => u.time.slice(0, 10))).toEqual(['1971-05-31', '1971-06-01']);
+    const days = await store.counterSeries({ kind: 'custom_event', name: 'played', units });
+    expect(days.map((d) => d.count)).toEqual([1, 1]);
+    await store.close();
+  });
+});
+
 describe('duckdb store: device ids', () => {
   const T0 = Date.UTC(2024, 0, 1) / 1000;
   let dir: string;

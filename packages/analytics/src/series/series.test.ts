@@ -3,6 +3,7 @@ import { at, event, recorded } from '../records.fixture.ts';
 import { seriesUnits, type Unit } from '../time.ts';
 import { byCodePoint } from '../text-order.ts';
 import { counterTotals, recordedNames } from './counters.ts';
+import { localDayByBucketOf, localDayOf } from './days.ts';
 import type { CounterKind, CounterQuery } from './types.ts';
 
 const SESSION = 'users.behaviors.app.SessionStart';
@@ -79,5 +80,28 @@ describe('counter series', () => {
     expect(byCodePoint('\uFF01', '\u{1F600}')).toBeLessThan(0);
     expect(byCodePoint('ab', 'a')).toBeGreaterThan(0);
     expect(byCodePoint('\uE000', '\uD7FF')).toBeGreaterThan(0);
+  });
+});
+
+describe('local day of an instant, looked up once per 15-minute bucket', () => {
+  const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+
+  it('tells apart two instants of one bucket on both sides of a local midnight at a historic offset', () => {
+    // Monrovia was at -0:44:30 until 1972: its midnight of 1 June 1971 is 00:44:30 UTC, inside the
+    // bucket [00:30, 00:45).
+    const dayOf = localDayByBucketOf('Africa/Monrovia');
+    expect(dayOf(Date.UTC(1971, 5, 1, 0, 40) / 1000)).toBe(day('1971-05-31'));
+    expect(dayOf(Date.UTC(1971, 5, 1, 0, 44, 40) / 1000)).toBe(day('1971-06-01'));
+    expect(dayOf(Date.UTC(1971, 5, 1, 0, 30) / 1000)).toBe(day('1971-05-31'));
+  });
+
+  it('equals the day looked up per instant across DST changes and half-hour zones', () => {
+    for (const zone of ['Asia/Kathmandu', 'Asia/Kolkata', 'America/New_York', 'Australia/Lord_Howe', 'UTC']) {
+      const byBucket = localDayByBucketOf(zone);
+      const each = localDayOf(zone);
+      // Every 7 minutes 13 seconds over 2024-03-09 to 2024-04-08 (DST starts in New York and
+      // ends at Lord Howe, by half an hour, in that span).
+      for (let t = Date.UTC(2024, 2, 9) / 1000; t < Date.UTC(2024, 3, 8) / 1000; t += 433) expect(byBucket(t)).toBe(each(t));
+    }
   });
 });

@@ -18,7 +18,7 @@ import type { EngineContext } from './context.ts';
 import { storedIds, writeEvents, type EventToStore } from './event-rows.ts';
 import { KnownIdentities, Sequence, UserBook } from './identities.ts';
 import {
-  attributeIdentity, CurrentsBodyError, currencyRates, currentsBatch, DEVICE_ID_CATEGORIES, identitiesGiven, identityKeys, localDayOf,
+  attributeIdentity, CurrentsBodyError, currencyRates, currentsBatch, DEVICE_ID_CATEGORIES, identitiesGiven, identityKeys, localDayByBucketOf,
   parseCurrentsBody, trackedEvent, unreadableLineMessage, type CurrencyRates, type CurrentsBatch, type CurrentsNaming, type CurrentsRecord, type TrackNaming,
 } from '@brazen/analytics';
 import { byShard, insertLocal, shardOf, type TsvValue } from './shards.ts';
@@ -148,7 +148,7 @@ class Batch {
     this.events = Array.from({ length: ctx.shards }, () => []);
     this.sessionDays = Array.from({ length: ctx.shards }, () => []);
     this.latest = new LatestAttributes(ctx, ws);
-    this.dayOf = memoizedDayOf(settings.activity.zone);
+    this.dayOf = localDayByBucketOf(settings.activity.zone);
   }
 
   /** `records` of a request, read by the rules; `texts`: each record's own JSON text (NDJSON lines),
@@ -308,16 +308,4 @@ function distinctNamings(records: ReadonlyArray<{ record: CurrentsRecord }>): Cu
   return [...seen.values()];
 }
 
-/** The local day of a time, looked up once per 15-minute UTC bucket: every zone's offset is a
- * multiple of 15 minutes, so a bucket never straddles a local midnight. */
-function memoizedDayOf(zone: string): (time: number) => number {
-  const dayOf = localDayOf(zone);
-  const days = new Map<number, number>();
-  return (time) => {
-    const bucket = Math.floor(time / 900);
-    let day = days.get(bucket);
-    if (day === undefined) days.set(bucket, (day = dayOf(bucket * 900)));
-    return day;
-  };
-}
 

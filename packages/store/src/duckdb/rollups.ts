@@ -1,4 +1,4 @@
-import { binIntoUnits, currencyRates, dayLabel, dayNumber, localDayOf, type CurrencyRates, type CounterKind } from '@brazen/analytics';
+import { binIntoUnits, currencyRates, dayLabel, dayNumber, localDayByBucketOf, type CurrencyRates, type CounterKind } from '@brazen/analytics';
 import type { ActivityQuery, CounterName, CounterQuery, UnitTotals } from '../ports.ts';
 import { StoreError } from '../errors.ts';
 import { checkPage } from '../page.ts';
@@ -33,7 +33,7 @@ export class WorkspaceSettings {
 /** The name or app of a counter row that totals every name or every app. */
 const ALL = '\u0001';
 
-/** What a /users/track event adds to the counters (see `trackedCount`). */
+/** What a /users/track event adds to the counters (`Ingest.appendEvent` makes it). */
 export interface TrackedCount {
   time: number;
   kind: CounterKind;
@@ -82,8 +82,8 @@ export class Rollups {
   /**
    * Stores a /users/track group's events, custom events and purchases only (the temp table
    * `track_rows`, id hashes not filled), and updates the rollups they feed: the counters from the
-   * events as JavaScript has them (`counted`: kind, name, app, quantity and revenue of each, by
-   * `trackedCount`), appended to both logs with no statement of their own; no session starts, so
+   * events as JavaScript has them (`counted`: time, kind, name, app, quantity and revenue of each),
+   * appended to both logs with no statement of their own; no session starts, so
    * no activity; no message engagement, so campaign rollups only for conversions, and only when
    * some behaviour is defined. `uids`: the users of the events. Runs inside the group's
    * transaction; leaves `track_rows` empty.
@@ -112,12 +112,11 @@ export class Rollups {
    */
   private async appendCounters(counted: readonly TrackedCount[]): Promise<void> {
     if (counted.length === 0) return;
-    const dayOf = this.localDayOfBucket();
+    const dayOf = localDayByBucketOf(this.settings.zone);
     for (const table of ['counters', 'counter_days'] as const) {
       const sums = new Map<string, [number, string, string, string, number, number, number]>();
       for (const c of counted) {
-        const bucket = Math.floor(c.time / 900);
-        const slot = table === 'counters' ? bucket : dayOf(bucket);
+        const slot = table === 'counters' ? Math.floor(c.time / 900) : dayOf(c.time);
         for (const [name, appId] of [[c.name, c.app], [c.name, ALL], [ALL, c.app], [ALL, ALL]]) {
           const key = `${slot}\u0000${c.kind}\u0000${name}\u0000${appId}`;
           const row = sums.get(key);
@@ -139,18 +138,6 @@ export class Rollups {
         await this.measureCounterLog(table);
       });
     }
-  }
-
-  /** The local day (the workspace's zone) of a 15-minute UTC bucket: every zone's offset is a
-   * multiple of 15 minutes, so a bucket lies in one local day; looked up once a bucket. */
-  private localDayOfBucket(): (bucket: number) => number {
-    const dayOf = localDayOf(this.settings.zone);
-    const days = new Map<number, number>();
-    return (bucket) => {
-      let day = days.get(bucket);
-      if (day === undefined) days.set(bucket, (day = dayOf(bucket * 900)));
-      return day;
-    };
   }
 
   /**
