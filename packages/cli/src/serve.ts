@@ -118,14 +118,10 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
   }
   // With the demo, the app is built while the store takes its records (this thread is free then).
   let building: ReturnType<typeof buildApp> | undefined;
-  const startApp = () => {
-    building ??= makeApp();
-    building.catch(() => undefined); // awaited below
-    return building;
-  };
+  const startApp = () => (building ??= makeApp());
   const makeApp = () => {
     const rateCounter = Redis && options.redis ? new RedisRateCounter(new Redis(options.redis, { maxRetriesPerRequest: 2 })) : undefined;
-    return buildApp({
+    const app = buildApp({
       store,
       tmpDir: join(dataDir, 'tmp'),
       logger: loggerOptions(options.log),
@@ -141,6 +137,8 @@ export async function serve(options: ServeOptions & Partial<DemoServeOptions>): 
       },
       profiles: { idleMs: options.keepProfilesAfter === 0 ? false : options.keepProfilesAfter * 1000 },
     });
+    app.catch(() => undefined); // started while the demo is stored, awaited below
+    return app;
   };
   const demo = options.demo
     ? await prepareDemo(store, dataDir, { demoUsers: 10_000, demoDays: 90, demoSeed: '1', ...options }, process.env.BRAZEN_API_KEY, startApp)

@@ -127,15 +127,18 @@ export async function storeDemo(store: WorkspaceStore, options: DemoBuildOptions
   let filled = 0;
   const full: Buffer[] = [];
   let records = 0;
+  /** The piece being filled, as it is; a new one of `size` bytes is filled next. */
+  const takePiece = (size = PIECE_BYTES) => {
+    const taken = piece.subarray(0, filled);
+    piece = Buffer.allocUnsafe(size);
+    filled = 0;
+    return taken;
+  };
   const sink: DemoSink = {
     record: (r) => {
       const line = JSON.stringify(r);
       const most = 3 * line.length + 1; // its UTF-8 bytes at most
-      if (filled + most > piece.length) {
-        full.push(piece.subarray(0, filled));
-        piece = Buffer.allocUnsafe(Math.max(PIECE_BYTES, most));
-        filled = 0;
-      }
+      if (filled + most > piece.length) full.push(takePiece(Math.max(PIECE_BYTES, most)));
       filled += piece.write(line, filled);
       piece[filled++] = 0x0a;
       records++;
@@ -147,13 +150,6 @@ export async function storeDemo(store: WorkspaceStore, options: DemoBuildOptions
     new SimulatedUser(plan, next++, sink).run();
     progress.simulated = next;
     if (next % REPORT_EVERY_USERS === 1) report();
-  };
-  /** The piece being filled, as it is (a new one is filled next). */
-  const takePiece = () => {
-    const taken = piece.subarray(0, filled);
-    piece = Buffer.allocUnsafe(PIECE_BYTES);
-    filled = 0;
-    return taken;
   };
   /** The rest of the chunk begun: its users simulated as the store reads them. */
   async function* chunkBody(): AsyncGenerator<Buffer> {

@@ -307,5 +307,3 @@ function distinctNamings(records: ReadonlyArray<{ record: CurrentsRecord }>): Cu
   }
   return [...seen.values()];
 }
-
-
