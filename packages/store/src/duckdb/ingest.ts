@@ -7,6 +7,7 @@ import {
   BATCH_ERRORS_SQL, batchSql, DEVICE_IDENTITIES_SQL, EVENTS_FROM_INS_SQL, INS_SQL, REFS_SQL, REQUEST_SPANS_SQL, STAGED_FALLBACK_SQL,
   stageSql,
 } from './currents-sql.ts';
+import { AttributeValues } from './attribute-values.ts';
 import { StoredIds } from './dedupe.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
@@ -31,6 +32,8 @@ export class Ingest {
   /** The sequence number of the last attribute update (breaks ties of time). */
   private attributeSeq = 0;
   private readonly storedIds: StoredIds;
+  /** The latest values increments and array edits read. */
+  private readonly values: AttributeValues;
 
   constructor(
     private readonly db: Db,
@@ -41,6 +44,7 @@ export class Ingest {
     private readonly pending: PendingRollups,
   ) {
     this.storedIds = new StoredIds(db);
+    this.values = new AttributeValues(db);
   }
 
   async load(): Promise<void> {
@@ -216,20 +220,23 @@ export class Ingest {
       }
     });
     if (needed.length === 0) return;
-    const current = await this.db.steps.time('track: attributes: current values (within)', () => this.currentValues(stored));
+    const current = await this.db.steps.time('track: attributes: current values (within)', () => this.values.current(stored));
     const app = await this.db.writer.createAppender('attributes');
     const identities: Array<[string, string, number]> = [];
+    const written: Array<{ uid: number; name: string; json: string; time: number; seq: number }> = [];
     for (const { a, uid } of needed) {
       // The values an update writes, its increments and array edits applied to the values current
       // before it (those written earlier in this batch included).
       for (const [name, value] of foldAttributeUpdate(a, (name) => current.get(`${uid}\u0000${name}`)?.value)) {
         const seq = ++this.attributeSeq;
+        const json = JSON.stringify(value);
         app.appendInteger(uid);
         app.appendVarchar(name);
-        app.appendVarchar(JSON.stringify(value));
+        app.appendVarchar(json);
         app.appendDouble(a.time);
         app.appendBigInt(BigInt(seq));
         app.endRow();
+        written.push({ uid, name, json, time: a.time, seq });
         const key = `${uid}\u0000${name}`;
         if (watched.has(key)) {
           const before = current.get(key);
@@ -240,25 +247,10 @@ export class Ingest {
       }
     }
     app.closeSync();
+    this.db.afterCommit(() => this.values.written(written));
     await this.kept.markStale(needed.map((n) => n.uid));
     await this.users.appendIdentities(identities);
   }
-
-  /** The latest value (by time, then arrival) of each (uid, name) asked for, by `uid \0 name`. */
-  private async currentValues(pairs: ReadonlyArray<readonly [number, string]>): Promise<Map<string, { value: unknown; time: number; seq: number }>> {
-    const out = new Map<string, { value: unknown; time: number; seq: number }>();
-    if (pairs.length === 0) return out;
-    await fillTempTable(this.db.writer, 'attr_req', { uid: 'INTEGER', name: 'VARCHAR' }, pairs);
-    const found = await rows<{ uid: number; name: string; value: string; time: number; seq: bigint }>(
-      this.db.writer,
-      `SELECT a.uid, a.name, a.value::VARCHAR AS value, a.time, a.seq FROM attributes a JOIN (SELECT DISTINCT uid, name FROM attr_req) r USING (uid, name)
-       QUALIFY row_number() OVER (PARTITION BY a.uid, a.name ORDER BY a.time DESC, a.seq DESC) = 1`,
-    );
-    for (const f of found) out.set(`${f.uid}\u0000${f.name}`, { value: JSON.parse(f.value), time: f.time, seq: Number(f.seq) });
-    return out;
-  }
-
-
 }
 
 function appendText(app: DuckDBAppender, value: string | null | undefined): void {
