@@ -4,14 +4,16 @@
  * record; typed columns only), then brazen taking the same bytes over HTTP at /currents, as a rate
  * at which records become queryable (every session of the data counted by the sessions series) and
  * as a ratio to DuckDB's own load, where the writer's time went per 100k records, and the process's
- * peak RSS during the ingestion. After the largest size: /users/track from 8 senders at once, and
- * p50/p99 of every series endpoint at length 100 on that data. BENCH_BATCH: records a request;
+ * peak RSS during the ingestion. After the largest size: /users/track from 8 senders at once (in a
+ * process of their own, as the /currents senders are), and p50/p99 of every series endpoint at
+ * length 100 on that data. BENCH_BATCH: records a request;
  * BENCH_MEMORY_LIMIT: the store's and DuckDB's memory limit (default 1GB, `serve`'s default).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ALL_PERMISSIONS } from '@brazen/contract';
@@ -22,10 +24,11 @@ import { buildApp, hashKey } from '@brazen/server';
 import { currentsBodies as currentsData, currentsFiles, DAY, DAYS, START, type CurrentsData } from './_currents-data.ts';
 import { duckdbAlone } from './_duckdb-load.ts';
 import { DATA_ROOT, envNumber, fmt, freshDir, percentile } from './_lib.ts';
-import { duckdbAloneTrack, requestWork, trackBodies, trackLoad } from './_track-load.ts';
+import { duckdbAloneTrack, requestWork, trackBodies, type TrackLoad } from './_track-load.ts';
 
 const KEY = 'bench-key';
 const SENDER = fileURLToPath(new URL('./_currents-send.ts', import.meta.url));
+const TRACK_SENDER = fileURLToPath(new URL('./_track-send.ts', import.meta.url));
 const auth = { authorization: `Bearer ${KEY}` };
 
 const load = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`;
@@ -95,6 +98,23 @@ async function ingestOverHttp(base: string, store: DuckDbStore, data: CurrentsDa
   while ((await sessionsCounted(store)) < data.sessions) await new Promise((r) => setTimeout(r, 20));
   const queryable = (performance.now() - started) / 1000;
   return { stored: sent.stored, acknowledged, queryable };
+}
+
+/** Sends `bodies` to /users/track from `senders` clients in a process of their own (`_track-send.ts`);
+ * `started` is when the first request went, in this process's clock. */
+async function trackFromOwnProcess(base: string, bodies: string[], senders: number): Promise<TrackLoad> {
+  const file = join(DATA_ROOT, 'core-track-bodies.ndjson');
+  writeFileSync(file, `${bodies.join('\n')}\n`);
+  const sender = spawn(process.execPath, ['--import', 'tsx', TRACK_SENDER, base, KEY, file, String(senders)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let started = performance.now();
+  let sent: Omit<TrackLoad, 'started'> | undefined;
+  createInterface({ input: sender.stdout }).on('line', (line) => {
+    if (line === 'sending') started = performance.now();
+    else sent = JSON.parse(line) as typeof sent;
+  });
+  const code = await new Promise<number | null>((resolve) => sender.on('close', resolve));
+  if (code !== 0 || !sent) throw new Error(`the /users/track senders failed (exit ${code})`);
+  return { ...sent, started };
 }
 
 /** One size: DuckDB's own loads, then brazen over HTTP; the store is left open for what follows. */
@@ -178,7 +198,8 @@ export async function run(): Promise<void> {
     lags.length = 0;
     const recordsBefore = await store.recordCount();
     const cpu = process.cpuUsage();
-    const track = await trackLoad(base, auth, bodies, 8);
+    const elu = performance.eventLoopUtilization();
+    const track = await trackFromOwnProcess(base, bodies, 8);
     // A read waits for every acknowledged request to be applied: then all of them are queryable.
     const recordsAfter = await store.recordCount();
     const queryable = (performance.now() - track.started) / 1000;
@@ -189,7 +210,8 @@ export async function run(): Promise<void> {
       `/users/track, 8 senders, 75 objects a request (attributes, events, purchases; half the users new): ${fmt(objects / queryable)} objects/s queryable ` +
         `[target >= 30,000] (${fmt(objects)} objects in ${fmt(queryable, 1)} s; acknowledged ${fmt(objects / track.seconds)}/s); a request p50 ${fmt(percentile(track.latencies, 50), 1)} ms, ` +
         `p99 ${fmt(percentile(track.latencies, 99), 1)} ms; acknowledged to queryable p50 ${fmt(percentile(lags, 50))} ms, p99 ${fmt(percentile(lags, 99))} ms, ` +
-        `max ${fmt(lags[lags.length - 1] ?? NaN)} ms [target <= 2,000]; the process's CPU ${fmt(((used.user + used.system) / 1000) * (100_000 / objects))} ms per 100k objects (${load()})`,
+        `max ${fmt(lags[lags.length - 1] ?? NaN)} ms [target <= 2,000]; the process's CPU ${fmt(((used.user + used.system) / 1000) * (100_000 / objects))} ms per 100k objects, ` +
+        `its main thread busy ${fmt(performance.eventLoopUtilization(elu).utilization * 100)}% (${load()})`,
     );
     printSteps(store, queryable, 'objects');
     await app.close();

@@ -143,6 +143,15 @@ const EVENT_COLUMNS = [
 ] as const;
 const eventColumn = (c: string) => (c === 'uid' ? 'm.uid' : typed(c));
 
+/** The columns of `events` a /users/track event has values for (the message fields are null), in
+ * the order `Ingest.appendEvent` appends them to the temp table `track_rows`. */
+const TRACK_COLUMNS: readonly string[] = ['id', 'event_type', 'category', 'time', 'uid', 'app_id', 'name', 'price', 'currency', 'quantity', 'revenue', 'payload'];
+export const TRACK_ROWS_DDL = `CREATE OR REPLACE TEMP TABLE track_rows AS SELECT ${TRACK_COLUMNS.join(', ')} FROM events LIMIT 0`;
+
+/** `track_rows` as rows of `events`: id hashes made, message fields null (every one is text). */
+export const TRACK_EVENTS = `(SELECT ${EVENT_COLUMNS.map((c) => (c === 'id_hash' ? 'hash(id) AS id_hash' : TRACK_COLUMNS.includes(c) ? c : `NULL::VARCHAR AS ${c}`)).join(', ')}
+  FROM track_rows)`;
+
 /** The group's new records, once: typed, with their user, their position in the group (`rn`), their
  * device id and the whole record. `events` takes them as they are (`EVENTS_FROM_INS_SQL`), and the
  * rollups read the columns they need (the pending rows of `pending_rollups` are made from them). */

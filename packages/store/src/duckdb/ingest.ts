@@ -5,7 +5,7 @@ import type { AttributeRecord, CurrentsResult, EventRecord } from '../types.ts';
 import { StoreError } from '../errors.ts';
 import {
   BATCH_ERRORS_SQL, batchSql, DEVICE_IDENTITIES_SQL, EVENTS_FROM_INS_SQL, INS_SQL, REFS_SQL, REQUEST_SPANS_SQL, STAGED_FALLBACK_SQL,
-  stageSql,
+  stageSql, TRACK_ROWS_DDL,
 } from './currents-sql.ts';
 import { AttributeValues } from './attribute-values.ts';
 import { StoredIds } from './dedupe.ts';
@@ -52,7 +52,7 @@ export class Ingest {
     this.attributeSeq = Number(max?.seq ?? 0);
     // A /users/track group's events before they are stored (made here, outside any transaction, and
     // left empty by each group).
-    await this.db.writer.run(`CREATE OR REPLACE TEMP TABLE track_rows AS SELECT * FROM events LIMIT 0`);
+    await this.db.writer.run(TRACK_ROWS_DDL);
   }
 
   /**
@@ -178,15 +178,13 @@ export class Ingest {
   /** Appends a /users/track event to `track_rows`; returns what it adds to the counters. */
   private appendEvent(app: DuckDBAppender, e: EventRecord, uid: number): TrackedCount {
     const { category, revenue } = trackedEvent(e, this.settings.rates);
-    app.appendVarchar(e.id);
-    app.appendNull(); // id_hash: hashed by DuckDB as the row goes into events
+    app.appendVarchar(e.id); // hashed by DuckDB as the row goes into events
     app.appendVarchar(e.eventType);
     app.appendVarchar(category);
     app.appendDouble(e.time);
     app.appendInteger(uid);
     appendText(app, e.appId);
     appendText(app, e.name);
-    for (let i = 0; i < 8; i++) app.appendNull(); // campaign, variation, canvas x3, send, card, platform
     if (e.price == null) app.appendNull();
     else app.appendDouble(e.price);
     appendText(app, e.currency);

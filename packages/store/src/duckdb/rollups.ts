@@ -6,7 +6,7 @@ import type { Workspace } from '../types.ts';
 import { ActivityDays, type ActivityTuples } from './activity.ts';
 import { DAILY_FROM_USER_DAYS, sessionDaysSql } from './activity-sql.ts';
 import * as campaigns from './campaigns.ts';
-import { batchCountersSql, compactCountersSql, countersSql } from './currents-sql.ts';
+import { batchCountersSql, compactCountersSql, countersSql, TRACK_EVENTS } from './currents-sql.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
 import { COUNTER_DAYS_DDL, COUNTERS_DDL } from './schema.ts';
@@ -93,12 +93,12 @@ export class Rollups {
    */
   async storeTracked(uids: readonly number[], counted: readonly TrackedCount[]): Promise<void> {
     const { steps, writer } = this.db;
-    await steps.time('insert events', () => writer.run(`INSERT INTO events SELECT * REPLACE (hash(id) AS id_hash) FROM track_rows`));
+    await steps.time('insert events', () => writer.run(`INSERT INTO events SELECT * FROM ${TRACK_EVENTS}`));
     await steps.time('kept profiles', () => this.kept.markStale([...uids]));
     await steps.time('counters', () => this.appendCounters(counted));
     if (campaigns.convertsAnything(writer)) {
       await steps.time('campaigns', async () => {
-        await writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT * REPLACE (hash(id) AS id_hash), 0 AS req FROM track_rows`);
+        await writer.run(`CREATE OR REPLACE TEMP TABLE ins AS SELECT *, 0 AS req FROM ${TRACK_EVENTS}`);
         await campaigns.updateCampaignRollups(writer, this.settings.zone, undefined, this.options.sortConversionsAt);
       });
     }
@@ -113,18 +113,32 @@ export class Rollups {
   private async appendCounters(counted: readonly TrackedCount[]): Promise<void> {
     if (counted.length === 0) return;
     const dayOf = localDayByBucketOf(this.settings.zone);
+    // Summed per bucket, day, kind, name and app first (a key an event), then each sum is spread over
+    // its slot's totals (four keys a table, a sum at a time rather than an event at a time).
+    const fine = new Map<string, { bucket: number; day: number; c: TrackedCount; n: number; quantity: number; revenue: number }>();
+    for (const c of counted) {
+      const bucket = Math.floor(c.time / 900);
+      const day = dayOf(c.time);
+      const key = `${bucket}\u0000${day}\u0000${c.kind}\u0000${c.name}\u0000${c.app}`;
+      const sum = fine.get(key);
+      if (sum) {
+        sum.n += 1;
+        sum.quantity += c.quantity;
+        sum.revenue += c.revenue;
+      } else fine.set(key, { bucket, day, c, n: 1, quantity: c.quantity, revenue: c.revenue });
+    }
     for (const table of ['counters', 'counter_days'] as const) {
       const sums = new Map<string, [number, string, string, string, number, number, number]>();
-      for (const c of counted) {
-        const slot = table === 'counters' ? Math.floor(c.time / 900) : dayOf(c.time);
+      for (const { bucket, day, c, n, quantity, revenue } of fine.values()) {
+        const slot = table === 'counters' ? bucket : day;
         for (const [name, appId] of [[c.name, c.app], [c.name, ALL], [ALL, c.app], [ALL, ALL]]) {
           const key = `${slot}\u0000${c.kind}\u0000${name}\u0000${appId}`;
           const row = sums.get(key);
           if (row) {
-            row[4] += 1;
-            row[5] += c.quantity;
-            row[6] += c.revenue;
-          } else sums.set(key, [slot, c.kind, name, appId, 1, c.quantity, c.revenue]);
+            row[4] += n;
+            row[5] += quantity;
+            row[6] += revenue;
+          } else sums.set(key, [slot, c.kind, name, appId, n, quantity, revenue]);
         }
       }
       await appendRows(this.db.writer, table, ['INTEGER', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'BIGINT', 'BIGINT', 'DOUBLE'], sums.values());

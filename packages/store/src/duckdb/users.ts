@@ -193,9 +193,11 @@ export class Users {
       this.identityMap = new IdentityMap(this.keyHash);
       this.mapRows = 0;
     }
-    for (let from = this.mapRows; from < total; from += MAP_READ_ROWS) {
-      this.identityMap.addRows(await identityRows(writer, from, Math.min(total, from + MAP_READ_ROWS)));
-    }
+    await this.db.steps.time('track: users: identity map read (within)', async () => {
+      for (let from = this.mapRows; from < total; from += MAP_READ_ROWS) {
+        this.identityMap!.addRows(await identityRows(writer, from, Math.min(total, from + MAP_READ_ROWS)));
+      }
+    });
     this.mapRows = total;
     this.mapStale = false;
     return this.identityMap;
