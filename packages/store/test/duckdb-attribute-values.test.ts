@@ -94,4 +94,20 @@ describe('duckdb store: the values increments and array edits read', () => {
     expect(await Promise.all(users.map(async (u) => (await custom(store, u)).visits))).toEqual([112, 122, 132, 142, 152]);
     await store.close();
   });
+
+  it('reads from the table the values of names it has no number for', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brazen-attr-values-names-'));
+    const store = await DuckDbStore.open({ dataDir: dir });
+    const s = store as unknown as Internals;
+    // Numbers one name: 'visits'. 'score', written after it, is not kept; its user is read again.
+    s.ingest.values = new AttributeValues(s.db, 100, 1);
+    await apply(store, update('ann', 1, { values: { visits: 1 } }));
+    await apply(store, update('ann', 2, { values: { score: 10 } }));
+    await apply(store, update('bob', 3, { values: { visits: 5 } }));
+    await apply(store, update('ann', 4, { increments: { score: 5, visits: 1 } }));
+    await apply(store, update('bob', 5, { increments: { visits: 2 } }));
+    expect(await custom(store, 'ann')).toEqual({ visits: 2, score: 15 });
+    expect(await custom(store, 'bob')).toEqual({ visits: 7 });
+    await store.close();
+  });
 });
