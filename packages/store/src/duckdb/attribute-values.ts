@@ -8,6 +8,15 @@ export interface CurrentValue {
   seq: number;
 }
 
+/** A value a group wrote: its user, its name, its JSON text, and what orders it. */
+export interface WrittenValue {
+  uid: number;
+  name: string;
+  json: string;
+  time: number;
+  seq: number;
+}
+
 interface Kept {
   uid: number;
   json: string;
@@ -68,7 +77,7 @@ export class AttributeValues {
   }
 
   /** Values written by a group that has committed, in the order written. */
-  written(values: ReadonlyArray<{ uid: number; name: string; json: string; time: number; seq: number }>): void {
+  written(values: readonly WrittenValue[]): void {
     let asked = this.asked;
     if (!asked) return; // nothing read yet: the first group reads the table as it is then
     for (const { uid, name, json, time, seq } of values) {

@@ -7,7 +7,7 @@ import {
   BATCH_ERRORS_SQL, batchSql, DEVICE_IDENTITIES_SQL, EVENTS_FROM_INS_SQL, INS_SQL, REFS_SQL, REQUEST_SPANS_SQL, STAGED_FALLBACK_SQL,
   stageSql, TRACK_ROWS_DDL,
 } from './currents-sql.ts';
-import { AttributeValues } from './attribute-values.ts';
+import { AttributeValues, type WrittenValue } from './attribute-values.ts';
 import { StoredIds } from './dedupe.ts';
 import type { Db } from './db.ts';
 import type { KeptProfileStore } from './kept-profiles.ts';
@@ -17,7 +17,8 @@ import { fillTempTable, one, rows } from './sql.ts';
 import type { TrackEntry } from './track-log.ts';
 import type { Users } from './users.ts';
 
-/** A Currents body as DuckDB reads it: a file of the store's own spool folder. */
+/** A Currents body as DuckDB reads it: a file, the store's own copy in its spool folder or the
+ * caller's (`CurrentsBody.file`). */
 export interface SpooledBody {
   file: string;
   format: 'ndjson' | 'array';
@@ -221,7 +222,7 @@ export class Ingest {
     const current = await this.db.steps.time('track: attributes: current values (within)', () => this.values.current(stored));
     const app = await this.db.writer.createAppender('attributes');
     const identities: Array<[string, string, number]> = [];
-    const written: Array<{ uid: number; name: string; json: string; time: number; seq: number }> = [];
+    const written: WrittenValue[] = [];
     for (const { a, uid } of needed) {
       // The values an update writes, its increments and array edits applied to the values current
       // before it (those written earlier in this batch included).

@@ -193,14 +193,15 @@ export class Users {
       this.identityMap = new IdentityMap(this.keyHash);
       this.mapRows = 0;
     }
+    const map = this.identityMap;
     await this.db.steps.time('track: users: identity map read (within)', async () => {
       for (let from = this.mapRows; from < total; from += MAP_READ_ROWS) {
-        this.identityMap!.addRows(await identityRows(writer, from, Math.min(total, from + MAP_READ_ROWS)));
+        map.addRows(await identityRows(writer, from, Math.min(total, from + MAP_READ_ROWS)));
       }
     });
     this.mapRows = total;
     this.mapStale = false;
-    return this.identityMap;
+    return map;
   }
 }
 
